@@ -1,0 +1,24 @@
+#pragma once
+
+#include <caf/atom.hpp>
+
+/// Every atom licd's actors exchange. CAF defines ok_atom, get_atom, ... itself: use those
+/// as caf::ok_atom; never add `using namespace caf` next to these.
+namespace licd {
+
+using checkout_atom = caf::atom_constant<caf::atom("checkout")>;
+using renew_atom = caf::atom_constant<caf::atom("renew")>;
+using release_atom = caf::atom_constant<caf::atom("release")>;
+using status_atom = caf::atom_constant<caf::atom("status")>;
+using has_lease_atom = caf::atom_constant<caf::atom("has_lease")>;
+using lapsed_atom = caf::atom_constant<caf::atom("lapsed")>;
+using arm_atom = caf::atom_constant<caf::atom("arm")>;
+using exp_tick_atom = caf::atom_constant<caf::atom("exp_tick")>;
+using commit_atom = caf::atom_constant<caf::atom("commit")>;
+using append_atom = caf::atom_constant<caf::atom("append")>;
+using st_flush_atom = caf::atom_constant<caf::atom("st_flush")>;
+using stop_atom = caf::atom_constant<caf::atom("stop")>;
+using pool_atom = caf::atom_constant<caf::atom("pool")>;
+using find_lease_atom = caf::atom_constant<caf::atom("find_lease")>;
+
+} // namespace licd

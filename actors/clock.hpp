@@ -1,0 +1,29 @@
+#pragma once
+
+#include "engine/lease.hpp"
+
+#include <chrono>
+#include <cstdint>
+
+/// The only place actors read clocks (the engine is handed times, never reads them).
+namespace licd {
+
+inline engine::mono_time mono_now() {
+  return engine::mono_clock::now();
+}
+
+inline int64_t wall_now_ms() {
+  using namespace std::chrono;
+  return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+inline int64_t to_ns(engine::mono_time t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+inline engine::mono_time from_ns(int64_t ns) {
+  return engine::mono_time{std::chrono::duration_cast<engine::mono_clock::duration>(
+    std::chrono::nanoseconds{ns})};
+}
+
+} // namespace licd

@@ -1,0 +1,233 @@
+#include "actors/pool.hpp"
+
+#include "actors/clock.hpp"
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+namespace licd {
+
+namespace {
+
+using self_ptr = pool_actor::stateful_pointer<pool_state>;
+
+engine::event make_event(self_ptr self, engine::event_kind kind, const engine::identity& who,
+                         const engine::lease_id* id, std::string detail = {}) {
+  engine::event e;
+  e.at_ms = wall_now_ms();
+  e.kind = kind;
+  e.product = self->state.seats->product();
+  e.computer = who.computer;
+  e.user = who.user;
+  if (id != nullptr)
+    e.lease = id->to_hex();
+  e.detail = std::move(detail);
+  return e;
+}
+
+void arm(self_ptr self, std::vector<expiry_entry> entries) {
+  if (!entries.empty())
+    self->send(self->state.expiry, arm_atom::value, std::move(entries),
+               caf::actor_cast<pool_actor>(self));
+}
+
+pool_reply reply_for(self_ptr self, outcome result, std::string detail = {}) {
+  pool_reply r;
+  r.result = result;
+  r.detail = std::move(detail);
+  r.product = self->state.seats->product();
+  r.seats = self->state.seats->seats();
+  r.used = self->state.seats->used();
+  return r;
+}
+
+uint32_t ttl_seconds(self_ptr self) {
+  return static_cast<uint32_t>(self->state.ttl.count());
+}
+
+caf::result<pool_reply> checkout(self_ptr self, engine::identity& who) {
+  auto& st = self->state;
+  engine::lease l;
+  l.id = engine::make_random_lease_id();
+  l.who = who;
+  l.granted_at_ms = wall_now_ms();
+  l.deadline = mono_now() + st.ttl;
+  if (!st.seats->reserve(l)) {
+    auto why = "all " + std::to_string(st.seats->seats()) + " seats of " + st.seats->product()
+               + " are in use by other computers";
+    spdlog::info("denied product={} computer={} user={}: {}", st.seats->product(), who.computer,
+                 who.user, why);
+    storage::change_set denial;
+    denial.events.push_back(make_event(self, engine::event_kind::denied, who, nullptr, why));
+    self->send(st.store, append_atom::value, std::move(denial));
+    return reply_for(self, outcome::no_seats, why);
+  }
+  storage::change_set grant;
+  grant.put_leases.push_back(storage::lease_record{l.id, st.seats->product(), who.computer,
+                                                   who.user, who.instance, l.granted_at_ms});
+  grant.events.push_back(make_event(self, engine::event_kind::granted, who, &l.id));
+  auto rp = self->make_response_promise<pool_reply>();
+  auto id = l.id;
+  self->request(st.store, caf::infinite, commit_atom::value, std::move(grant))
+    .then(
+      [=](caf::ok_atom) mutable {
+        auto& st = self->state;
+        st.seats->confirm(id);
+        auto deadline = mono_now() + st.ttl; // the full TTL counts from the answer
+        st.seats->renew(id, deadline);
+        arm(self, {expiry_entry{id, to_ns(deadline)}});
+        spdlog::info("granted product={} computer={} user={} lease={} used={}/{}",
+                     st.seats->product(), who.computer, who.user, id.to_hex(), st.seats->used(),
+                     st.seats->seats());
+        auto r = reply_for(self, outcome::ok);
+        r.lease = id;
+        r.expires_in = ttl_seconds(self);
+        rp.deliver(std::move(r));
+      },
+      [=](caf::error& err) mutable {
+        self->state.seats->abandon(id);
+        spdlog::error("grant for product={} computer={} not stored, seat given back: {}",
+                      self->state.seats->product(), who.computer, to_string(err));
+        rp.deliver(reply_for(self, outcome::storage_error, "the grant could not be stored"));
+      });
+  return rp;
+}
+
+pool_reply renew(self_ptr self, const engine::lease_id& id) {
+  auto& st = self->state;
+  if (!st.seats->renew(id, mono_now() + st.ttl))
+    return reply_for(self, outcome::unknown_lease, "no live lease " + id.to_hex());
+  const auto* l = st.seats->find(id);
+  spdlog::debug("renewed product={} computer={} lease={}", st.seats->product(), l->who.computer,
+                id.to_hex());
+  storage::change_set renewal;
+  renewal.events.push_back(make_event(self, engine::event_kind::renewed, l->who, &id));
+  self->send(st.store, append_atom::value, std::move(renewal));
+  auto r = reply_for(self, outcome::ok);
+  r.lease = id;
+  r.expires_in = ttl_seconds(self);
+  return r;
+}
+
+caf::result<pool_reply> release(self_ptr self, const engine::lease_id& id) {
+  auto& st = self->state;
+  if (!st.seats->begin_end(id))
+    return reply_for(self, outcome::unknown_lease, "no live lease " + id.to_hex());
+  auto who = st.seats->find(id)->who;
+  storage::change_set removal;
+  removal.erase_leases.push_back(id);
+  removal.events.push_back(make_event(self, engine::event_kind::released, who, &id));
+  auto rp = self->make_response_promise<pool_reply>();
+  self->request(st.store, caf::infinite, commit_atom::value, std::move(removal))
+    .then(
+      [=](caf::ok_atom) mutable {
+        auto& st = self->state;
+        st.seats->finish_end(id);
+        spdlog::info("released product={} computer={} user={} lease={} used={}/{}",
+                     st.seats->product(), who.computer, who.user, id.to_hex(), st.seats->used(),
+                     st.seats->seats());
+        auto r = reply_for(self, outcome::ok);
+        r.lease = id;
+        rp.deliver(std::move(r));
+      },
+      [=](caf::error& err) mutable {
+        auto& st = self->state;
+        st.seats->cancel_end(id);
+        if (const auto* l = st.seats->find(id))
+          arm(self, {expiry_entry{id, to_ns(l->deadline)}});
+        spdlog::error("release of lease={} not stored, lease kept: {}", id.to_hex(),
+                      to_string(err));
+        rp.deliver(reply_for(self, outcome::storage_error, "the release could not be stored"));
+      });
+  return rp;
+}
+
+void lapsed(self_ptr self, const std::vector<engine::lease_id>& ids) {
+  auto& st = self->state;
+  auto now = mono_now();
+  std::vector<expiry_entry> rearm;
+  std::vector<std::pair<engine::lease_id, engine::identity>> ending;
+  storage::change_set removal;
+  for (const auto& id : ids) {
+    const auto* l = st.seats->find(id);
+    if (l == nullptr || l->state != engine::lease_state::live)
+      continue; // released meanwhile, or already ending
+    if (!st.seats->lapsed(id, now)) {
+      rearm.push_back(expiry_entry{id, to_ns(l->deadline)}); // renewed meanwhile
+      continue;
+    }
+    st.seats->begin_end(id);
+    ending.emplace_back(id, l->who);
+    removal.erase_leases.push_back(id);
+    removal.events.push_back(make_event(self, engine::event_kind::expired, l->who, &id));
+  }
+  arm(self, std::move(rearm));
+  if (ending.empty())
+    return;
+  self->request(st.store, caf::infinite, commit_atom::value, std::move(removal))
+    .then(
+      [=](caf::ok_atom) {
+        auto& st = self->state;
+        for (const auto& [id, who] : ending) {
+          st.seats->finish_end(id);
+          spdlog::info("expired product={} computer={} user={} lease={} used={}/{}",
+                       st.seats->product(), who.computer, who.user, id.to_hex(),
+                       st.seats->used(), st.seats->seats());
+        }
+      },
+      [=](caf::error& err) {
+        auto& st = self->state;
+        spdlog::error("expiry of {} leases not stored, retrying in 1 s: {}", ending.size(),
+                      to_string(err));
+        std::vector<expiry_entry> retry;
+        auto again = to_ns(mono_now() + std::chrono::seconds(1));
+        for (const auto& kv : ending) {
+          st.seats->cancel_end(kv.first);
+          retry.push_back(expiry_entry{kv.first, again});
+        }
+        arm(self, std::move(retry));
+      });
+}
+
+} // namespace
+
+pool_actor::behavior_type pool(pool_actor::stateful_pointer<pool_state> self, pool_setup setup) {
+  auto& st = self->state;
+  st.seats.emplace(setup.product.name, setup.product.seats);
+  st.ttl = setup.ttl;
+  st.store = std::move(setup.store);
+  st.expiry = std::move(setup.expiry);
+  // Restored leases get a full TTL from now: never earlier than what any client was told.
+  auto deadline = mono_now() + st.ttl;
+  std::vector<expiry_entry> entries;
+  entries.reserve(setup.restored.size());
+  for (auto& r : setup.restored) {
+    engine::lease l;
+    l.id = r.id;
+    l.who = engine::identity{std::move(r.computer), std::move(r.user), std::move(r.instance)};
+    l.granted_at_ms = r.granted_at_ms;
+    l.deadline = deadline;
+    st.seats->restore(std::move(l));
+    entries.push_back(expiry_entry{r.id, to_ns(deadline)});
+  }
+  if (!entries.empty())
+    spdlog::info("restored {} leases of product={} on {} of {} seats", entries.size(),
+                 st.seats->product(), st.seats->used(), st.seats->seats());
+  arm(self, std::move(entries));
+  return {
+    [=](checkout_atom, engine::identity& who) { return checkout(self, who); },
+    [=](renew_atom, const engine::lease_id& id) { return renew(self, id); },
+    [=](release_atom, const engine::lease_id& id) { return release(self, id); },
+    [=](status_atom) {
+      const auto& p = *self->state.seats;
+      return pool_status{p.product(), p.seats(), p.used(), p.lease_count()};
+    },
+    [=](has_lease_atom, const engine::lease_id& id) {
+      const auto* l = self->state.seats->find(id);
+      return l != nullptr && l->state == engine::lease_state::live;
+    },
+    [=](lapsed_atom, const std::vector<engine::lease_id>& ids) { lapsed(self, ids); },
+  };
+}
+
+} // namespace licd

@@ -1,0 +1,33 @@
+#pragma once
+
+#include "actors/interfaces.hpp"
+#include "engine/pool.hpp"
+
+#include <chrono>
+#include <optional>
+#include <vector>
+
+namespace licd {
+
+/// State of a POOL actor: one product's seats and leases, and where to send changes.
+struct pool_state {
+  static inline const char* name = "pool";
+
+  std::optional<engine::pool> seats;
+  std::chrono::seconds ttl{600};
+  store_actor store;
+  expiry_actor expiry;
+};
+
+/// What a pool starts with.
+struct pool_setup {
+  storage::product_record product;
+  std::vector<storage::lease_record> restored; ///< given a full TTL from now
+  std::chrono::seconds ttl{600};
+  store_actor store;
+  expiry_actor expiry;
+};
+
+pool_actor::behavior_type pool(pool_actor::stateful_pointer<pool_state> self, pool_setup setup);
+
+} // namespace licd

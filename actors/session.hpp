@@ -1,0 +1,42 @@
+#pragma once
+
+#include "actors/interfaces.hpp"
+#include "net/line_splitter.hpp"
+#include "net/protocol.hpp"
+
+#include <caf/io/broker.hpp>
+#include <caf/stateful_actor.hpp>
+
+#include <optional>
+#include <string>
+#include <unordered_map>
+
+namespace licd {
+
+/// What every session needs to know about the server.
+struct session_setup {
+  registry_actor registry;
+  uint32_t ttl_seconds = 600;
+};
+
+/// State of a SESSION broker: one client connection. It only frames, parses and forwards;
+/// it never blocks and never waits on storage itself.
+struct session_state {
+  static inline const char* name = "session";
+
+  net::line_splitter splitter{net::protocol::max_line};
+  std::optional<engine::identity> who; ///< set by HELLO
+  std::unordered_map<std::string, pool_actor> pools;          ///< product -> pool, cached
+  std::unordered_map<engine::lease_id, pool_actor> leases;    ///< lease -> pool, cached
+  size_t outstanding = 0; ///< request lines not answered yet (each gets exactly one reply)
+  bool closing = false;    ///< QUIT seen: close once `outstanding` is zero
+};
+
+using session_broker = caf::stateful_actor<session_state, caf::io::broker>;
+
+caf::behavior session(session_broker* self, caf::io::connection_handle hdl, session_setup setup);
+
+/// The ACCEPTOR broker: takes connections on a listening socket and forks a session for each.
+caf::behavior acceptor(caf::io::broker* self, int listen_fd, session_setup setup);
+
+} // namespace licd

@@ -1,0 +1,73 @@
+#include "actors/store.hpp"
+
+#include <caf/all.hpp>
+#include <spdlog/spdlog.h>
+
+namespace licd {
+
+namespace {
+
+void schedule_flush(store_actor::stateful_pointer<store_state> self) {
+  if (!self->state.flush_scheduled) {
+    self->state.flush_scheduled = true;
+    self->send(self, st_flush_atom::value);
+  }
+}
+
+/// Commits the gathered group in one transaction and answers every waiting sender.
+void flush(store_actor::stateful_pointer<store_state> self) {
+  auto& st = self->state;
+  st.flush_scheduled = false;
+  if (st.group.empty())
+    return;
+  std::vector<store_state::waiting> group;
+  group.swap(st.group);
+  std::vector<const storage::change_set*> sets;
+  sets.reserve(group.size());
+  for (auto& w : group)
+    sets.push_back(&w.changes);
+  try {
+    st.db->commit(sets);
+    ++st.commits;
+    st.sets_committed += group.size();
+    for (auto& w : group)
+      if (w.promise)
+        w.promise->deliver(caf::ok_atom::value);
+  } catch (const std::exception& e) {
+    spdlog::error("storage commit of {} change sets failed, nothing of them stored: {}",
+                  group.size(), e.what());
+    auto err = caf::make_error(caf::sec::runtime_error, e.what());
+    for (auto& w : group)
+      if (w.promise)
+        w.promise->deliver(err);
+  }
+}
+
+} // namespace
+
+store_actor::behavior_type store(store_actor::stateful_pointer<store_state> self,
+                                 std::shared_ptr<storage::database> db) {
+  self->state.db = std::move(db);
+  return {
+    [=](commit_atom, storage::change_set& changes) -> caf::result<caf::ok_atom> {
+      auto rp = self->make_response_promise<caf::ok_atom>();
+      self->state.group.push_back({std::move(changes), rp});
+      schedule_flush(self);
+      return rp;
+    },
+    [=](append_atom, storage::change_set& changes) {
+      self->state.group.push_back({std::move(changes), std::nullopt});
+      schedule_flush(self);
+    },
+    [=](st_flush_atom) { flush(self); },
+    [=](stop_atom) -> caf::ok_atom {
+      flush(self);
+      spdlog::debug("store: {} commits, {} change sets", self->state.commits,
+                    self->state.sets_committed);
+      self->quit();
+      return caf::ok_atom::value;
+    },
+  };
+}
+
+} // namespace licd

@@ -1,0 +1,34 @@
+#pragma once
+
+#include "actors/interfaces.hpp"
+#include "storage/database.hpp"
+
+#include <caf/typed_response_promise.hpp>
+
+#include <memory>
+#include <optional>
+#include <vector>
+
+namespace licd {
+
+/// State of the STORE actor: the database and the group being gathered.
+struct store_state {
+  static inline const char* name = "store";
+
+  struct waiting {
+    storage::change_set changes;
+    std::optional<caf::typed_response_promise<caf::ok_atom>> promise; ///< none: write-behind
+  };
+
+  std::shared_ptr<storage::database> db;
+  std::vector<waiting> group;
+  bool flush_scheduled = false;
+  uint64_t commits = 0;       ///< transactions committed
+  uint64_t sets_committed = 0; ///< change sets in them (sets / commits = mean group size)
+};
+
+/// Spawn detached (its own thread): every commit blocks on fsync.
+store_actor::behavior_type store(store_actor::stateful_pointer<store_state> self,
+                                 std::shared_ptr<storage::database> db);
+
+} // namespace licd

@@ -1,0 +1,210 @@
+#include "client/connection.hpp"
+
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace licd::client {
+
+namespace proto = net::protocol;
+
+std::pair<std::string, uint16_t> parse_endpoint(const std::string& text) {
+  std::string host = text;
+  std::string port = "27600";
+  if (!text.empty() && text.front() == '[') {
+    auto close = text.find(']');
+    if (close == std::string::npos)
+      throw std::invalid_argument("bad server address '" + text + "'");
+    host = text.substr(1, close - 1);
+    if (close + 1 < text.size()) {
+      if (text[close + 1] != ':')
+        throw std::invalid_argument("bad server address '" + text + "'");
+      port = text.substr(close + 2);
+    }
+  } else if (auto colon = text.rfind(':'); colon != std::string::npos) {
+    host = text.substr(0, colon);
+    port = text.substr(colon + 1);
+  }
+  if (host.empty() || port.empty() || port.find_first_not_of("0123456789") != std::string::npos
+      || port.size() > 5 || std::stoul(port) == 0 || std::stoul(port) > 65535)
+    throw std::invalid_argument("bad server address '" + text + "' (want HOST:PORT)");
+  return {host, static_cast<uint16_t>(std::stoul(port))};
+}
+
+connection::connection(const std::string& host, uint16_t port, duration timeout)
+  : timeout_(timeout) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* found = nullptr;
+  auto service = std::to_string(port);
+  if (int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0)
+    throw connection_error("cannot resolve " + host + ": " + gai_strerror(rc));
+  std::string why = "no address";
+  for (auto* ai = found; ai != nullptr && fd_ < 0; ai = ai->ai_next) {
+    int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
+                      ai->ai_protocol);
+    if (fd < 0)
+      continue;
+    int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
+    if (rc != 0 && errno == EINPROGRESS) {
+      pollfd p{fd, POLLOUT, 0};
+      rc = ::poll(&p, 1, static_cast<int>(timeout_.count()));
+      int err = 0;
+      socklen_t len = sizeof(err);
+      if (rc == 1 && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0)
+        rc = 0;
+      else
+        errno = rc == 0 ? ETIMEDOUT : (err != 0 ? err : errno), rc = -1;
+    }
+    if (rc != 0) {
+      why = std::strerror(errno);
+      ::close(fd);
+      continue;
+    }
+    int one = 1;
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    fd_ = fd;
+  }
+  freeaddrinfo(found);
+  if (fd_ < 0)
+    throw connection_error("cannot connect to " + host + ":" + service + ": " + why);
+}
+
+connection::~connection() {
+  if (fd_ >= 0)
+    ::close(fd_);
+}
+
+void connection::send_raw(const std::string& bytes) {
+  size_t sent = 0;
+  while (sent < bytes.size()) {
+    auto n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    if (n > 0) {
+      sent += static_cast<size_t>(n);
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+      pollfd p{fd_, POLLOUT, 0};
+      if (::poll(&p, 1, static_cast<int>(timeout_.count())) <= 0)
+        throw connection_error("timed out sending to the server");
+      continue;
+    }
+    if (n < 0 && errno == EINTR)
+      continue;
+    throw connection_error(std::string("connection lost while sending: ") + std::strerror(errno));
+  }
+}
+
+std::string connection::read_line() {
+  for (;;) {
+    if (auto lf = inbuf_.find('\n'); lf != std::string::npos) {
+      auto line = inbuf_.substr(0, lf);
+      inbuf_.erase(0, lf + 1);
+      if (!line.empty() && line.back() == '\r')
+        line.pop_back();
+      return line;
+    }
+    pollfd p{fd_, POLLIN, 0};
+    int rc = ::poll(&p, 1, static_cast<int>(timeout_.count()));
+    if (rc == 0)
+      throw connection_error("timed out waiting for the server's reply");
+    if (rc < 0) {
+      if (errno == EINTR)
+        continue;
+      throw connection_error(std::string("poll: ") + std::strerror(errno));
+    }
+    char buf[4096];
+    auto n = ::recv(fd_, buf, sizeof(buf), 0);
+    if (n == 0)
+      throw connection_error("the server closed the connection");
+    if (n < 0) {
+      if (errno == EAGAIN || errno == EINTR)
+        continue;
+      throw connection_error(std::string("connection lost: ") + std::strerror(errno));
+    }
+    inbuf_.append(buf, static_cast<size_t>(n));
+  }
+}
+
+std::string connection::roundtrip(const std::string& line) {
+  send_raw(line + "\n");
+  return read_line();
+}
+
+proto::reply connection::request(const std::string& line) {
+  auto text = roundtrip(line);
+  auto r = proto::parse_reply(text);
+  if (!r)
+    throw connection_error("the server sent an unreadable reply: " + text);
+  if (!r->ok)
+    throw refused(r->code, r->message);
+  return *r;
+}
+
+namespace {
+
+uint32_t number_field(const proto::reply& r, const char* key) {
+  auto v = r.get(key);
+  if (!v || v->empty() || v->find_first_not_of("0123456789") != std::string::npos)
+    throw connection_error(std::string("the server's reply lacks ") + key);
+  return static_cast<uint32_t>(std::stoul(*v));
+}
+
+} // namespace
+
+uint32_t connection::hello(const std::string& computer, const std::string& user,
+                           const std::string& instance) {
+  auto r = request("HELLO " + std::to_string(next_id_++) + " version=1 computer=" + computer
+                   + " user=" + user + " instance=" + instance);
+  return number_field(r, "ttl");
+}
+
+granted connection::checkout(const std::string& product, const std::string& computer,
+                             const std::string& user) {
+  std::string line = "CHECKOUT " + std::to_string(next_id_++) + " " + product;
+  if (!computer.empty())
+    line += " computer=" + computer;
+  if (!user.empty())
+    line += " user=" + user;
+  auto r = request(line);
+  granted g;
+  g.lease = r.get("lease").value_or("");
+  g.product = r.get("product").value_or(product);
+  g.expires_in = number_field(r, "expires_in");
+  g.seats = number_field(r, "seats");
+  g.used = number_field(r, "used");
+  return g;
+}
+
+uint32_t connection::renew(const std::string& lease) {
+  return number_field(request("RENEW " + std::to_string(next_id_++) + " " + lease), "expires_in");
+}
+
+void connection::release(const std::string& lease) {
+  request("RELEASE " + std::to_string(next_id_++) + " " + lease);
+}
+
+std::vector<product_usage> connection::status(const std::string& product) {
+  auto line = "STATUS " + std::to_string(next_id_++);
+  if (!product.empty())
+    line += " " + product;
+  auto r = request(line);
+  std::vector<product_usage> out;
+  for (const auto& [name, value] : r.fields) {
+    auto slash = value.find('/');
+    if (slash == std::string::npos)
+      throw connection_error("unreadable STATUS field " + name + "=" + value);
+    out.push_back({name, static_cast<uint32_t>(std::stoul(value.substr(slash + 1))),
+                   static_cast<uint32_t>(std::stoul(value.substr(0, slash)))});
+  }
+  return out;
+}
+
+} // namespace licd::client

@@ -1,0 +1,87 @@
+#pragma once
+
+#include "net/protocol.hpp"
+
+#include <chrono>
+#include <cstdint>
+#include <optional>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+/// The client library applications embed (docs/PROTOCOL.md is the contract it speaks).
+namespace licd::client {
+
+/// The server could not be reached, or the connection broke or timed out.
+class connection_error : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/// The server answered ERR.
+class refused : public std::runtime_error {
+public:
+  refused(std::string code, const std::string& message)
+    : std::runtime_error(code + ": " + message), code_(std::move(code)), message_(message) {}
+  const std::string& code() const { return code_; }
+  const std::string& message() const { return message_; }
+
+private:
+  std::string code_;
+  std::string message_;
+};
+
+/// "host:port" (or "[v6]:port"); the port defaults to 27600. Throws std::invalid_argument.
+std::pair<std::string, uint16_t> parse_endpoint(const std::string& text);
+
+struct granted {
+  std::string lease;
+  std::string product;
+  uint32_t expires_in = 0;
+  uint32_t seats = 0;
+  uint32_t used = 0;
+};
+
+struct product_usage {
+  std::string product;
+  uint32_t seats = 0;
+  uint32_t used = 0;
+};
+
+/// One blocking connection speaking protocol v1, one request at a time.
+class connection {
+public:
+  using duration = std::chrono::milliseconds;
+
+  /// Connects (throws connection_error on failure or timeout).
+  connection(const std::string& host, uint16_t port, duration timeout = duration{5000});
+  ~connection();
+  connection(const connection&) = delete;
+  connection& operator=(const connection&) = delete;
+
+  /// HELLO; returns the lease TTL the server uses.
+  uint32_t hello(const std::string& computer, const std::string& user,
+                 const std::string& instance);
+  /// CHECKOUT, optionally for another computer/user than HELLO's (a relay, a test harness).
+  granted checkout(const std::string& product, const std::string& computer = {},
+                   const std::string& user = {});
+  /// RENEW; returns seconds until expiry.
+  uint32_t renew(const std::string& lease);
+  void release(const std::string& lease);
+  std::vector<product_usage> status(const std::string& product = {});
+
+  /// Sends one raw line, returns the reply line (for tests and tools).
+  std::string roundtrip(const std::string& line);
+  void send_raw(const std::string& bytes);
+  std::string read_line();
+
+private:
+  net::protocol::reply request(const std::string& line);
+
+  int fd_ = -1;
+  duration timeout_;
+  std::string inbuf_;
+  uint64_t next_id_ = 1;
+};
+
+} // namespace licd::client

@@ -1,0 +1,31 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace licd::engine {
+
+/// What the activity log records.
+enum class event_kind : uint8_t { granted, renewed, released, expired, denied, started, stopped };
+
+std::string_view to_string(event_kind kind);
+std::optional<event_kind> event_kind_from_string(std::string_view text);
+
+/// One entry of the activity log (usage reports are built from these).
+struct event {
+  int64_t at_ms = 0; ///< wall clock, milliseconds since the Unix epoch
+  event_kind kind = event_kind::granted;
+  std::string product;
+  std::string computer;
+  std::string user;
+  std::string lease; ///< hex lease id, empty where there is none (denied, started)
+  std::string detail; ///< free text: a denial's reason, a start's version
+};
+
+/// One line of tab-separated fields; tabs and newlines inside fields become spaces.
+std::string encode(const event& e);
+std::optional<event> decode_event(std::string_view line);
+
+} // namespace licd::engine

@@ -1,0 +1,64 @@
+#include "engine/lease_id.hpp"
+
+#include <openssl/rand.h>
+
+#include <stdexcept>
+
+namespace licd::engine {
+
+namespace {
+
+constexpr char hex_digits[] = "0123456789abcdef";
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9')
+    return c - '0';
+  if (c >= 'a' && c <= 'f')
+    return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F')
+    return c - 'A' + 10;
+  return -1;
+}
+
+void append_hex(std::string& out, uint64_t x) {
+  for (int shift = 60; shift >= 0; shift -= 4)
+    out.push_back(hex_digits[(x >> shift) & 0xF]);
+}
+
+} // namespace
+
+std::string lease_id::to_hex() const {
+  std::string out;
+  out.reserve(32);
+  append_hex(out, hi);
+  append_hex(out, lo);
+  return out;
+}
+
+std::optional<lease_id> lease_id::from_hex(std::string_view text) {
+  if (text.size() != 32)
+    return std::nullopt;
+  lease_id id;
+  for (size_t i = 0; i < 32; ++i) {
+    int v = hex_value(text[i]);
+    if (v < 0)
+      return std::nullopt;
+    uint64_t& half = i < 16 ? id.hi : id.lo;
+    half = (half << 4) | static_cast<uint64_t>(v);
+  }
+  return id;
+}
+
+lease_id make_random_lease_id() {
+  unsigned char bytes[16];
+  if (RAND_bytes(bytes, sizeof(bytes)) != 1)
+    throw std::runtime_error("OpenSSL RAND_bytes failed: cannot make a lease id");
+  lease_id id;
+  for (int i = 0; i < 8; ++i) {
+    id.hi = (id.hi << 8) | bytes[i];
+    id.lo = (id.lo << 8) | bytes[8 + i];
+  }
+  return id;
+}
+
+} // namespace licd::engine

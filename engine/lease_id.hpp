@@ -1,0 +1,44 @@
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace licd::engine {
+
+/// A lease's identity: 128 random bits, shown on the wire as 32 lowercase hex digits.
+/// The id is the capability to renew or release the lease, so it must be unguessable:
+/// make one with `make_random_lease_id()` below, never from a counter.
+struct lease_id {
+  uint64_t hi = 0;
+  uint64_t lo = 0;
+
+  /// The 32-character lowercase hex form.
+  std::string to_hex() const;
+
+  /// Parses exactly 32 hex digits (either case); anything else is nullopt.
+  static std::optional<lease_id> from_hex(std::string_view text);
+
+  friend bool operator==(const lease_id& a, const lease_id& b) {
+    return a.hi == b.hi && a.lo == b.lo;
+  }
+  friend bool operator!=(const lease_id& a, const lease_id& b) { return !(a == b); }
+  friend bool operator<(const lease_id& a, const lease_id& b) {
+    return a.hi != b.hi ? a.hi < b.hi : a.lo < b.lo;
+  }
+};
+
+/// 128 bits from OpenSSL's CSPRNG. Throws std::runtime_error if the generator fails.
+lease_id make_random_lease_id();
+
+} // namespace licd::engine
+
+template <>
+struct std::hash<licd::engine::lease_id> {
+  size_t operator()(const licd::engine::lease_id& x) const noexcept {
+    // The bits are uniformly random already; mixing the halves is enough.
+    return static_cast<size_t>(x.hi ^ (x.lo * 0x9E3779B97F4A7C15ull));
+  }
+};

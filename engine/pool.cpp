@@ -1,0 +1,101 @@
+#include "engine/pool.hpp"
+
+namespace licd::engine {
+
+pool::pool(std::string product, uint32_t seats) : product_(std::move(product)), seats_(seats) {
+  // nop
+}
+
+bool pool::reserve(lease l) {
+  auto held = per_computer_.find(l.who.computer);
+  if (held == per_computer_.end() && used() >= seats_)
+    return false;
+  if (leases_.count(l.id) != 0)
+    return false; // an id collision with 128 random bits: refuse rather than overwrite
+  if (held == per_computer_.end())
+    per_computer_.emplace(l.who.computer, 1);
+  else
+    ++held->second;
+  l.state = lease_state::pending;
+  leases_.emplace(l.id, std::move(l));
+  return true;
+}
+
+void pool::confirm(const lease_id& id) {
+  auto it = leases_.find(id);
+  if (it != leases_.end() && it->second.state == lease_state::pending)
+    it->second.state = lease_state::live;
+}
+
+void pool::abandon(const lease_id& id) {
+  auto it = leases_.find(id);
+  if (it != leases_.end() && it->second.state == lease_state::pending)
+    drop(it);
+}
+
+bool pool::renew(const lease_id& id, mono_time new_deadline) {
+  auto it = leases_.find(id);
+  if (it == leases_.end() || it->second.state != lease_state::live)
+    return false;
+  it->second.deadline = new_deadline;
+  return true;
+}
+
+bool pool::begin_end(const lease_id& id) {
+  auto it = leases_.find(id);
+  if (it == leases_.end() || it->second.state != lease_state::live)
+    return false;
+  it->second.state = lease_state::ending;
+  return true;
+}
+
+void pool::cancel_end(const lease_id& id) {
+  auto it = leases_.find(id);
+  if (it != leases_.end() && it->second.state == lease_state::ending)
+    it->second.state = lease_state::live;
+}
+
+std::optional<lease> pool::finish_end(const lease_id& id) {
+  auto it = leases_.find(id);
+  if (it == leases_.end() || it->second.state != lease_state::ending)
+    return std::nullopt;
+  lease ended = it->second;
+  drop(it);
+  return ended;
+}
+
+bool pool::lapsed(const lease_id& id, mono_time now) const {
+  auto it = leases_.find(id);
+  return it != leases_.end() && it->second.state == lease_state::live
+         && it->second.deadline <= now;
+}
+
+void pool::restore(lease l) {
+  if (leases_.count(l.id) != 0)
+    return;
+  ++per_computer_[l.who.computer];
+  l.state = lease_state::live;
+  leases_.emplace(l.id, std::move(l));
+}
+
+const lease* pool::find(const lease_id& id) const {
+  auto it = leases_.find(id);
+  return it == leases_.end() ? nullptr : &it->second;
+}
+
+std::vector<lease> pool::leases() const {
+  std::vector<lease> out;
+  out.reserve(leases_.size());
+  for (const auto& kv : leases_)
+    out.push_back(kv.second);
+  return out;
+}
+
+void pool::drop(std::unordered_map<lease_id, lease>::iterator it) {
+  auto held = per_computer_.find(it->second.who.computer);
+  if (held != per_computer_.end() && --held->second == 0)
+    per_computer_.erase(held);
+  leases_.erase(it);
+}
+
+} // namespace licd::engine

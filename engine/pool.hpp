@@ -1,0 +1,77 @@
+#pragma once
+
+#include "engine/lease.hpp"
+
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace licd::engine {
+
+/// One product's seats and the leases on them: the only place a seat is granted or freed.
+/// Pure bookkeeping: no clock reads, no I/O; callers pass ids and times in.
+///
+/// The seat invariant: `used() <= seats()` after every `reserve`. A seat is in use while its
+/// computer has at least one lease in any state (pending, live or ending).
+class pool {
+public:
+  pool(std::string product, uint32_t seats);
+
+  const std::string& product() const { return product_; }
+  uint32_t seats() const { return seats_; }
+  /// Computers holding a seat.
+  uint32_t used() const { return static_cast<uint32_t>(per_computer_.size()); }
+  size_t lease_count() const { return leases_.size(); }
+
+  /// Changes the number of seats. Leases already beyond a lower number run on; no new computer
+  /// gets a seat until usage is under it.
+  void set_seats(uint32_t seats) { seats_ = seats; }
+
+  /// Reserves a seat for `l.who.computer` (or shares the one it holds) and adds `l` as pending.
+  /// Returns false, changing nothing, when the computer holds no seat and none is free.
+  bool reserve(lease l);
+
+  /// A pending grant became durable: the lease is live.
+  void confirm(const lease_id& id);
+
+  /// A pending grant could not be made durable: forget it and free its seat if it was the
+  /// computer's only lease.
+  void abandon(const lease_id& id);
+
+  /// Moves a live lease's deadline. Returns false for a lease that is not live.
+  bool renew(const lease_id& id, mono_time new_deadline);
+
+  /// A live lease starts ending (release or expiry being committed). False if it is not live.
+  bool begin_end(const lease_id& id);
+
+  /// Removing the lease failed to commit: it is live again.
+  void cancel_end(const lease_id& id);
+
+  /// The removal is durable: the lease is gone, and the seat with it if it was the computer's
+  /// last lease. Returns the lease that ended.
+  std::optional<lease> finish_end(const lease_id& id);
+
+  /// True when `id` is live and its deadline is not after `now`.
+  bool lapsed(const lease_id& id, mono_time now) const;
+
+  /// Adds a lease restored from storage as live. Restored leases were granted within the seats
+  /// that held at the time, so no seat check is made here.
+  void restore(lease l);
+
+  /// The lease, or nullptr.
+  const lease* find(const lease_id& id) const;
+
+  /// Every lease, in no particular order.
+  std::vector<lease> leases() const;
+
+private:
+  void drop(std::unordered_map<lease_id, lease>::iterator it);
+
+  std::string product_;
+  uint32_t seats_;
+  std::unordered_map<lease_id, lease> leases_;
+  std::unordered_map<std::string, uint32_t> per_computer_; ///< computer -> its leases
+};
+
+} // namespace licd::engine

@@ -1,0 +1,82 @@
+#pragma once
+
+#include "engine/lease_id.hpp"
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <variant>
+#include <vector>
+
+/// The text wire protocol v1 (docs/PROTOCOL.md): pure parsing and formatting, no I/O.
+namespace licd::net::protocol {
+
+/// Longest request or reply line in bytes, not counting the LF.
+inline constexpr size_t max_line = 1024;
+/// Longest request id.
+inline constexpr size_t max_request_id = 32;
+
+enum class command { hello, checkout, renew, release, status, ping, quit };
+
+/// Every error code a reply may carry. The text form (`to_string`) is what goes on the wire.
+enum class error_code {
+  bad_request,     ///< the line is not a well-formed request
+  line_too_long,   ///< the line exceeds max_line
+  unknown_command, ///< the first word is no command
+  no_hello,        ///< CHECKOUT, RENEW or RELEASE before HELLO
+  bad_version,     ///< HELLO asked for a protocol version the server does not speak
+  unknown_product, ///< no pool for that product
+  no_seats,        ///< every seat is held by other computers
+  unknown_lease,   ///< no live lease with that id (released, expired, never granted)
+  storage_error,   ///< the change could not be made durable; nothing changed
+  server_error,    ///< an internal failure; nothing changed
+};
+
+std::string_view to_string(error_code code);
+std::optional<error_code> error_code_from_string(std::string_view text);
+
+/// A parsed, validated request. Which fields are set depends on `cmd`.
+struct request {
+  command cmd = command::ping;
+  std::string id;
+  std::string product;                   ///< CHECKOUT; STATUS (optional)
+  std::optional<engine::lease_id> lease; ///< RENEW, RELEASE
+  std::optional<int> version;            ///< HELLO
+  std::optional<std::string> computer;   ///< HELLO (required), CHECKOUT (optional override)
+  std::optional<std::string> user;       ///< HELLO (required), CHECKOUT (optional override)
+  std::optional<std::string> instance;   ///< HELLO, CHECKOUT (optional)
+};
+
+/// Why a line was refused. `id` is the request id when one could be read, else "-".
+struct parse_error {
+  std::string id;
+  error_code code;
+  std::string message;
+};
+
+std::variant<request, parse_error> parse_request(std::string_view line);
+
+/// A reply's key=value field.
+using field = std::pair<std::string, std::string>;
+
+/// "OK <id> k=v k=v ..." (no trailing LF).
+std::string format_ok(std::string_view id, const std::vector<field>& fields = {});
+/// "ERR <id> <CODE> <message>" (no trailing LF; newlines in the message become spaces).
+std::string format_error(std::string_view id, error_code code, std::string_view message);
+
+/// A parsed reply line (for clients).
+struct reply {
+  bool ok = false;
+  std::string id;
+  std::string code;    ///< ERR only: the code as sent (a newer server may send new codes)
+  std::string message; ///< ERR only
+  std::vector<field> fields; ///< OK only, in order
+
+  /// The first field with that key.
+  std::optional<std::string> get(std::string_view key) const;
+};
+
+std::optional<reply> parse_reply(std::string_view line);
+
+} // namespace licd::net::protocol

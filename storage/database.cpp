@@ -1,0 +1,155 @@
+#include "storage/database.hpp"
+
+#include <charconv>
+#include <stdexcept>
+
+namespace licd::storage {
+
+namespace {
+
+std::string u64_key(uint64_t x) {
+  std::string out(8, '\0');
+  for (int i = 7; i >= 0; --i, x >>= 8)
+    out[static_cast<size_t>(i)] = static_cast<char>(x & 0xFF);
+  return out;
+}
+
+uint64_t u64_from_key(std::string_view key) {
+  uint64_t x = 0;
+  for (char c : key)
+    x = (x << 8) | static_cast<unsigned char>(c);
+  return x;
+}
+
+template <class T>
+bool parse_number(std::string_view text, T& out) {
+  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc{} && ptr == text.data() + text.size() && !text.empty();
+}
+
+std::vector<std::string_view> split_tabs(std::string_view s) {
+  std::vector<std::string_view> out;
+  size_t start = 0;
+  for (;;) {
+    auto tab = s.find('\t', start);
+    out.push_back(s.substr(start, tab == std::string_view::npos ? tab : tab - start));
+    if (tab == std::string_view::npos)
+      return out;
+    start = tab + 1;
+  }
+}
+
+} // namespace
+
+std::string encode_lease_key(const engine::lease_id& id) {
+  return u64_key(id.hi) + u64_key(id.lo);
+}
+
+std::string encode_lease_value(const lease_record& r) {
+  std::string out = r.product;
+  for (const auto* f : {&r.computer, &r.user, &r.instance}) {
+    out.push_back('\t');
+    out.append(*f);
+  }
+  out.push_back('\t');
+  out.append(std::to_string(r.granted_at_ms));
+  return out;
+}
+
+bool decode_lease(std::string_view key, std::string_view value, lease_record& out) {
+  if (key.size() != 16)
+    return false;
+  auto f = split_tabs(value);
+  if (f.size() != 5 || !parse_number(f[4], out.granted_at_ms))
+    return false;
+  out.id.hi = u64_from_key(key.substr(0, 8));
+  out.id.lo = u64_from_key(key.substr(8, 8));
+  out.product = f[0];
+  out.computer = f[1];
+  out.user = f[2];
+  out.instance = f[3];
+  return true;
+}
+
+database::database(const options& opts) : env_(opts.dir, opts.map_size, 8) {
+  lmdb::txn t(env_, false);
+  meta_ = t.open_db("meta", true);
+  products_ = t.open_db("products", true);
+  leases_ = t.open_db("leases", true);
+  events_ = t.open_db("events", true);
+  if (auto stored = t.get(meta_, "format")) {
+    uint32_t v = 0;
+    if (!parse_number(*stored, v))
+      throw std::runtime_error("data dir " + opts.dir + " is corrupt: unreadable format version");
+    if (v > format_version)
+      throw std::runtime_error("data dir " + opts.dir + " has format " + std::to_string(v)
+                               + ", newer than this licd understands ("
+                               + std::to_string(format_version) + "); refusing to touch it");
+  } else {
+    t.put(meta_, "format", std::to_string(format_version));
+  }
+  if (auto last = t.last_key(events_))
+    next_event_ = u64_from_key(*last) + 1;
+  t.commit();
+}
+
+std::vector<product_record> database::products() const {
+  lmdb::txn t(env_, true);
+  std::vector<product_record> out;
+  t.for_each(products_, [&](std::string_view k, std::string_view v) {
+    product_record p;
+    p.name = k;
+    if (!parse_number(v, p.seats))
+      throw std::runtime_error("corrupt product record for '" + p.name + "'");
+    out.push_back(std::move(p));
+  });
+  return out;
+}
+
+std::vector<lease_record> database::leases() const {
+  lmdb::txn t(env_, true);
+  std::vector<lease_record> out;
+  t.for_each(leases_, [&](std::string_view k, std::string_view v) {
+    lease_record r;
+    if (!decode_lease(k, v, r))
+      throw std::runtime_error("corrupt lease record in the data dir");
+    out.push_back(std::move(r));
+  });
+  return out;
+}
+
+std::vector<std::pair<uint64_t, engine::event>> database::events(uint64_t from,
+                                                                 size_t max) const {
+  lmdb::txn t(env_, true);
+  std::vector<std::pair<uint64_t, engine::event>> out;
+  lmdb::cursor c(t, events_);
+  auto start = u64_key(from);
+  MDB_val k = lmdb::to_val(start), v;
+  for (bool more = c.get(k, v, MDB_SET_RANGE); more && out.size() < max;
+       more = c.get(k, v, MDB_NEXT)) {
+    auto e = engine::decode_event(lmdb::from_val(v));
+    if (!e)
+      throw std::runtime_error("corrupt event record in the data dir");
+    out.emplace_back(u64_from_key(lmdb::from_val(k)), std::move(*e));
+  }
+  return out;
+}
+
+void database::commit(const std::vector<const change_set*>& sets) {
+  lmdb::txn t(env_, false);
+  uint64_t next = next_event_;
+  for (const auto* s : sets) {
+    for (const auto& p : s->put_products)
+      t.put(products_, p.name, std::to_string(p.seats));
+    for (const auto& l : s->put_leases)
+      t.put(leases_, encode_lease_key(l.id), encode_lease_value(l));
+    for (const auto& id : s->erase_leases)
+      t.erase(leases_, encode_lease_key(id));
+    for (const auto& e : s->events)
+      t.put(events_, u64_key(next++), engine::encode(e));
+  }
+  t.commit();
+  next_event_ = next; // only once durable
+}
+
+} // namespace licd::storage

@@ -1,0 +1,55 @@
+#pragma once
+
+#include "storage/lmdb.hpp"
+#include "storage/records.hpp"
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace licd::storage {
+
+/// The data dir's format this build writes. A data dir of a newer format is refused.
+inline constexpr uint32_t format_version = 1;
+
+/// licd's schema over one LMDB environment in the data dir:
+/// `meta` (format), `products` (name -> seats), `leases` (16-byte id -> record),
+/// `events` (8-byte big-endian sequence -> engine::encode(event)).
+/// Not thread-safe: one owner at a time (licd's store actor, or start-up before it runs).
+class database {
+public:
+  struct options {
+    std::string dir;
+    size_t map_size = size_t{8} << 30; ///< 8 GiB of address space; the file grows as used
+  };
+
+  /// Opens or creates the data dir's environment. Throws lmdb::error or std::runtime_error
+  /// (a newer format).
+  explicit database(const options& opts);
+
+  std::vector<product_record> products() const;
+  std::vector<lease_record> leases() const;
+
+  /// Up to `max` events with sequence >= `from`, oldest first, with their sequence numbers.
+  std::vector<std::pair<uint64_t, engine::event>> events(uint64_t from, size_t max) const;
+
+  /// Applies the sets in order in ONE write transaction (one fsync). All or nothing:
+  /// throws lmdb::error and leaves the stored data as it was.
+  void commit(const std::vector<const change_set*>& sets);
+  void commit(const change_set& set) { commit(std::vector<const change_set*>{&set}); }
+
+private:
+  lmdb::env env_;
+  MDB_dbi meta_ = 0;
+  MDB_dbi products_ = 0;
+  MDB_dbi leases_ = 0;
+  MDB_dbi events_ = 0;
+  uint64_t next_event_ = 1;
+};
+
+/// Record codecs, exposed for tests. Decoding returns false on a malformed value.
+std::string encode_lease_key(const engine::lease_id& id);
+std::string encode_lease_value(const lease_record& r);
+bool decode_lease(std::string_view key, std::string_view value, lease_record& out);
+
+} // namespace licd::storage

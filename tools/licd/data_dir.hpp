@@ -1,0 +1,29 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace licd {
+
+/// The data dir, created if missing (mode 0700) and locked for this process: a second licd
+/// on the same dir is refused instead of sharing it. The lock ends with the process.
+class data_dir {
+public:
+  /// Throws std::runtime_error with the reason (cannot create, locked by another licd).
+  explicit data_dir(std::string path);
+  ~data_dir();
+  data_dir(const data_dir&) = delete;
+  data_dir& operator=(const data_dir&) = delete;
+
+  const std::string& path() const { return path_; }
+
+  /// Writes `licd.port` with the client port, atomically (readiness signal for tests/tools).
+  void write_port_file(uint16_t port) const;
+  void remove_port_file() const;
+
+private:
+  std::string path_;
+  int lock_fd_ = -1;
+};
+
+} // namespace licd
