@@ -7,6 +7,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <cctype>
 #include <cerrno>
 #include <cstring>
 
@@ -31,7 +32,10 @@ std::pair<std::string, uint16_t> parse_endpoint(const std::string& text) {
     host = text.substr(0, colon);
     port = text.substr(colon + 1);
   }
-  if (host.empty() || port.empty() || port.find_first_not_of("0123456789") != std::string::npos
+  bool host_ok = !host.empty();
+  for (unsigned char c : host)
+    host_ok = host_ok && (std::isalnum(c) || c == '.' || c == '-' || c == '_' || c == ':');
+  if (!host_ok || port.empty() || port.find_first_not_of("0123456789") != std::string::npos
       || port.size() > 5 || std::stoul(port) == 0 || std::stoul(port) > 65535)
     throw std::invalid_argument("bad server address '" + text + "' (want HOST:PORT)");
   return {host, static_cast<uint16_t>(std::stoul(port))};

@@ -1,0 +1,149 @@
+// End to end: expiry, renewal, restarts after SIGTERM and SIGKILL, the activity log.
+
+#include "e2e_support.hpp"
+#include "storage/database.hpp"
+
+#include <map>
+#include <vector>
+
+using namespace licd::test;
+using namespace std::chrono_literals;
+using licd::client::connection;
+
+TEST_CASE("with a 2 s TTL an unrenewed lease expires and a renewed one does not",
+          "[e2e][expiry]") {
+  server_fixture s({"--demo", "--lease-ttl=2"});
+  auto idle = connect_as(*s.licd, "idle");
+  auto busy = connect_as(*s.licd, "busy");
+  auto idle_lease = idle->checkout("demo");
+  auto busy_lease = busy->checkout("demo");
+  CHECK(idle_lease.expires_in == 2);
+  // Renew the busy one every 0.5 s for 4 s: twice the TTL.
+  for (int i = 0; i < 8; ++i) {
+    std::this_thread::sleep_for(500ms);
+    CHECK(busy->renew(busy_lease.lease) == 2);
+  }
+  CHECK(refusal([&] { idle->renew(idle_lease.lease); }) == "UNKNOWN_LEASE");
+  CHECK(used_seats(*s.licd) == 1);
+  CHECK(busy->renew(busy_lease.lease) == 2);
+  CHECK(s.licd->log().find("expired product=demo computer=idle user=tester") != std::string::npos);
+  // And the freed seat is grantable again.
+  CHECK(eventually([&] { return used_seats(*s.licd) == 1; }, 1s));
+}
+
+TEST_CASE("an expired lease's seat goes to the next computer", "[e2e][expiry]") {
+  server_fixture s({"--demo", "--lease-ttl=1"});
+  std::vector<std::unique_ptr<connection>> holders;
+  for (int i = 1; i <= 5; ++i) {
+    holders.push_back(connect_as(*s.licd, "ws" + std::to_string(i)));
+    holders.back()->checkout("demo");
+  }
+  auto late = connect_as(*s.licd, "late");
+  REQUIRE(refusal([&] { late->checkout("demo"); }) == "NO_SEATS");
+  CHECK(eventually([&] { return used_seats(*s.licd) == 0; }, 5s));
+  CHECK(late->checkout("demo").used == 1);
+}
+
+namespace {
+
+/// Checks out `n` leases from distinct computers; returns lease id -> computer.
+std::map<std::string, std::string> hold_leases(const licd_process& p, int n) {
+  std::map<std::string, std::string> leases;
+  for (int i = 1; i <= n; ++i) {
+    auto computer = "ws" + std::to_string(i);
+    leases[connect_as(p, computer)->checkout("demo").lease] = computer;
+  }
+  return leases;
+}
+
+void check_restored(const licd_process& p, const std::map<std::string, std::string>& leases) {
+  CHECK(used_seats(p) == leases.size());
+  auto c = connect_as(p, "returning");
+  for (const auto& kv : leases) {
+    INFO("lease " << kv.first << " of " << kv.second);
+    CHECK(c->renew(kv.first) == 600);
+  }
+  // The restored seats are really taken: only the remaining ones are grantable.
+  auto others = connect_as(p, "newcomer");
+  for (size_t i = leases.size(); i < 5; ++i)
+    others->checkout("demo", "new" + std::to_string(i));
+  CHECK(refusal([&] { others->checkout("demo", "one-too-many"); }) == "NO_SEATS");
+}
+
+} // namespace
+
+TEST_CASE("a restart after SIGTERM keeps every acknowledged lease", "[e2e][restart]") {
+  server_fixture s;
+  auto leases = hold_leases(*s.licd, 3);
+  CHECK(s.licd->terminate() == 0);
+  s.start();
+  check_restored(*s.licd, leases);
+}
+
+TEST_CASE("a restart after SIGKILL keeps every acknowledged lease", "[e2e][restart]") {
+  server_fixture s;
+  auto leases = hold_leases(*s.licd, 4);
+  // Released before the kill: must stay released.
+  auto c = connect_as(*s.licd, "ws9");
+  auto gone = c->checkout("demo").lease;
+  c->release(gone);
+  s.licd->kill();
+  s.start();
+  check_restored(*s.licd, leases);
+  auto again = connect_as(*s.licd, "ws9");
+  CHECK(refusal([&] { again->renew(gone); }) == "UNKNOWN_LEASE");
+}
+
+TEST_CASE("restored leases still expire when nobody renews them", "[e2e][restart]") {
+  server_fixture s({"--demo", "--lease-ttl=1"});
+  hold_leases(*s.licd, 2);
+  s.licd->kill();
+  s.start({"--demo", "--lease-ttl=1"});
+  CHECK(used_seats(*s.licd) == 2);
+  CHECK(eventually([&] { return used_seats(*s.licd) == 0; }, 5s));
+}
+
+TEST_CASE("the activity log records grants, renewals, releases, expiries and denials",
+          "[e2e][log]") {
+  server_fixture s({"--demo", "--lease-ttl=1"});
+  auto c = connect_as(*s.licd, "ws1", "alice");
+  auto kept = c->checkout("demo").lease;
+  c->renew(kept);
+  c->release(kept);
+  auto lapsing = c->checkout("demo").lease;
+  for (int i = 2; i <= 5; ++i)
+    c->checkout("demo", "ws" + std::to_string(i));
+  CHECK(refusal([&] { c->checkout("demo", "ws6"); }) == "NO_SEATS");
+  CHECK(eventually([&] { return used_seats(*s.licd) == 0; }, 5s));
+  REQUIRE(s.licd->terminate() == 0);
+
+  licd::storage::database db({s.data});
+  std::vector<std::string> seen;
+  for (const auto& [seq, e] : db.events(1, 1000)) {
+    if (e.computer == "ws1" || e.kind == licd::engine::event_kind::denied
+        || e.kind == licd::engine::event_kind::started
+        || e.kind == licd::engine::event_kind::stopped)
+      seen.push_back(std::string(licd::engine::to_string(e.kind)) + " " + e.lease);
+  }
+  std::vector<std::string> expected{"started ",
+                                    "granted " + kept,
+                                    "renewed " + kept,
+                                    "released " + kept,
+                                    "granted " + lapsing,
+                                    "denied ",
+                                    "expired " + lapsing,
+                                    "stopped "};
+  CHECK(seen == expected);
+  auto log = s.licd->log();
+  CHECK(log.find("granted product=demo computer=ws1 user=alice lease=" + kept)
+        != std::string::npos);
+  CHECK(log.find("released product=demo computer=ws1 user=alice lease=" + kept)
+        != std::string::npos);
+  CHECK(log.find("denied product=demo computer=ws6 user=alice") != std::string::npos);
+}
+
+TEST_CASE("a second licd on the same data dir is refused", "[e2e][restart]") {
+  server_fixture s;
+  CHECK_THROWS_WITH(licd_process(s.data, {}), Catch::Contains("locked by another running licd"));
+  CHECK(used_seats(*s.licd) == 0); // the first one is unharmed
+}

@@ -1,0 +1,158 @@
+// End to end: the wire protocol's error handling, and licclient's exit codes and JSON.
+
+#include "e2e_support.hpp"
+
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <set>
+
+using namespace licd::test;
+using licd::client::connection;
+
+TEST_CASE("malformed and oversized lines get error replies while others are served",
+          "[e2e][protocol]") {
+  server_fixture s;
+  connection bad("127.0.0.1", s.licd->port());
+  auto good = connect_as(*s.licd, "good");
+
+  CHECK(bad.roundtrip("garbage").rfind("ERR - BAD_REQUEST", 0) == 0);
+  CHECK(bad.roundtrip("what is this").rfind("ERR is UNKNOWN_COMMAND", 0) == 0);
+  CHECK(bad.roundtrip("FROB 7").rfind("ERR 7 UNKNOWN_COMMAND", 0) == 0);
+  CHECK(bad.roundtrip("CHECKOUT 8 demo").rfind("ERR 8 NO_HELLO", 0) == 0);
+  CHECK(bad.roundtrip("HELLO 9 version=2 computer=a user=b").rfind("ERR 9 BAD_VERSION", 0) == 0);
+  CHECK(bad.roundtrip("RENEW 10 nothex").rfind("ERR 10 BAD_REQUEST", 0) == 0);
+  CHECK(bad.roundtrip(std::string("PING 11\x07")).rfind("ERR - BAD_REQUEST", 0) == 0);
+  CHECK(good->checkout("demo").used == 1);
+
+  // 100 KB without a newline, then the rest of the line: one error, nothing else.
+  bad.send_raw(std::string(100000, 'A'));
+  CHECK(good->checkout("demo", "good2").used == 2);
+  CHECK(bad.roundtrip("AAAA").rfind("ERR - LINE_TOO_LONG", 0) == 0);
+  // Binary garbage with embedded NULs and a newline.
+  bad.send_raw(std::string("\x00\xff\xfe garbage\x00\n", 13));
+  CHECK(bad.read_line().rfind("ERR - BAD_REQUEST", 0) == 0);
+  // The connection still works after all of it.
+  CHECK(bad.roundtrip("PING 12") == "OK 12");
+  CHECK(bad.roundtrip("ping 13") == "OK 13"); // commands are case-insensitive
+  CHECK(good->checkout("demo", "good3").used == 3);
+}
+
+TEST_CASE("pipelined requests are all answered, each with its id", "[e2e][protocol]") {
+  server_fixture s;
+  connection c("127.0.0.1", s.licd->port());
+  c.send_raw("HELLO h version=1 computer=ws1 user=alice\n"
+             "CHECKOUT a demo\nCHECKOUT b demo computer=ws2\nSTATUS c demo\n"
+             "CHECKOUT d nope\nPING e\nQUIT f\nPING never\n");
+  std::set<std::string> ids;
+  std::string granted_a;
+  for (int i = 0; i < 7; ++i) {
+    auto r = licd::net::protocol::parse_reply(c.read_line());
+    REQUIRE(r);
+    ids.insert(r->id);
+    if (r->id == "a" || r->id == "b")
+      CHECK(r->ok);
+    if (r->id == "d")
+      CHECK(r->code == "UNKNOWN_PRODUCT");
+  }
+  CHECK(ids == std::set<std::string>{"h", "a", "b", "c", "d", "e", "f"});
+  // QUIT closes the connection once every earlier request has its reply.
+  CHECK_THROWS_AS(c.read_line(), licd::client::connection_error);
+  CHECK(used_seats(*s.licd) == 2);
+}
+
+TEST_CASE("a client that vanishes mid-request does not disturb the server", "[e2e][protocol]") {
+  server_fixture s;
+  for (int i = 0; i < 20; ++i) {
+    connection c("127.0.0.1", s.licd->port());
+    c.send_raw("HELLO 1 version=1 computer=ghost user=x\nCHECKOUT 2 demo\n");
+  } // closed without reading
+  auto c = connect_as(*s.licd, "real");
+  CHECK(c->checkout("demo").used <= 2); // ghost's grants share one seat
+  CHECK(c->roundtrip("PING 1") == "OK 1");
+}
+
+namespace {
+
+run_result licclient(const licd_process& p, std::vector<std::string> args) {
+  std::vector<std::string> argv{LICCLIENT_BINARY, "--server=" + p.endpoint()};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run(argv);
+}
+
+} // namespace
+
+TEST_CASE("licclient checks out, renews, releases and reports status as JSON",
+          "[e2e][licclient]") {
+  server_fixture s;
+  auto co = licclient(*s.licd, {"--json", "checkout", "demo", "--computer=cli1", "--user=bob"});
+  REQUIRE(co.status == 0);
+  auto j = nlohmann::json::parse(co.out);
+  CHECK(j["product"] == "demo");
+  CHECK(j["expires_in"] == 600);
+  std::string lease = j["lease"];
+  CHECK(lease.size() == 32);
+
+  auto st = licclient(*s.licd, {"--json", "status"});
+  REQUIRE(st.status == 0);
+  auto sj = nlohmann::json::parse(st.out);
+  REQUIRE(sj["products"].size() == 1);
+  CHECK(sj["products"][0]["product"] == "demo");
+  CHECK(sj["products"][0]["seats"] == 5);
+  CHECK(sj["products"][0]["used"] == 1);
+
+  auto rn = licclient(*s.licd, {"--json", "renew", lease});
+  REQUIRE(rn.status == 0);
+  CHECK(nlohmann::json::parse(rn.out)["expires_in"] == 600);
+  CHECK(licclient(*s.licd, {"release", lease}).status == 0);
+  CHECK(used_seats(*s.licd) == 0);
+  auto again = licclient(*s.licd, {"--json", "release", lease});
+  CHECK(again.status == 3);
+  CHECK(nlohmann::json::parse(again.out)["error"] == "UNKNOWN_LEASE");
+  auto table = licclient(*s.licd, {"status"});
+  CHECK(table.status == 0);
+  CHECK(table.out.find("demo") != std::string::npos);
+}
+
+TEST_CASE("licclient exit codes: 3 denied, 4 unreachable, 2 usage", "[e2e][licclient]") {
+  server_fixture s;
+  for (int i = 1; i <= 5; ++i)
+    REQUIRE(licclient(*s.licd, {"checkout", "demo", "--computer=c" + std::to_string(i)}).status
+            == 0);
+  auto denied = licclient(*s.licd, {"--json", "checkout", "demo", "--computer=c6"});
+  CHECK(denied.status == 3);
+  CHECK(nlohmann::json::parse(denied.out)["error"] == "NO_SEATS");
+  CHECK(licclient(*s.licd, {"checkout", "unknown"}).status == 3);
+  CHECK(licclient(*s.licd, {"frobnicate"}).status == 2);
+  CHECK(licclient(*s.licd, {"checkout"}).status == 2);
+  CHECK(run({LICCLIENT_BINARY, "--server=not a server", "status"}).status == 2);
+  auto version = run({LICCLIENT_BINARY, "--version"});
+  CHECK(version.status == 0);
+  CHECK(version.out.find("licclient 0.") != std::string::npos);
+  int port = s.licd->port();
+  s.licd->kill();
+  auto gone = run({LICCLIENT_BINARY, "--json", "--server=127.0.0.1:" + std::to_string(port),
+                   "status"});
+  CHECK(gone.status == 4);
+  CHECK(nlohmann::json::parse(gone.out)["error"] == "UNREACHABLE");
+}
+
+TEST_CASE("licd reports its version and refuses bad options", "[e2e][licd]") {
+  auto v = run({LICD_BINARY, "--version"});
+  CHECK(v.status == 0);
+  CHECK(v.out.find("licd 0.") != std::string::npos);
+  CHECK(run({LICD_BINARY, "--lease-ttl=0"}).status != 0);
+  CHECK(run({LICD_BINARY, "--no-such-option"}).status != 0);
+}
+
+TEST_CASE("licd reads its options from a config file", "[e2e][licd]") {
+  temp_dir tmp;
+  auto cfg = tmp.path() + "/licd.conf";
+  {
+    std::ofstream out(cfg);
+    out << "# licd test config\nlease-ttl = 7\ndemo = true\n";
+  }
+  licd_process p(tmp.path() + "/data", {"--config=" + cfg});
+  auto c = connect_as(p, "ws1");
+  CHECK(c->checkout("demo").expires_in == 7);
+}

@@ -1,0 +1,52 @@
+#include "engine/event.hpp"
+#include "engine/names.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace licd::engine;
+
+TEST_CASE("product names are short identifiers", "[engine][names]") {
+  CHECK(valid_product_name("demo"));
+  CHECK(valid_product_name("CAD-2027.pro_x"));
+  CHECK(valid_product_name(std::string(64, 'a')));
+  CHECK_FALSE(valid_product_name(std::string(65, 'a')));
+  CHECK_FALSE(valid_product_name(""));
+  CHECK_FALSE(valid_product_name("-lead"));
+  CHECK_FALSE(valid_product_name("with space"));
+  CHECK_FALSE(valid_product_name("a=b"));
+  CHECK_FALSE(valid_product_name("a/b"));
+}
+
+TEST_CASE("identity names allow UTF-8 but no spaces, controls or '='", "[engine][names]") {
+  CHECK(valid_identity_name("ws-042.example.com"));
+  CHECK(valid_identity_name("J\xC3\xBCrgen"));
+  CHECK_FALSE(valid_identity_name(""));
+  CHECK_FALSE(valid_identity_name("a b"));
+  CHECK_FALSE(valid_identity_name("a\tb"));
+  CHECK_FALSE(valid_identity_name("a=b"));
+  CHECK_FALSE(valid_identity_name(std::string(129, 'x')));
+}
+
+TEST_CASE("events survive their stored form", "[engine][event]") {
+  event e;
+  e.at_ms = 1790000000123;
+  e.kind = event_kind::denied;
+  e.product = "cad";
+  e.computer = "ws1";
+  e.user = "alice";
+  e.detail = "all 5 seats\tin use\n";
+  auto back = decode_event(encode(e));
+  REQUIRE(back);
+  CHECK(back->at_ms == e.at_ms);
+  CHECK(back->kind == event_kind::denied);
+  CHECK(back->product == "cad");
+  CHECK(back->computer == "ws1");
+  CHECK(back->user == "alice");
+  CHECK(back->lease.empty());
+  CHECK(back->detail == "all 5 seats in use "); // tabs and newlines flattened
+  CHECK_FALSE(decode_event("garbage"));
+  CHECK_FALSE(decode_event("12\tnot-a-kind\ta\tb\tc\td\te"));
+  for (auto k : {event_kind::granted, event_kind::renewed, event_kind::released,
+                 event_kind::expired, event_kind::started, event_kind::stopped})
+    CHECK(event_kind_from_string(to_string(k)) == k);
+}

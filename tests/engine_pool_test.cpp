@@ -1,0 +1,174 @@
+#include "engine/pool.hpp"
+
+#include <catch2/catch.hpp>
+
+#include <unordered_set>
+
+using namespace licd::engine;
+using namespace std::chrono_literals;
+
+namespace {
+
+const mono_time t0{};
+
+lease make_lease(const std::string& computer, const std::string& user = "u",
+                 mono_time deadline = t0 + 600s) {
+  lease l;
+  l.id = make_random_lease_id();
+  l.who = identity{computer, user, "1"};
+  l.deadline = deadline;
+  return l;
+}
+
+/// Reserves and confirms; returns the id.
+lease_id grant(pool& p, const std::string& computer, mono_time deadline = t0 + 600s) {
+  auto l = make_lease(computer, "u", deadline);
+  REQUIRE(p.reserve(l));
+  p.confirm(l.id);
+  return l.id;
+}
+
+} // namespace
+
+TEST_CASE("a pool grants up to its seats and denies the next computer", "[engine][pool]") {
+  pool p("cad", 3);
+  for (auto c : {"ws1", "ws2", "ws3"})
+    grant(p, c);
+  CHECK(p.used() == 3);
+  auto fourth = make_lease("ws4");
+  CHECK_FALSE(p.reserve(fourth));
+  CHECK(p.used() == 3);
+  CHECK(p.lease_count() == 3);
+  CHECK(p.find(fourth.id) == nullptr);
+}
+
+TEST_CASE("instances on the same computer share one seat", "[engine][pool]") {
+  pool p("cad", 1);
+  grant(p, "ws1");
+  auto second = grant(p, "ws1");
+  CHECK(p.used() == 1);
+  CHECK(p.lease_count() == 2);
+  CHECK(p.find(second)->state == lease_state::live);
+  CHECK_FALSE(p.reserve(make_lease("ws2")));
+}
+
+TEST_CASE("a pending grant holds its seat until confirmed or abandoned", "[engine][pool]") {
+  pool p("cad", 1);
+  auto l = make_lease("ws1");
+  REQUIRE(p.reserve(l));
+  CHECK(p.find(l.id)->state == lease_state::pending);
+  CHECK_FALSE(p.reserve(make_lease("ws2"))); // the racing checkout loses
+  CHECK_FALSE(p.renew(l.id, t0 + 900s));     // not renewable before it is durable
+  CHECK_FALSE(p.begin_end(l.id));
+  p.abandon(l.id);
+  CHECK(p.used() == 0);
+  CHECK(p.find(l.id) == nullptr);
+  CHECK(p.reserve(make_lease("ws2")));
+}
+
+TEST_CASE("release frees the seat only once the removal is durable", "[engine][pool]") {
+  pool p("cad", 1);
+  auto id = grant(p, "ws1");
+  REQUIRE(p.begin_end(id));
+  CHECK(p.used() == 1); // ending still holds the seat
+  CHECK_FALSE(p.reserve(make_lease("ws2")));
+  CHECK_FALSE(p.renew(id, t0 + 900s));
+  auto ended = p.finish_end(id);
+  REQUIRE(ended);
+  CHECK(ended->who.computer == "ws1");
+  CHECK(p.used() == 0);
+  CHECK(p.reserve(make_lease("ws2")));
+}
+
+TEST_CASE("a failed removal makes the lease live again", "[engine][pool]") {
+  pool p("cad", 1);
+  auto id = grant(p, "ws1");
+  REQUIRE(p.begin_end(id));
+  p.cancel_end(id);
+  CHECK(p.find(id)->state == lease_state::live);
+  CHECK(p.renew(id, t0 + 900s));
+  CHECK_FALSE(p.finish_end(id));
+}
+
+TEST_CASE("the seat stays while another lease of the computer lives", "[engine][pool]") {
+  pool p("cad", 1);
+  auto a = grant(p, "ws1");
+  auto b = grant(p, "ws1");
+  REQUIRE(p.begin_end(a));
+  p.finish_end(a);
+  CHECK(p.used() == 1);
+  CHECK_FALSE(p.reserve(make_lease("ws2")));
+  REQUIRE(p.begin_end(b));
+  p.finish_end(b);
+  CHECK(p.used() == 0);
+}
+
+TEST_CASE("renewal moves the deadline, so the lease no longer lapses", "[engine][pool]") {
+  pool p("cad", 2);
+  auto id = grant(p, "ws1", t0 + 10s);
+  CHECK(p.lapsed(id, t0 + 10s));
+  CHECK_FALSE(p.lapsed(id, t0 + 9s));
+  REQUIRE(p.renew(id, t0 + 20s));
+  CHECK(p.find(id)->deadline == t0 + 20s);
+  CHECK_FALSE(p.lapsed(id, t0 + 15s));
+  CHECK(p.lapsed(id, t0 + 20s));
+}
+
+TEST_CASE("unknown leases are neither renewed nor released", "[engine][pool]") {
+  pool p("cad", 2);
+  grant(p, "ws1");
+  auto stranger = make_random_lease_id();
+  CHECK_FALSE(p.renew(stranger, t0 + 1s));
+  CHECK_FALSE(p.begin_end(stranger));
+  CHECK_FALSE(p.lapsed(stranger, t0 + 1000s));
+  CHECK(p.used() == 1);
+}
+
+TEST_CASE("restored leases are live and count their seats", "[engine][pool]") {
+  pool p("cad", 2);
+  auto l = make_lease("ws1");
+  p.restore(l);
+  p.restore(l); // twice is harmless
+  CHECK(p.lease_count() == 1);
+  CHECK(p.used() == 1);
+  CHECK(p.find(l.id)->state == lease_state::live);
+  CHECK(p.renew(l.id, t0 + 5s));
+}
+
+TEST_CASE("lowering the seats keeps running leases but grants no new computer",
+          "[engine][pool]") {
+  pool p("cad", 3);
+  grant(p, "ws1");
+  grant(p, "ws2");
+  grant(p, "ws3");
+  p.set_seats(2);
+  CHECK(p.used() == 3);
+  CHECK_FALSE(p.reserve(make_lease("ws4")));
+  CHECK(p.reserve(make_lease("ws1"))); // a computer that holds a seat keeps sharing it
+}
+
+TEST_CASE("lease ids are unique and survive their hex form", "[engine][lease_id]") {
+  std::unordered_set<lease_id> seen;
+  for (int i = 0; i < 10000; ++i) {
+    auto id = make_random_lease_id();
+    CHECK(seen.insert(id).second);
+    auto hex = id.to_hex();
+    REQUIRE(hex.size() == 32);
+    auto back = lease_id::from_hex(hex);
+    REQUIRE(back);
+    CHECK(*back == id);
+  }
+}
+
+TEST_CASE("lease id parsing refuses anything but 32 hex digits", "[engine][lease_id]") {
+  CHECK(lease_id::from_hex("0123456789ABCDEFabcdef0123456789"));
+  CHECK_FALSE(lease_id::from_hex(""));
+  CHECK_FALSE(lease_id::from_hex("0123456789abcdef0123456789abcde"));
+  CHECK_FALSE(lease_id::from_hex("0123456789abcdef0123456789abcdef0"));
+  CHECK_FALSE(lease_id::from_hex("0123456789abcdef0123456789abcdeg"));
+  CHECK_FALSE(lease_id::from_hex("0123456789abcdef 123456789abcdef"));
+  auto id = lease_id::from_hex("000000000000000a000000000000000b");
+  REQUIRE(id);
+  CHECK(id->hi == 10);
+  CHECK(id->lo == 11);
+}

@@ -1,0 +1,151 @@
+#include "storage/database.hpp"
+#include "temp_dir.hpp"
+
+#include <catch2/catch.hpp>
+
+using namespace licd;
+using licd::test::temp_dir;
+
+namespace {
+
+storage::lease_record make_record(const std::string& product, const std::string& computer) {
+  storage::lease_record r;
+  r.id = engine::make_random_lease_id();
+  r.product = product;
+  r.computer = computer;
+  r.user = "alice";
+  r.instance = "42";
+  r.granted_at_ms = 1790000000000;
+  return r;
+}
+
+engine::event make_event(engine::event_kind kind, const std::string& computer) {
+  engine::event e;
+  e.at_ms = 1790000000000;
+  e.kind = kind;
+  e.product = "cad";
+  e.computer = computer;
+  return e;
+}
+
+} // namespace
+
+TEST_CASE("committed products, leases and events are there after reopening",
+          "[storage]") {
+  temp_dir dir;
+  auto a = make_record("cad", "ws1");
+  auto b = make_record("cad", "ws2");
+  {
+    storage::database db({dir.path()});
+    storage::change_set cs;
+    cs.put_products.push_back({"cad", 5});
+    cs.put_leases = {a, b};
+    cs.events = {make_event(engine::event_kind::granted, "ws1"),
+                 make_event(engine::event_kind::granted, "ws2")};
+    db.commit(cs);
+    storage::change_set release;
+    release.erase_leases.push_back(a.id);
+    release.events.push_back(make_event(engine::event_kind::released, "ws1"));
+    db.commit(release);
+  }
+  storage::database db({dir.path()});
+  auto products = db.products();
+  REQUIRE(products.size() == 1);
+  CHECK(products[0].name == "cad");
+  CHECK(products[0].seats == 5);
+  auto leases = db.leases();
+  REQUIRE(leases.size() == 1);
+  CHECK(leases[0].id == b.id);
+  CHECK(leases[0].computer == "ws2");
+  CHECK(leases[0].instance == "42");
+  CHECK(leases[0].granted_at_ms == b.granted_at_ms);
+  auto events = db.events(1, 100);
+  REQUIRE(events.size() == 3);
+  CHECK(events[0].first == 1);
+  CHECK(events[2].first == 3);
+  CHECK(events[2].second.kind == engine::event_kind::released);
+  CHECK(db.events(3, 100).size() == 1);
+}
+
+TEST_CASE("event numbers continue after a reopen", "[storage]") {
+  temp_dir dir;
+  {
+    storage::database db({dir.path()});
+    storage::change_set cs;
+    cs.events = {make_event(engine::event_kind::started, "")};
+    db.commit(cs);
+  }
+  storage::database db({dir.path()});
+  storage::change_set cs;
+  cs.events = {make_event(engine::event_kind::stopped, "")};
+  db.commit(cs);
+  auto events = db.events(1, 10);
+  REQUIRE(events.size() == 2);
+  CHECK(events[1].first == 2);
+  CHECK(events[1].second.kind == engine::event_kind::stopped);
+}
+
+TEST_CASE("several change sets commit in order in one transaction", "[storage]") {
+  temp_dir dir;
+  storage::database db({dir.path()});
+  auto l = make_record("cad", "ws1");
+  storage::change_set grant, release;
+  grant.put_leases = {l};
+  release.erase_leases = {l.id};
+  db.commit({&grant, &release});
+  CHECK(db.leases().empty());
+}
+
+TEST_CASE("a commit that does not fit changes nothing already stored", "[storage]") {
+  temp_dir dir;
+  storage::database::options opts{dir.path(), 1 << 20}; // a 1 MiB map
+  storage::database db(opts);
+  auto kept = make_record("cad", "ws1");
+  storage::change_set first;
+  first.put_leases = {kept};
+  db.commit(first);
+  storage::change_set huge;
+  for (int i = 0; i < 2000; ++i) {
+    auto e = make_event(engine::event_kind::denied, "ws");
+    e.detail = std::string(1000, 'x');
+    huge.events.push_back(e);
+  }
+  try {
+    db.commit(huge);
+    FAIL("a 2 MB commit fit into a 1 MiB map");
+  } catch (const storage::lmdb::error& e) {
+    CHECK(e.is_full());
+  }
+  auto leases = db.leases();
+  REQUIRE(leases.size() == 1);
+  CHECK(leases[0].id == kept.id);
+  CHECK(db.events(1, 10).empty());
+  db.commit(first); // and the database still takes small commits
+}
+
+TEST_CASE("a data dir of a newer format is refused", "[storage]") {
+  temp_dir dir;
+  {
+    storage::database db({dir.path()});
+  }
+  {
+    // Stamp a future format with raw LMDB calls.
+    storage::lmdb::env env(dir.path(), 1 << 20, 8);
+    storage::lmdb::txn t(env, false);
+    auto meta = t.open_db("meta", false);
+    t.put(meta, "format", std::to_string(storage::format_version + 1));
+    t.commit();
+  }
+  CHECK_THROWS_WITH(storage::database({dir.path()}), Catch::Contains("newer"));
+}
+
+TEST_CASE("lease records refuse malformed values", "[storage]") {
+  storage::lease_record out;
+  auto r = make_record("cad", "ws1");
+  auto key = storage::encode_lease_key(r.id);
+  REQUIRE(storage::decode_lease(key, storage::encode_lease_value(r), out));
+  CHECK(out.id == r.id);
+  CHECK_FALSE(storage::decode_lease(key.substr(1), storage::encode_lease_value(r), out));
+  CHECK_FALSE(storage::decode_lease(key, "cad\tws1", out));
+  CHECK_FALSE(storage::decode_lease(key, "cad\tws1\tu\ti\tnotanumber", out));
+}
