@@ -1,0 +1,18 @@
+#!/usr/bin/env bash
+# Installs everything licd needs to build and test, from Debian 12's packages. Run as root.
+set -euo pipefail
+export DEBIAN_FRONTEND=noninteractive
+packages=(
+  build-essential cmake ninja-build pkg-config
+  libcaf-dev liblmdb-dev lmdb-utils libspdlog-dev libssl-dev
+  catch2 libcli11-dev nlohmann-json3-dev
+  libbenchmark-dev netcat-openbsd
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
