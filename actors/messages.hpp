@@ -20,6 +20,7 @@ enum class outcome : uint8_t {
   no_seats,      ///< every seat is held by other computers
   unknown_lease, ///< no live lease with that id here
   storage_error, ///< the change could not be made durable; nothing changed
+  server_error,  ///< an internal failure (no random id); nothing changed
 };
 
 /// A pool's answer to CHECKOUT, RENEW and RELEASE.

@@ -48,7 +48,12 @@ uint32_t ttl_seconds(self_ptr self) {
 caf::result<pool_reply> checkout(self_ptr self, engine::identity& who) {
   auto& st = self->state;
   engine::lease l;
-  l.id = engine::make_random_lease_id();
+  try {
+    l.id = engine::make_random_lease_id();
+  } catch (const std::exception& e) {
+    spdlog::error("checkout for product={} refused: {}", st.seats->product(), e.what());
+    return reply_for(self, outcome::server_error, "no random lease id available");
+  }
   l.who = who;
   l.granted_at_ms = wall_now_ms();
   l.deadline = mono_now() + st.ttl;

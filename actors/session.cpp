@@ -43,6 +43,7 @@ proto::error_code to_error_code(outcome o) {
       return proto::error_code::unknown_lease;
     case outcome::storage_error:
       return proto::error_code::storage_error;
+    case outcome::server_error:
     case outcome::ok:
       break;
   }

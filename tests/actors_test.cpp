@@ -1,0 +1,165 @@
+// The actors in one process, on CAF's real scheduler, with a real LMDB data dir: paths that the
+// end-to-end tests cannot reach from outside (a full disk) or reach only slowly.
+
+#include "actors/expiry.hpp"
+#include "actors/pool.hpp"
+#include "actors/store.hpp"
+#include "storage/database.hpp"
+#include "temp_dir.hpp"
+
+#include <caf/all.hpp>
+#include <catch2/catch.hpp>
+
+#include <thread>
+
+using namespace licd;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// A store, an expiry and one pool ("cad", 2 seats) over a data dir with a small LMDB map.
+struct actors_fixture {
+  test::temp_dir dir;
+  std::shared_ptr<storage::database> db;
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  store_actor store;
+  expiry_actor expiry;
+  pool_actor pool;
+
+  explicit actors_fixture(std::chrono::seconds ttl, size_t map_size = size_t{1} << 20) {
+    db = std::make_shared<storage::database>(storage::database::options{dir.path(), map_size});
+    cfg.set("scheduler.max-threads", 2);
+    sys = std::make_unique<caf::actor_system>(cfg);
+    store = sys->spawn<caf::detached>(licd::store, db);
+    expiry = sys->spawn(licd::expiry, std::chrono::milliseconds(20));
+    pool_setup setup;
+    setup.product = {"cad", 2};
+    setup.ttl = ttl;
+    setup.store = store;
+    setup.expiry = expiry;
+    pool = sys->spawn(licd::pool, setup);
+  }
+
+  ~actors_fixture() {
+    caf::scoped_actor self{*sys};
+    self->send_exit(pool, caf::exit_reason::user_shutdown);
+    self->send_exit(expiry, caf::exit_reason::user_shutdown);
+    self->send_exit(store, caf::exit_reason::user_shutdown);
+    self->wait_for(pool, expiry, store);
+  }
+
+  pool_reply ask_checkout(const std::string& computer) {
+    caf::scoped_actor self{*sys};
+    pool_reply out;
+    self->request(pool, 5s, checkout_atom::value, engine::identity{computer, "u", "1"})
+      .receive([&](pool_reply& r) { out = r; },
+               [&](caf::error& e) { FAIL("checkout failed: " << to_string(e)); });
+    return out;
+  }
+
+  pool_reply ask_renew(const engine::lease_id& id) {
+    caf::scoped_actor self{*sys};
+    pool_reply out;
+    self->request(pool, 5s, renew_atom::value, id)
+      .receive([&](pool_reply& r) { out = r; },
+               [&](caf::error& e) { FAIL("renew failed: " << to_string(e)); });
+    return out;
+  }
+
+  pool_status ask_status() {
+    caf::scoped_actor self{*sys};
+    pool_status out;
+    self->request(pool, 5s, status_atom::value)
+      .receive([&](pool_status& s) { out = s; },
+               [&](caf::error& e) { FAIL("status failed: " << to_string(e)); });
+    return out;
+  }
+
+  bool holds(const engine::lease_id& id) {
+    caf::scoped_actor self{*sys};
+    bool out = false;
+    self->request(pool, 5s, has_lease_atom::value, id)
+      .receive([&](bool b) { out = b; },
+               [&](caf::error& e) { FAIL("has_lease failed: " << to_string(e)); });
+    return out;
+  }
+
+  /// Fills the LMDB map until not even a small event fits (the store is idle meanwhile).
+  void fill_disk() {
+    for (size_t size = 64 * 1024; size >= 64; size /= 2) {
+      for (;;) {
+        storage::change_set junk;
+        engine::event e;
+        e.kind = engine::event_kind::denied;
+        e.detail = std::string(size, 'x');
+        junk.events.push_back(e);
+        try {
+          db->commit(junk);
+        } catch (const storage::lmdb::error& err) {
+          REQUIRE(err.is_full());
+          break;
+        }
+      }
+    }
+  }
+};
+
+} // namespace
+
+TEST_CASE("the pool answers a checkout only with a stored lease", "[actors]") {
+  actors_fixture f(600s);
+  auto r = f.ask_checkout("ws1");
+  REQUIRE(r.result == outcome::ok);
+  CHECK(r.used == 1);
+  auto stored = f.db->leases();
+  REQUIRE(stored.size() == 1);
+  CHECK(stored[0].id == r.lease);
+  CHECK(stored[0].computer == "ws1");
+}
+
+TEST_CASE("a grant that cannot be stored gives its seat back and renewals go on",
+          "[actors][storage-full]") {
+  actors_fixture f(600s, size_t{256} << 10);
+  auto kept = f.ask_checkout("ws1");
+  REQUIRE(kept.result == outcome::ok);
+  f.fill_disk();
+  auto refused = f.ask_checkout("ws2");
+  CHECK(refused.result == outcome::storage_error);
+  auto s = f.ask_status();
+  CHECK(s.used == 1); // ws2's reservation was abandoned
+  CHECK(s.leases == 1);
+  CHECK(f.ask_renew(kept.lease).result == outcome::ok); // renewals need no disk
+  CHECK(f.holds(kept.lease));
+  CHECK(f.db->leases().size() == 1);
+}
+
+TEST_CASE("the pool re-arms a renewed lease and ends an unrenewed one", "[actors][expiry]") {
+  actors_fixture f(1s);
+  auto renewed = f.ask_checkout("ws1");
+  auto idle = f.ask_checkout("ws2");
+  REQUIRE(renewed.result == outcome::ok);
+  REQUIRE(idle.result == outcome::ok);
+  for (int i = 0; i < 8; ++i) { // 2.4 s: well past the first deadline
+    std::this_thread::sleep_for(300ms);
+    REQUIRE(f.ask_renew(renewed.lease).result == outcome::ok);
+  }
+  CHECK(f.holds(renewed.lease));
+  CHECK_FALSE(f.holds(idle.lease));
+  CHECK(f.ask_renew(idle.lease).result == outcome::unknown_lease);
+  CHECK(f.ask_status().used == 1);
+  auto stored = f.db->leases();
+  REQUIRE(stored.size() == 1);
+  CHECK(stored[0].id == renewed.lease);
+}
+
+TEST_CASE("a third computer is denied while two hold the two seats", "[actors]") {
+  actors_fixture f(600s);
+  REQUIRE(f.ask_checkout("ws1").result == outcome::ok);
+  REQUIRE(f.ask_checkout("ws2").result == outcome::ok);
+  auto denied = f.ask_checkout("ws3");
+  CHECK(denied.result == outcome::no_seats);
+  CHECK(denied.detail.find("all 2 seats") != std::string::npos);
+  CHECK(f.ask_checkout("ws1").result == outcome::ok);
+  CHECK(f.db->leases().size() == 3);
+}
