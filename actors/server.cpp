@@ -1,5 +1,6 @@
 #include "actors/server.hpp"
 
+#include "actors/acceptor.hpp"
 #include "actors/clock.hpp"
 #include "actors/expiry.hpp"
 #include "actors/pool.hpp"

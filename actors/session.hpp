@@ -36,7 +36,4 @@ using session_broker = caf::stateful_actor<session_state, caf::io::broker>;
 
 caf::behavior session(session_broker* self, caf::io::connection_handle hdl, session_setup setup);
 
-/// The ACCEPTOR broker: takes connections on a listening socket and forks a session for each.
-caf::behavior acceptor(caf::io::broker* self, int listen_fd, session_setup setup);
-
 } // namespace licd

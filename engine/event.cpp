@@ -1,8 +1,8 @@
 #include "engine/event.hpp"
 
+#include "engine/fields.hpp"
+
 #include <array>
-#include <charconv>
-#include <vector>
 
 namespace licd::engine {
 
@@ -42,20 +42,11 @@ std::string encode(const event& e) {
 }
 
 std::optional<event> decode_event(std::string_view line) {
-  std::vector<std::string_view> fields;
-  size_t start = 0;
-  for (;;) {
-    auto tab = line.find('\t', start);
-    fields.push_back(line.substr(start, tab == std::string_view::npos ? tab : tab - start));
-    if (tab == std::string_view::npos)
-      break;
-    start = tab + 1;
-  }
+  auto fields = split_tabs(line);
   if (fields.size() != 7)
     return std::nullopt;
   event e;
-  auto [ptr, ec] = std::from_chars(fields[0].data(), fields[0].data() + fields[0].size(), e.at_ms);
-  if (ec != std::errc{} || ptr != fields[0].data() + fields[0].size())
+  if (!parse_number(fields[0], e.at_ms))
     return std::nullopt;
   auto kind = event_kind_from_string(fields[1]);
   if (!kind)

@@ -1,9 +1,13 @@
 #include "storage/database.hpp"
 
-#include <charconv>
+#include "engine/fields.hpp"
+
 #include <stdexcept>
 
 namespace licd::storage {
+
+using engine::parse_number;
+using engine::split_tabs;
 
 namespace {
 
@@ -19,24 +23,6 @@ uint64_t u64_from_key(std::string_view key) {
   for (char c : key)
     x = (x << 8) | static_cast<unsigned char>(c);
   return x;
-}
-
-template <class T>
-bool parse_number(std::string_view text, T& out) {
-  auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return ec == std::errc{} && ptr == text.data() + text.size() && !text.empty();
-}
-
-std::vector<std::string_view> split_tabs(std::string_view s) {
-  std::vector<std::string_view> out;
-  size_t start = 0;
-  for (;;) {
-    auto tab = s.find('\t', start);
-    out.push_back(s.substr(start, tab == std::string_view::npos ? tab : tab - start));
-    if (tab == std::string_view::npos)
-      return out;
-    start = tab + 1;
-  }
 }
 
 } // namespace
