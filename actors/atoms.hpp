@@ -20,5 +20,18 @@ using st_flush_atom = caf::atom_constant<caf::atom("st_flush")>;
 using stop_atom = caf::atom_constant<caf::atom("stop")>;
 using pool_atom = caf::atom_constant<caf::atom("pool")>;
 using find_lease_atom = caf::atom_constant<caf::atom("find_lease")>;
+using set_seats_atom = caf::atom_constant<caf::atom("set_seats")>;
+using disconnect_atom = caf::atom_constant<caf::atom("disconnect")>;
+using end_lease_atom = caf::atom_constant<caf::atom("end_lease")>;
+using leases_atom = caf::atom_constant<caf::atom("leases")>;
+using sessions_atom = caf::atom_constant<caf::atom("sessions")>;
+using hello_atom = caf::atom_constant<caf::atom("s_hello")>;
+using bye_atom = caf::atom_constant<caf::atom("s_bye")>;
+using close_atom = caf::atom_constant<caf::atom("s_close")>;
+using lic_add_atom = caf::atom_constant<caf::atom("lic_add")>;
+using lic_remove_atom = caf::atom_constant<caf::atom("lic_remove")>;
+using lic_list_atom = caf::atom_constant<caf::atom("lic_list")>;
+using lic_tick_atom = caf::atom_constant<caf::atom("lic_tick")>;
+using events_atom = caf::atom_constant<caf::atom("events")>;
 
 } // namespace licd

@@ -3,6 +3,7 @@
 #include "actors/atoms.hpp"
 #include "actors/messages.hpp"
 
+#include <caf/allowed_unsafe_message_type.hpp>
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
@@ -12,6 +13,12 @@
 /// Every typed actor interface of licd, in one place (docs/ARCHITECTURE.md draws them).
 namespace licd {
 
+/// One activity-log result page: events with their sequence numbers, and the next sequence.
+struct event_page {
+  std::vector<std::pair<uint64_t, engine::event>> events;
+  uint64_t next = 1;
+};
+
 /// The STORE actor interface: owns LMDB on its own thread and commits in groups.
 using store_actor = caf::typed_actor<
   /// Make the changes durable (group commit: one transaction, one fsync), then answer ok.
@@ -20,6 +27,8 @@ using store_actor = caf::typed_actor<
   caf::reacts_to<append_atom, storage::change_set>,
   /// Internal: everything that arrived before this message forms one group.
   caf::reacts_to<st_flush_atom>,
+  /// Up to `max` activity-log events with sequence >= `from`, and the next sequence number.
+  caf::replies_to<events_atom, uint64_t, uint32_t>::with<event_page>,
   /// Commit what is waiting, then quit.
   caf::replies_to<stop_atom>::with<caf::ok_atom>>;
 
@@ -36,7 +45,16 @@ using pool_actor = caf::typed_actor<
   /// Whether this pool holds a live lease with that id (for routing after a reconnect).
   caf::replies_to<has_lease_atom, engine::lease_id>::with<bool>,
   /// From expiry: these leases' deadlines have passed, unless they were renewed meanwhile.
-  caf::reacts_to<lapsed_atom, std::vector<engine::lease_id>>>;
+  caf::reacts_to<lapsed_atom, std::vector<engine::lease_id>>,
+  /// The seats the product's licenses add up to now.
+  caf::reacts_to<set_seats_atom, uint32_t>,
+  /// Admin: end every live lease of the computer and refuse it new checkouts for the cooldown
+  /// (milliseconds). Answers how many leases ended (once that is durable).
+  caf::replies_to<disconnect_atom, std::string, int64_t>::with<uint32_t>,
+  /// Admin: end one lease now (durable before the answer).
+  caf::replies_to<end_lease_atom, engine::lease_id>::with<pool_reply>,
+  /// Admin: every lease.
+  caf::replies_to<leases_atom>::with<std::vector<lease_info>>>;
 
 /// The EXPIRY actor interface: all lease deadlines, in a min-heap; fires lapsed batches.
 using expiry_actor = caf::typed_actor<
@@ -52,7 +70,32 @@ using registry_actor = caf::typed_actor<
   /// The pool holding a live lease with that id, or an invalid handle.
   caf::replies_to<find_lease_atom, engine::lease_id>::with<pool_actor>,
   /// Every pool's status, sorted by product.
-  caf::replies_to<status_atom>::with<std::vector<pool_status>>>;
+  caf::replies_to<status_atom>::with<std::vector<pool_status>>,
+  /// The seats of a product changed (a pool is made for a new product).
+  caf::reacts_to<set_seats_atom, std::string, uint32_t>,
+  /// A session said HELLO / went away.
+  caf::reacts_to<hello_atom, session_info>,
+  caf::reacts_to<bye_atom, uint64_t>,
+  /// Admin: connected sessions, and every lease of every pool.
+  caf::replies_to<sessions_atom>::with<std::vector<session_info>>,
+  caf::replies_to<leases_atom>::with<std::vector<lease_info>>,
+  /// Admin: disconnect a computer (leases end, sessions close, cooldown); answers leases ended.
+  caf::replies_to<disconnect_atom, std::string, int64_t>::with<uint32_t>,
+  /// Admin: end one lease; answers whether there was such a live lease.
+  caf::replies_to<end_lease_atom, engine::lease_id>::with<bool>>;
+
+/// The LICENSES actor interface: the installed license codes and the seats they add up to.
+using licenses_actor = caf::typed_actor<
+  /// Verify and install a code (durable before the answer); seats follow.
+  caf::replies_to<lic_add_atom, std::string>::with<license_result>,
+  /// Remove a license by its id; seats follow (running leases beyond them run out).
+  caf::replies_to<lic_remove_atom, std::string>::with<license_result>,
+  /// Every installed license with its state, oldest first.
+  caf::replies_to<lic_list_atom>::with<std::vector<license_info>>,
+  /// Internal: re-evaluate expiry dates (once a minute).
+  caf::reacts_to<lic_tick_atom>>;
 
 } // namespace licd
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(licd::event_page)
 

@@ -4,6 +4,7 @@
 #include "engine/lease_id.hpp"
 #include "storage/records.hpp"
 
+#include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
 
 #include <cstdint>
@@ -21,6 +22,7 @@ enum class outcome : uint8_t {
   unknown_lease, ///< no live lease with that id here
   storage_error, ///< the change could not be made durable; nothing changed
   server_error,  ///< an internal failure (no random id); nothing changed
+  cooldown,      ///< the computer was disconnected by an administrator and must wait
 };
 
 /// A pool's answer to CHECKOUT, RENEW and RELEASE.
@@ -34,12 +36,42 @@ struct pool_reply {
   uint32_t used = 0;
 };
 
-/// A pool's seats and usage.
+/// A pool's seats, usage and counters since start (for status and /metrics).
 struct pool_status {
   std::string product;
   uint32_t seats = 0;
   uint32_t used = 0;
   uint64_t leases = 0;
+  uint64_t grants = 0;
+  uint64_t renewals = 0;
+  uint64_t releases = 0;
+  uint64_t expiries = 0;
+  uint64_t ended_by_admin = 0;
+  uint64_t denied_no_seats = 0;
+  uint64_t denied_cooldown = 0;
+  uint64_t storage_errors = 0;
+};
+
+/// One lease, as the admin API shows it.
+struct lease_info {
+  std::string lease;
+  std::string product;
+  std::string computer;
+  std::string user;
+  std::string instance;
+  int64_t granted_at_ms = 0;
+  int64_t renewed_at_ms = 0; ///< 0: not renewed since granted (or since the restart)
+  int64_t expires_in_ms = 0;
+};
+
+/// One connected session, as the registry knows it.
+struct session_info {
+  uint64_t id = 0; ///< the session actor's id
+  caf::actor handle;
+  std::string computer;
+  std::string user;
+  std::string address;
+  int64_t connected_at_ms = 0;
 };
 
 /// A lease deadline for the expiry actor, on the monotonic clock.
@@ -48,8 +80,31 @@ struct expiry_entry {
   int64_t deadline_ns = 0; ///< steady_clock time since its epoch
 };
 
+/// One installed license, as the admin API shows it.
+struct license_info {
+  std::string id;
+  std::string product;
+  uint32_t seats = 0;
+  std::string state; ///< active, expired, untrusted
+  std::string issued;
+  std::string expires; ///< YYYY-MM-DD or "never"
+  std::string customer;
+  int64_t installed_at_ms = 0;
+  std::string code;
+};
+
+/// The answer to adding or removing a license.
+struct license_result {
+  bool ok = false;
+  std::string error;   ///< not_a_code, text_before, ..., duplicate, not_found, storage_error
+  std::string message; ///< for people
+  license_info info;
+};
+
 } // namespace licd
 
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(licd::license_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<licd::license_info>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(licd::engine::identity)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(licd::engine::lease_id)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<licd::engine::lease_id>)
@@ -58,3 +113,6 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(licd::pool_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(licd::pool_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<licd::pool_status>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<licd::expiry_entry>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(licd::session_info)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<licd::session_info>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<licd::lease_info>)

@@ -57,7 +57,24 @@ caf::result<pool_reply> checkout(self_ptr self, engine::identity& who) {
   l.who = who;
   l.granted_at_ms = wall_now_ms();
   l.deadline = mono_now() + st.ttl;
+  if (auto cd = st.cooldown.find(who.computer); cd != st.cooldown.end()) {
+    auto now = mono_now();
+    if (now < cd->second) {
+      auto left = std::chrono::duration_cast<std::chrono::seconds>(cd->second - now).count() + 1;
+      auto why = "computer " + who.computer + " was disconnected by the administrator; retry in "
+                 + std::to_string(left) + " s";
+      spdlog::info("denied product={} computer={} user={}: {}", st.seats->product(),
+                   who.computer, who.user, why);
+      ++st.counters.denied_cooldown;
+      storage::change_set denial;
+      denial.events.push_back(make_event(self, engine::event_kind::denied, who, nullptr, why));
+      self->send(st.store, append_atom::value, std::move(denial));
+      return reply_for(self, outcome::cooldown, why);
+    }
+    st.cooldown.erase(cd);
+  }
   if (!st.seats->reserve(l)) {
+    ++st.counters.denied_no_seats;
     auto why = "all " + std::to_string(st.seats->seats()) + " seats of " + st.seats->product()
                + " are in use by other computers";
     spdlog::info("denied product={} computer={} user={}: {}", st.seats->product(), who.computer,
@@ -81,6 +98,7 @@ caf::result<pool_reply> checkout(self_ptr self, engine::identity& who) {
         auto deadline = mono_now() + st.ttl; // the full TTL counts from the answer
         st.seats->renew(id, deadline);
         arm(self, {expiry_entry{id, to_ns(deadline)}});
+        ++st.counters.grants;
         spdlog::info("granted product={} computer={} user={} lease={} used={}/{}",
                      st.seats->product(), who.computer, who.user, id.to_hex(), st.seats->used(),
                      st.seats->seats());
@@ -91,6 +109,7 @@ caf::result<pool_reply> checkout(self_ptr self, engine::identity& who) {
       },
       [=](caf::error& err) mutable {
         self->state.seats->abandon(id);
+        ++self->state.counters.storage_errors;
         spdlog::error("grant for product={} computer={} not stored, seat given back: {}",
                       self->state.seats->product(), who.computer, to_string(err));
         rp.deliver(reply_for(self, outcome::storage_error, "the grant could not be stored"));
@@ -100,8 +119,9 @@ caf::result<pool_reply> checkout(self_ptr self, engine::identity& who) {
 
 pool_reply renew(self_ptr self, const engine::lease_id& id) {
   auto& st = self->state;
-  if (!st.seats->renew(id, mono_now() + st.ttl))
+  if (!st.seats->renew(id, mono_now() + st.ttl, wall_now_ms()))
     return reply_for(self, outcome::unknown_lease, "no live lease " + id.to_hex());
+  ++st.counters.renewals;
   const auto* l = st.seats->find(id);
   spdlog::debug("renewed product={} computer={} lease={}", st.seats->product(), l->who.computer,
                 id.to_hex());
@@ -114,23 +134,28 @@ pool_reply renew(self_ptr self, const engine::lease_id& id) {
   return r;
 }
 
-caf::result<pool_reply> release(self_ptr self, const engine::lease_id& id) {
+/// Ends a live lease durably: a client's release, or an administrator's end.
+caf::result<pool_reply> end_lease(self_ptr self, const engine::lease_id& id,
+                                  engine::event_kind kind, std::string detail) {
   auto& st = self->state;
   if (!st.seats->begin_end(id))
     return reply_for(self, outcome::unknown_lease, "no live lease " + id.to_hex());
   auto who = st.seats->find(id)->who;
   storage::change_set removal;
   removal.erase_leases.push_back(id);
-  removal.events.push_back(make_event(self, engine::event_kind::released, who, &id));
+  removal.events.push_back(make_event(self, kind, who, &id, detail));
   auto rp = self->make_response_promise<pool_reply>();
   self->request(st.store, caf::infinite, commit_atom::value, std::move(removal))
     .then(
       [=](caf::ok_atom) mutable {
         auto& st = self->state;
         st.seats->finish_end(id);
-        spdlog::info("released product={} computer={} user={} lease={} used={}/{}",
+        ++(kind == engine::event_kind::released ? st.counters.releases
+                                                : st.counters.ended_by_admin);
+        spdlog::info("{} product={} computer={} user={} lease={} used={}/{}{}{}",
+                     kind == engine::event_kind::released ? "released" : "ended",
                      st.seats->product(), who.computer, who.user, id.to_hex(), st.seats->used(),
-                     st.seats->seats());
+                     st.seats->seats(), detail.empty() ? "" : ": ", detail);
         auto r = reply_for(self, outcome::ok);
         r.lease = id;
         rp.deliver(std::move(r));
@@ -138,13 +163,71 @@ caf::result<pool_reply> release(self_ptr self, const engine::lease_id& id) {
       [=](caf::error& err) mutable {
         auto& st = self->state;
         st.seats->cancel_end(id);
+        ++st.counters.storage_errors;
         if (const auto* l = st.seats->find(id))
           arm(self, {expiry_entry{id, to_ns(l->deadline)}});
-        spdlog::error("release of lease={} not stored, lease kept: {}", id.to_hex(),
-                      to_string(err));
-        rp.deliver(reply_for(self, outcome::storage_error, "the release could not be stored"));
+        spdlog::error("end of lease={} not stored, lease kept: {}", id.to_hex(), to_string(err));
+        rp.deliver(reply_for(self, outcome::storage_error, "the change could not be stored"));
       });
   return rp;
+}
+
+/// Ends every live lease of a computer in one commit and starts its cooldown.
+caf::result<uint32_t> disconnect(self_ptr self, const std::string& computer,
+                                 int64_t cooldown_ms) {
+  auto& st = self->state;
+  st.cooldown[computer] = mono_now() + std::chrono::milliseconds(cooldown_ms);
+  std::vector<engine::lease_id> ending;
+  storage::change_set removal;
+  for (const auto& id : st.seats->live_leases_of(computer)) {
+    st.seats->begin_end(id);
+    ending.push_back(id);
+    removal.erase_leases.push_back(id);
+    removal.events.push_back(make_event(self, engine::event_kind::disconnected,
+                                        st.seats->find(id)->who, &id, "by the administrator"));
+  }
+  if (ending.empty())
+    return uint32_t{0};
+  auto rp = self->make_response_promise<uint32_t>();
+  self->request(st.store, caf::infinite, commit_atom::value, std::move(removal))
+    .then(
+      [=](caf::ok_atom) mutable {
+        auto& st = self->state;
+        for (const auto& id : ending)
+          st.seats->finish_end(id);
+        st.counters.ended_by_admin += ending.size();
+        spdlog::info("disconnected computer={} product={}: {} leases ended, used={}/{}",
+                     computer, st.seats->product(), ending.size(), st.seats->used(),
+                     st.seats->seats());
+        rp.deliver(static_cast<uint32_t>(ending.size()));
+      },
+      [=](caf::error& err) mutable {
+        auto& st = self->state;
+        ++st.counters.storage_errors;
+        std::vector<expiry_entry> rearm;
+        for (const auto& id : ending) {
+          st.seats->cancel_end(id);
+          rearm.push_back(expiry_entry{id, to_ns(st.seats->find(id)->deadline)});
+        }
+        arm(self, std::move(rearm));
+        rp.deliver(err);
+      });
+  return rp;
+}
+
+std::vector<lease_info> list_leases(self_ptr self) {
+  auto& p = *self->state.seats;
+  auto now = mono_now();
+  std::vector<lease_info> out;
+  for (const auto& l : p.leases()) {
+    if (l.state == engine::lease_state::pending)
+      continue;
+    out.push_back(lease_info{
+      l.id.to_hex(), p.product(), l.who.computer, l.who.user, l.who.instance, l.granted_at_ms,
+      l.renewed_at_ms,
+      std::chrono::duration_cast<std::chrono::milliseconds>(l.deadline - now).count()});
+  }
+  return out;
 }
 
 void lapsed(self_ptr self, const std::vector<engine::lease_id>& ids) {
@@ -175,6 +258,7 @@ void lapsed(self_ptr self, const std::vector<engine::lease_id>& ids) {
         auto& st = self->state;
         for (const auto& [id, who] : ending) {
           st.seats->finish_end(id);
+          ++st.counters.expiries;
           spdlog::info("expired product={} computer={} user={} lease={} used={}/{}",
                        st.seats->product(), who.computer, who.user, id.to_hex(),
                        st.seats->used(), st.seats->seats());
@@ -222,16 +306,38 @@ pool_actor::behavior_type pool(pool_actor::stateful_pointer<pool_state> self, po
   return {
     [=](checkout_atom, engine::identity& who) { return checkout(self, who); },
     [=](renew_atom, const engine::lease_id& id) { return renew(self, id); },
-    [=](release_atom, const engine::lease_id& id) { return release(self, id); },
+    [=](release_atom, const engine::lease_id& id) {
+      return end_lease(self, id, engine::event_kind::released, "");
+    },
     [=](status_atom) {
       const auto& p = *self->state.seats;
-      return pool_status{p.product(), p.seats(), p.used(), p.lease_count()};
+      auto s = self->state.counters;
+      s.product = p.product();
+      s.seats = p.seats();
+      s.used = p.used();
+      s.leases = p.lease_count();
+      return s;
     },
     [=](has_lease_atom, const engine::lease_id& id) {
       const auto* l = self->state.seats->find(id);
       return l != nullptr && l->state == engine::lease_state::live;
     },
     [=](lapsed_atom, const std::vector<engine::lease_id>& ids) { lapsed(self, ids); },
+    [=](set_seats_atom, uint32_t seats) {
+      auto& p = *self->state.seats;
+      if (p.seats() == seats)
+        return;
+      spdlog::info("product={} now has {} seats (was {}); {} in use", p.product(), seats,
+                   p.seats(), p.used());
+      p.set_seats(seats);
+    },
+    [=](disconnect_atom, const std::string& computer, int64_t cooldown_ms) {
+      return disconnect(self, computer, cooldown_ms);
+    },
+    [=](end_lease_atom, const engine::lease_id& id) {
+      return end_lease(self, id, engine::event_kind::lease_ended, "by the administrator");
+    },
+    [=](leases_atom) { return list_leases(self); },
   };
 }
 

@@ -5,6 +5,8 @@
 
 #include <chrono>
 #include <optional>
+#include <string>
+#include <unordered_map>
 #include <vector>
 
 namespace licd {
@@ -17,11 +19,16 @@ struct pool_state {
   std::chrono::seconds ttl{600};
   store_actor store;
   expiry_actor expiry;
+  std::unordered_map<std::string, engine::mono_time> cooldown; ///< computer -> refused until
+  pool_status counters; ///< grants, denials, ... since start (seat fields unused here)
 };
 
 /// What a pool starts with.
 struct pool_setup {
-  storage::product_record product;
+  struct {
+    std::string name;
+    uint32_t seats = 0;
+  } product;
   std::vector<storage::lease_record> restored; ///< given a full TTL from now
   std::chrono::seconds ttl{600};
   store_actor store;

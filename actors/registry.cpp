@@ -1,23 +1,66 @@
 #include "actors/registry.hpp"
 
+#include "actors/pool.hpp"
+
 #include <caf/all.hpp>
+#include <spdlog/spdlog.h>
 
 #include <algorithm>
 #include <memory>
 
 namespace licd {
 
+namespace {
+
+using self_ptr = registry_actor::stateful_pointer<registry_state>;
+
+/// Asks every pool the same request and hands the gathered answers to `done` once all are in.
+/// A pool that fails to answer contributes `fallback(product)`.
+template <class T, class Fallback, class Done, class... Ts>
+void gather(self_ptr self, Fallback fallback, Done done, Ts... request) {
+  auto& pools = self->state.setup.pools;
+  auto results = std::make_shared<std::vector<T>>();
+  auto expected = pools.size();
+  if (expected == 0) {
+    done(*results);
+    return;
+  }
+  auto finish = [=]() mutable {
+    if (results->size() == expected)
+      done(*results);
+  };
+  for (auto& kv : pools) {
+    auto product = kv.first;
+    self->request(kv.second, caf::infinite, request...)
+      .then(
+        [=](T& x) mutable {
+          results->push_back(std::move(x));
+          finish();
+        },
+        [=](caf::error&) mutable {
+          results->push_back(fallback(product));
+          finish();
+        });
+  }
+}
+
+} // namespace
+
 registry_actor::behavior_type registry(registry_actor::stateful_pointer<registry_state> self,
-                                       std::map<std::string, pool_actor> pools) {
-  self->state.pools = std::move(pools);
+                                       registry_setup setup) {
+  self->state.setup = std::move(setup);
+  // The pools live and die with the registry.
+  for (auto& kv : self->state.setup.pools)
+    self->link_to(kv.second);
   return {
     [=](pool_atom, const std::string& product) -> pool_actor {
-      auto it = self->state.pools.find(product);
-      return it == self->state.pools.end() ? pool_actor{} : it->second;
+      auto& pools = self->state.setup.pools;
+      auto it = pools.find(product);
+      return it == pools.end() ? pool_actor{} : it->second;
     },
     [=](find_lease_atom, const engine::lease_id& id) -> caf::result<pool_actor> {
       // The rare path (a client back after a reconnect): ask every pool, first yes wins.
-      auto& pools = self->state.pools;
+      auto& pools = self->state.setup.pools;
       if (pools.empty())
         return pool_actor{};
       auto rp = self->make_response_promise<pool_actor>();
@@ -40,32 +83,90 @@ registry_actor::behavior_type registry(registry_actor::stateful_pointer<registry
       return rp;
     },
     [=](status_atom) -> caf::result<std::vector<pool_status>> {
-      auto& pools = self->state.pools;
-      if (pools.empty())
-        return std::vector<pool_status>{};
       auto rp = self->make_response_promise<std::vector<pool_status>>();
-      auto gathered = std::make_shared<std::vector<pool_status>>();
-      auto expected = pools.size();
-      auto finish = [=]() mutable {
-        if (gathered->size() < expected)
-          return;
-        std::sort(gathered->begin(), gathered->end(),
-                  [](const auto& a, const auto& b) { return a.product < b.product; });
-        rp.deliver(std::move(*gathered));
-      };
-      for (auto& kv : pools) {
-        auto product = kv.first;
-        self->request(kv.second, caf::infinite, status_atom::value)
-          .then(
-            [=](pool_status& s) mutable {
-              gathered->push_back(std::move(s));
-              finish();
-            },
-            [=](caf::error&) mutable {
-              gathered->push_back(pool_status{product, 0, 0, 0});
-              finish();
-            });
+      gather<pool_status>(
+        self,
+        [](const std::string& product) {
+          pool_status s;
+          s.product = product;
+          return s;
+        },
+        [=](std::vector<pool_status>& all) mutable {
+          std::sort(all.begin(), all.end(),
+                    [](const auto& a, const auto& b) { return a.product < b.product; });
+          rp.deliver(std::move(all));
+        },
+        status_atom::value);
+      return rp;
+    },
+    [=](set_seats_atom, const std::string& product, uint32_t seats) {
+      auto& st = self->state.setup;
+      if (auto it = st.pools.find(product); it != st.pools.end()) {
+        self->send(it->second, set_seats_atom::value, seats);
+        return;
       }
+      pool_setup ps;
+      ps.product = {product, seats};
+      ps.ttl = st.ttl;
+      ps.store = st.store;
+      ps.expiry = st.expiry;
+      st.pools.emplace(product, self->spawn<caf::linked>(pool, std::move(ps)));
+      spdlog::info("new product {} with {} seats", product, seats);
+    },
+    [=](hello_atom, session_info& info) { self->state.sessions[info.id] = std::move(info); },
+    [=](bye_atom, uint64_t id) { self->state.sessions.erase(id); },
+    [=](sessions_atom) {
+      std::vector<session_info> out;
+      for (const auto& kv : self->state.sessions)
+        out.push_back(kv.second);
+      return out;
+    },
+    [=](leases_atom) -> caf::result<std::vector<lease_info>> {
+      auto rp = self->make_response_promise<std::vector<lease_info>>();
+      gather<std::vector<lease_info>>(
+        self, [](const std::string&) { return std::vector<lease_info>{}; },
+        [=](std::vector<std::vector<lease_info>>& per_pool) mutable {
+          std::vector<lease_info> all;
+          for (auto& v : per_pool)
+            all.insert(all.end(), v.begin(), v.end());
+          rp.deliver(std::move(all));
+        },
+        leases_atom::value);
+      return rp;
+    },
+    [=](disconnect_atom, const std::string& computer,
+        int64_t cooldown_ms) -> caf::result<uint32_t> {
+      // Close the computer's sessions first, so they cannot check out again meanwhile.
+      for (const auto& kv : self->state.sessions)
+        if (kv.second.computer == computer)
+          caf::anon_send(kv.second.handle, close_atom::value);
+      auto rp = self->make_response_promise<uint32_t>();
+      gather<uint32_t>(
+        self, [](const std::string&) { return uint32_t{0}; },
+        [=](std::vector<uint32_t>& ended) mutable {
+          uint32_t total = 0;
+          for (auto n : ended)
+            total += n;
+          rp.deliver(total);
+        },
+        disconnect_atom::value, computer, cooldown_ms);
+      return rp;
+    },
+    [=](end_lease_atom, const engine::lease_id& id) -> caf::result<bool> {
+      auto rp = self->make_response_promise<bool>();
+      gather<pool_reply>(
+        self,
+        [](const std::string&) {
+          pool_reply r;
+          r.result = outcome::unknown_lease;
+          return r;
+        },
+        [=](std::vector<pool_reply>& replies) mutable {
+          bool ended = std::any_of(replies.begin(), replies.end(),
+                                   [](const auto& r) { return r.result == outcome::ok; });
+          rp.deliver(ended);
+        },
+        end_lease_atom::value, id);
       return rp;
     },
   };

@@ -2,18 +2,30 @@
 
 #include "actors/interfaces.hpp"
 
+#include <chrono>
 #include <map>
 #include <string>
+#include <unordered_map>
 
 namespace licd {
 
-/// State of the REGISTRY actor: which pool serves which product.
+/// What the registry needs to make pools for products that appear at run time.
+struct registry_setup {
+  std::map<std::string, pool_actor> pools; ///< the pools made at start-up
+  store_actor store;
+  expiry_actor expiry;
+  std::chrono::seconds ttl{600};
+};
+
+/// State of the REGISTRY actor: which pool serves which product, and which sessions are
+/// connected (for the admin API).
 struct registry_state {
   static inline const char* name = "registry";
-  std::map<std::string, pool_actor> pools;
+  registry_setup setup;
+  std::unordered_map<uint64_t, session_info> sessions;
 };
 
 registry_actor::behavior_type registry(registry_actor::stateful_pointer<registry_state> self,
-                                       std::map<std::string, pool_actor> pools);
+                                       registry_setup setup);
 
 } // namespace licd

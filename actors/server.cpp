@@ -3,6 +3,7 @@
 #include "actors/acceptor.hpp"
 #include "actors/clock.hpp"
 #include "actors/expiry.hpp"
+#include "actors/licenses.hpp"
 #include "actors/pool.hpp"
 #include "actors/registry.hpp"
 #include "actors/session.hpp"
@@ -15,7 +16,13 @@
 #include <caf/io/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <optional>
+#include <sstream>
 
 namespace licd {
 
@@ -34,56 +41,133 @@ storage::change_set lifecycle_event(engine::event_kind kind, std::string detail)
   return cs;
 }
 
+std::string read_text(const std::string& path) {
+  std::ifstream in(path);
+  if (!in)
+    throw std::runtime_error("cannot read " + path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+void write_private(const std::string& path, const std::string& text) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0 || ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())
+      || ::fsync(fd) != 0)
+    throw std::runtime_error("cannot write " + path);
+  ::close(fd);
+}
+
+/// The demo vendor key of this data dir, made on first use.
+engine::ed25519::private_key demo_key(const std::string& data_dir) {
+  auto path = data_dir + "/demo-vendor.key";
+  if (std::filesystem::exists(path))
+    return engine::ed25519::private_key::from_pem(read_text(path));
+  auto key = engine::ed25519::private_key::generate();
+  write_private(path, key.to_pem());
+  spdlog::info("made a demo vendor key in {}", path);
+  return key;
+}
+
+/// Verifies the stored licenses against the configured keys.
+engine::license_set load_licenses(const storage::database& db, const engine::key_ring& keys) {
+  engine::license_set set;
+  for (const auto& rec : db.licenses()) {
+    auto decoded = engine::decode_code(rec.code);
+    if (auto* err = std::get_if<engine::code_error>(&decoded)) {
+      spdlog::error("stored license {} is unreadable and not counted: {}",
+                    engine::hex64(rec.id), err->message);
+      continue;
+    }
+    engine::installed_license inst;
+    inst.lic = std::get<engine::decoded_code>(decoded).lic;
+    inst.code = rec.code;
+    inst.installed_at_ms = rec.installed_at_ms;
+    auto checked = engine::check_code(rec.code, keys);
+    if (auto* err = std::get_if<engine::code_error>(&checked)) {
+      inst.verified = false;
+      spdlog::warn("license {} for {} is not counted: {}", inst.lic.id_hex(), inst.lic.product,
+                   err->message);
+    }
+    set.add(std::move(inst));
+  }
+  return set;
+}
+
 } // namespace
 
-server::server(caf::actor_system& sys, const server_options& opts) : sys_(sys) {
+server::server(caf::actor_system& sys, const server_options& opts)
+  : sys_(sys), metrics_(std::make_shared<request_metrics>()) {
   auto db = std::make_shared<storage::database>(storage::database::options{opts.data_dir});
-  auto products = db->products();
+  engine::key_ring keys;
+  for (const auto& path : opts.vendor_keys) {
+    auto pub = engine::ed25519::public_key::from_pem(read_text(path));
+    keys.emplace(pub.key_id(), pub);
+    spdlog::info("trusting vendor key {} from {}", engine::hex64(pub.key_id()), path);
+  }
+  std::optional<engine::ed25519::private_key> demo;
   if (opts.demo) {
+    demo = demo_key(opts.data_dir);
+    auto pub = demo->public_part();
+    keys.emplace(pub.key_id(), pub);
+  }
+  auto installed = load_licenses(*db, keys);
+  if (demo) {
     bool have_demo = false;
-    for (const auto& p : products)
-      have_demo = have_demo || p.name == demo_product;
+    for (const auto& l : installed.list())
+      have_demo = have_demo || l.lic.product == demo_product;
     if (!have_demo) {
+      engine::license lic;
+      lic.id = engine::make_random_lease_id().hi;
+      lic.product = demo_product;
+      lic.seats = demo_seats;
+      lic.issued_day = today_day();
+      lic.customer = "licd demo";
+      engine::installed_license inst;
+      inst.code = engine::issue_code(lic, *demo);
+      inst.lic = std::get<engine::license>(engine::check_code(inst.code, keys));
+      inst.installed_at_ms = wall_now_ms();
       storage::change_set cs;
-      cs.put_products.push_back({demo_product, demo_seats});
+      cs.put_licenses.push_back({inst.lic.id, inst.code, inst.installed_at_ms});
       db->commit(cs);
-      products.push_back({demo_product, demo_seats});
-      spdlog::info("provisioned product {} with {} seats", demo_product, demo_seats);
+      installed.add(inst);
+      spdlog::info("installed a signed demo license: {} seats of {}", demo_seats, demo_product);
     }
   }
+  auto seats = installed.seats(today_day());
   std::map<std::string, std::vector<storage::lease_record>> restored;
-  size_t orphans = 0;
-  for (auto& l : db->leases())
+  for (auto& l : db->leases()) {
+    seats.emplace(l.product, 0); // a product without licenses keeps a pool until its leases end
     restored[l.product].push_back(std::move(l));
+  }
   db->commit(lifecycle_event(engine::event_kind::started, std::string("licd ") + version));
 
-  store_ = sys.spawn<caf::detached>(store, db);
+  store_ = sys.spawn<caf::detached>(licd::store, db);
   expiry_ = sys.spawn(expiry, opts.expiry_tick);
-  for (const auto& p : products) {
+  registry_setup rs;
+  rs.store = store_;
+  rs.expiry = expiry_;
+  rs.ttl = opts.lease_ttl;
+  for (const auto& [product, n] : seats) {
     pool_setup setup;
-    setup.product = p;
-    if (auto it = restored.find(p.name); it != restored.end()) {
-      setup.restored = std::move(it->second);
-      restored.erase(it);
-    }
+    setup.product = {product, n};
+    setup.restored = std::move(restored[product]);
     setup.ttl = opts.lease_ttl;
     setup.store = store_;
     setup.expiry = expiry_;
-    pools_.emplace(p.name, sys.spawn(pool, std::move(setup)));
+    rs.pools.emplace(product, sys.spawn(pool, std::move(setup)));
   }
-  for (const auto& kv : restored)
-    orphans += kv.second.size();
-  if (orphans > 0)
-    spdlog::warn("{} stored leases name products this server does not have; left untouched",
-                 orphans);
-  registry_ = sys.spawn(registry, pools_);
+  auto product_count = rs.pools.size();
+  registry_ = sys.spawn(licd::registry, std::move(rs));
+  licenses_ = sys.spawn(licd::licenses, licenses_setup{std::move(installed), std::move(keys), store_,
+                                                 registry_, std::chrono::milliseconds(60'000)});
 
   auto listener = net::open_listen_socket(opts.bind, opts.port);
   port_ = listener.port;
-  session_setup ss{registry_, static_cast<uint32_t>(opts.lease_ttl.count())};
+  session_setup ss{registry_, static_cast<uint32_t>(opts.lease_ttl.count()), metrics_};
   acceptor_ = sys.middleman().spawn_broker(acceptor, listener.fd, ss);
   spdlog::info("licd {} listening on {}:{} (data dir {}, lease TTL {} s, {} products)", version,
-               opts.bind, port_, opts.data_dir, opts.lease_ttl.count(), pools_.size());
+               opts.bind, port_, opts.data_dir, opts.lease_ttl.count(), product_count);
 }
 
 server::~server() {
@@ -98,11 +182,12 @@ void server::stop() {
   // 1. No new requests: the listener and every session go.
   self->send_exit(acceptor_, caf::exit_reason::user_shutdown);
   self->wait_for(acceptor_);
-  // 2. Pools and expiry go; whatever they already sent the store is still in its mailbox.
-  for (auto& kv : pools_)
-    self->send_exit(kv.second, caf::exit_reason::user_shutdown);
-  self->send_exit(expiry_, caf::exit_reason::user_shutdown);
+  // 2. The registry (and the pools it spawned or was given: they are linked to it), licenses
+  //    and expiry go; whatever they already sent the store is still in its mailbox.
+  self->send_exit(licenses_, caf::exit_reason::user_shutdown);
   self->send_exit(registry_, caf::exit_reason::user_shutdown);
+  self->send_exit(expiry_, caf::exit_reason::user_shutdown);
+  self->wait_for(licenses_, registry_, expiry_);
   // 3. The store commits all of it, then quits.
   self->send(store_, append_atom::value, lifecycle_event(engine::event_kind::stopped, "clean shutdown"));
   self->request(store_, caf::infinite, stop_atom::value)

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/interfaces.hpp"
+#include "actors/metrics.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
@@ -9,6 +10,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 namespace licd {
 
@@ -19,12 +21,16 @@ struct server_options {
   uint16_t port = 27600;
   std::chrono::seconds lease_ttl{600};
   std::chrono::milliseconds expiry_tick{250};
-  bool demo = false; ///< provision product `demo` with 5 seats when it does not exist
+  std::vector<std::string> vendor_keys; ///< PEM public key files of trusted vendors
+  /// Make a demo vendor key in the data dir, trust it, and install a signed 5-seat code for
+  /// product `demo` when none is installed.
+  bool demo = false;
 };
 
-/// Spawns and wires the actors (store, expiry, pools, registry, acceptor) in start-up order:
-/// storage is read, pools are created with their restored leases and expiry re-armed, and only
-/// then does the listener accept connections. Throws std::runtime_error when any step fails.
+/// Spawns and wires the actors (store, expiry, pools, registry, licenses, acceptor) in start-up
+/// order: storage is read, licenses verified, pools created with their restored leases and
+/// expiry re-armed, and only then does the listener accept connections. Throws
+/// std::runtime_error when any step fails.
 class server {
 public:
   server(caf::actor_system& sys, const server_options& opts);
@@ -34,6 +40,10 @@ public:
 
   /// The TCP port clients connect to (the one bound, when port 0 was asked for).
   uint16_t port() const { return port_; }
+  registry_actor registry() const { return registry_; }
+  licenses_actor licenses() const { return licenses_; }
+  store_actor store() const { return store_; }
+  const request_metrics& metrics() const { return *metrics_; }
 
   /// Stops accepting, ends every session, commits everything the store was sent, then stops
   /// the remaining actors. Idempotent.
@@ -41,12 +51,13 @@ public:
 
 private:
   caf::actor_system& sys_;
+  std::shared_ptr<request_metrics> metrics_;
   uint16_t port_ = 0;
   bool stopped_ = false;
   store_actor store_;
   expiry_actor expiry_;
   registry_actor registry_;
-  std::map<std::string, pool_actor> pools_;
+  licenses_actor licenses_;
   caf::actor acceptor_;
 };
 

@@ -1,5 +1,6 @@
 #include "actors/session.hpp"
 
+#include "actors/clock.hpp"
 #include "licd/version.hpp"
 
 #include <caf/all.hpp>
@@ -13,25 +14,73 @@ namespace {
 namespace proto = net::protocol;
 using hdl_t = caf::io::connection_handle;
 
-/// Writes the reply to one request line; after QUIT, closes once the last reply is out.
+/// Tells the registry who is connected here (for the admin API's computer list).
+void announce(session_broker* self, hdl_t hdl) {
+  session_info info;
+  info.id = self->id();
+  info.handle = caf::actor_cast<caf::actor>(self);
+  info.computer = self->state.who->computer;
+  info.user = self->state.who->user;
+  info.address = self->remote_addr(hdl);
+  info.connected_at_ms = self->state.connected_at_ms;
+  self->send(self->state.setup->registry, hello_atom::value, std::move(info));
+}
+
+/// Ends the session: the registry forgets it, the connection closes.
+void leave(session_broker* self, hdl_t hdl) {
+  auto& st = self->state;
+  if (st.left)
+    return;
+  st.left = true;
+  st.setup->metrics->sessions.fetch_sub(1, std::memory_order_relaxed);
+  if (st.who)
+    self->send(st.setup->registry, bye_atom::value, self->id());
+  self->close(hdl);
+  self->quit();
+}
+
+/// Writes one reply line; after QUIT, closes once the last reply is out.
 void write_line(session_broker* self, hdl_t hdl, const std::string& line) {
   auto& st = self->state;
+  if (st.left)
+    return;
   auto& buf = self->wr_buf(hdl);
   buf.insert(buf.end(), line.begin(), line.end());
   buf.push_back('\n');
   self->flush(hdl);
   if (st.outstanding > 0)
     --st.outstanding;
-  if (st.closing && st.outstanding == 0) {
-    self->close(hdl);
-    self->quit();
-  }
+  if (st.closing && st.outstanding == 0)
+    leave(self, hdl);
 }
 
-void write_error(session_broker* self, hdl_t hdl, const std::string& id, proto::error_code code,
-                 const std::string& message) {
-  write_line(self, hdl, proto::format_error(id, code, message));
-}
+/// Answers one request exactly once, and records how long the answer took.
+struct responder {
+  session_broker* self;
+  hdl_t hdl;
+  std::string id;
+  request_kind kind;
+  engine::mono_time started;
+
+  void ok(const std::vector<proto::field>& fields = {}) const {
+    send(proto::format_ok(id, fields));
+  }
+  void error(proto::error_code code, const std::string& message) const {
+    send(proto::format_error(id, code, message));
+  }
+  void send(const std::string& line) const {
+    self->state.setup->metrics->observe(kind, mono_now() - started);
+    write_line(self, hdl, line);
+  }
+  /// The handler for a request to another actor that failed.
+  auto on_failure() const {
+    auto r = *this;
+    return [r](caf::error& err) {
+      spdlog::warn("session: request {} failed inside the server: {}", r.id, to_string(err));
+      r.error(proto::error_code::server_error, "internal error, nothing changed");
+    };
+  }
+};
 
 proto::error_code to_error_code(outcome o) {
   switch (o) {
@@ -41,6 +90,8 @@ proto::error_code to_error_code(outcome o) {
       return proto::error_code::unknown_lease;
     case outcome::storage_error:
       return proto::error_code::storage_error;
+    case outcome::cooldown:
+      return proto::error_code::disconnected;
     case outcome::server_error:
     case outcome::ok:
       break;
@@ -48,73 +99,60 @@ proto::error_code to_error_code(outcome o) {
   return proto::error_code::server_error;
 }
 
-/// Writes an ERR line for a failed pool reply; true if it did.
-bool write_if_refused(session_broker* self, hdl_t hdl, const std::string& id,
-                      const pool_reply& r) {
-  if (r.result == outcome::ok)
+/// Answers ERR for a refused pool reply; true if it did.
+bool refused(const responder& r, const pool_reply& reply) {
+  if (reply.result == outcome::ok)
     return false;
-  write_error(self, hdl, id, to_error_code(r.result), r.detail);
+  r.error(to_error_code(reply.result), reply.detail);
   return true;
-}
-
-auto server_failure(session_broker* self, hdl_t hdl, std::string id) {
-  return [=](caf::error& err) {
-    spdlog::warn("session: request {} failed inside the server: {}", id, to_string(err));
-    write_error(self, hdl, id, proto::error_code::server_error, "internal error, nothing changed");
-  };
 }
 
 /// Calls f(pool) with the product's pool, asking the registry once per product.
 template <class F>
-void with_pool(session_broker* self, hdl_t hdl, registry_actor reg, const proto::request& req,
-               F f) {
+void with_pool(const responder& r, const std::string& product, F f) {
+  auto* self = r.self;
   auto& cache = self->state.pools;
-  if (auto it = cache.find(req.product); it != cache.end()) {
+  if (auto it = cache.find(product); it != cache.end()) {
     f(it->second);
     return;
   }
-  auto id = req.id;
-  auto product = req.product;
-  self->request(reg, caf::infinite, pool_atom::value, product)
+  self->request(self->state.setup->registry, caf::infinite, pool_atom::value, product)
     .then(
       [=](pool_actor& p) mutable {
         if (!p) {
-          write_error(self, hdl, id, proto::error_code::unknown_product,
-                      "no product named " + product + " on this server");
+          r.error(proto::error_code::unknown_product,
+                  "no product named " + product + " on this server");
           return;
         }
         self->state.pools.emplace(product, p);
         f(p);
       },
-      server_failure(self, hdl, id));
+      r.on_failure());
 }
 
 /// Calls f(pool) with the pool holding the lease: the cache, else the registry asks the pools.
 template <class F>
-void with_lease_pool(session_broker* self, hdl_t hdl, registry_actor reg,
-                     const proto::request& req, F f) {
-  auto lease = *req.lease;
+void with_lease_pool(const responder& r, const engine::lease_id& lease, F f) {
+  auto* self = r.self;
   if (auto it = self->state.leases.find(lease); it != self->state.leases.end()) {
     f(it->second);
     return;
   }
-  auto id = req.id;
-  self->request(reg, caf::infinite, find_lease_atom::value, lease)
+  self->request(self->state.setup->registry, caf::infinite, find_lease_atom::value, lease)
     .then(
       [=](pool_actor& p) mutable {
         if (!p) {
-          write_error(self, hdl, id, proto::error_code::unknown_lease,
-                      "no live lease " + lease.to_hex());
+          r.error(proto::error_code::unknown_lease, "no live lease " + lease.to_hex());
           return;
         }
         self->state.leases.emplace(lease, p);
         f(p);
       },
-      server_failure(self, hdl, id));
+      r.on_failure());
 }
 
-void handle_checkout(session_broker* self, hdl_t hdl, const session_setup& setup,
-                     const proto::request& req) {
+void handle_checkout(const responder& r, const proto::request& req) {
+  auto* self = r.self;
   engine::identity who = *self->state.who;
   if (req.computer)
     who.computer = *req.computer;
@@ -122,47 +160,42 @@ void handle_checkout(session_broker* self, hdl_t hdl, const session_setup& setup
     who.user = *req.user;
   if (req.instance)
     who.instance = *req.instance;
-  auto id = req.id;
-  with_pool(self, hdl, setup.registry, req, [=](pool_actor p) {
+  with_pool(r, req.product, [=](pool_actor p) {
     self->request(p, caf::infinite, checkout_atom::value, who)
       .then(
-        [=](pool_reply& r) {
-          if (write_if_refused(self, hdl, id, r))
+        [=](pool_reply& reply) {
+          if (refused(r, reply))
             return;
-          self->state.leases.emplace(r.lease, p);
-          write_line(self, hdl,
-                     proto::format_ok(id, {{"lease", r.lease.to_hex()},
-                                           {"product", r.product},
-                                           {"expires_in", std::to_string(r.expires_in)},
-                                           {"seats", std::to_string(r.seats)},
-                                           {"used", std::to_string(r.used)}}));
+          self->state.leases.emplace(reply.lease, p);
+          r.ok({{"lease", reply.lease.to_hex()},
+                {"product", reply.product},
+                {"expires_in", std::to_string(reply.expires_in)},
+                {"seats", std::to_string(reply.seats)},
+                {"used", std::to_string(reply.used)}});
         },
-        server_failure(self, hdl, id));
+        r.on_failure());
   });
 }
 
-void handle_renew_or_release(session_broker* self, hdl_t hdl, const session_setup& setup,
-                             const proto::request& req) {
-  auto id = req.id;
+void handle_renew_or_release(const responder& r, const proto::request& req) {
+  auto* self = r.self;
   auto lease = *req.lease;
   bool renewing = req.cmd == proto::command::renew;
-  with_lease_pool(self, hdl, setup.registry, req, [=](pool_actor p) {
-    auto on_reply = [=](pool_reply& r) {
-      if (r.result != outcome::ok || !renewing)
+  with_lease_pool(r, lease, [=](pool_actor p) {
+    auto on_reply = [=](pool_reply& reply) {
+      if (reply.result != outcome::ok || !renewing)
         self->state.leases.erase(lease);
-      if (write_if_refused(self, hdl, id, r))
+      if (refused(r, reply))
         return;
       std::vector<proto::field> fields{{"lease", lease.to_hex()}};
       if (renewing)
-        fields.emplace_back("expires_in", std::to_string(r.expires_in));
-      write_line(self, hdl, proto::format_ok(id, fields));
+        fields.emplace_back("expires_in", std::to_string(reply.expires_in));
+      r.ok(fields);
     };
     if (renewing)
-      self->request(p, caf::infinite, renew_atom::value, lease)
-        .then(on_reply, server_failure(self, hdl, id));
+      self->request(p, caf::infinite, renew_atom::value, lease).then(on_reply, r.on_failure());
     else
-      self->request(p, caf::infinite, release_atom::value, lease)
-        .then(on_reply, server_failure(self, hdl, id));
+      self->request(p, caf::infinite, release_atom::value, lease).then(on_reply, r.on_failure());
   });
 }
 
@@ -170,79 +203,92 @@ std::string usage_field(const pool_status& s) {
   return std::to_string(s.used) + "/" + std::to_string(s.seats);
 }
 
-void handle_status(session_broker* self, hdl_t hdl, const session_setup& setup,
-                   const proto::request& req) {
-  auto id = req.id;
+void handle_status(const responder& r, const proto::request& req) {
+  auto* self = r.self;
   if (!req.product.empty()) {
-    with_pool(self, hdl, setup.registry, req, [=](pool_actor p) {
+    with_pool(r, req.product, [=](pool_actor p) {
       self->request(p, caf::infinite, status_atom::value)
-        .then(
-          [=](pool_status& s) {
-            write_line(self, hdl, proto::format_ok(id, {{s.product, usage_field(s)}}));
-          },
-          server_failure(self, hdl, id));
+        .then([=](pool_status& s) { r.ok({{s.product, usage_field(s)}}); }, r.on_failure());
     });
     return;
   }
-  self->request(setup.registry, caf::infinite, status_atom::value)
+  self->request(self->state.setup->registry, caf::infinite, status_atom::value)
     .then(
       [=](std::vector<pool_status>& all) {
         std::vector<proto::field> fields;
         for (const auto& s : all)
           fields.emplace_back(s.product, usage_field(s));
-        write_line(self, hdl, proto::format_ok(id, fields));
+        r.ok(fields);
       },
-      server_failure(self, hdl, id));
+      r.on_failure());
 }
 
-void handle_line(session_broker* self, hdl_t hdl, const session_setup& setup,
-                 std::string_view line) {
+request_kind kind_of(proto::command c) {
+  switch (c) {
+    case proto::command::hello:
+      return request_kind::hello;
+    case proto::command::checkout:
+      return request_kind::checkout;
+    case proto::command::renew:
+      return request_kind::renew;
+    case proto::command::release:
+      return request_kind::release;
+    case proto::command::status:
+      return request_kind::status;
+    default:
+      return request_kind::other;
+  }
+}
+
+void handle_line(session_broker* self, hdl_t hdl, std::string_view line) {
   if (line.find_first_not_of(" \t") == std::string_view::npos)
     return; // blank lines are ignored
-  ++self->state.outstanding;
+  auto& st = self->state;
+  ++st.outstanding;
+  auto started = mono_now();
   auto parsed = proto::parse_request(line);
   if (auto* err = std::get_if<proto::parse_error>(&parsed)) {
-    write_error(self, hdl, err->id, err->code, err->message);
+    st.setup->metrics->protocol_errors.fetch_add(1, std::memory_order_relaxed);
+    responder{self, hdl, err->id, request_kind::other, started}.error(err->code, err->message);
     return;
   }
   auto& req = std::get<proto::request>(parsed);
-  auto& st = self->state;
+  responder r{self, hdl, req.id, kind_of(req.cmd), started};
   bool needs_hello = req.cmd == proto::command::checkout || req.cmd == proto::command::renew
                      || req.cmd == proto::command::release;
   if (needs_hello && !st.who) {
-    write_error(self, hdl, req.id, proto::error_code::no_hello,
-                "send HELLO with version=, computer= and user= first");
+    r.error(proto::error_code::no_hello, "send HELLO with version=, computer= and user= first");
     return;
   }
   switch (req.cmd) {
     case proto::command::hello:
       if (*req.version != protocol_version) {
-        write_error(self, hdl, req.id, proto::error_code::bad_version,
-                    "this server speaks protocol version " + std::to_string(protocol_version));
+        r.error(proto::error_code::bad_version,
+                "this server speaks protocol version " + std::to_string(protocol_version));
         return;
       }
       st.who = engine::identity{*req.computer, *req.user, req.instance.value_or("-")};
-      write_line(self, hdl,
-                 proto::format_ok(req.id, {{"version", std::to_string(protocol_version)},
-                                           {"server", std::string("licd/") + version},
-                                           {"ttl", std::to_string(setup.ttl_seconds)}}));
+      announce(self, hdl);
+      r.ok({{"version", std::to_string(protocol_version)},
+            {"server", std::string("licd/") + version},
+            {"ttl", std::to_string(st.setup->ttl_seconds)}});
       return;
     case proto::command::ping:
-      write_line(self, hdl, proto::format_ok(req.id));
+      r.ok();
       return;
     case proto::command::quit:
       st.closing = true; // later lines are ignored; earlier ones still get their replies
-      write_line(self, hdl, proto::format_ok(req.id));
+      r.ok();
       return;
     case proto::command::status:
-      handle_status(self, hdl, setup, req);
+      handle_status(r, req);
       return;
     case proto::command::checkout:
-      handle_checkout(self, hdl, setup, req);
+      handle_checkout(r, req);
       return;
     case proto::command::renew:
     case proto::command::release:
-      handle_renew_or_release(self, hdl, setup, req);
+      handle_renew_or_release(r, req);
       return;
   }
 }
@@ -251,22 +297,29 @@ void handle_line(session_broker* self, hdl_t hdl, const session_setup& setup,
 
 caf::behavior session(session_broker* self, hdl_t hdl, session_setup setup) {
   self->configure_read(hdl, caf::io::receive_policy::at_most(4096));
+  self->state.setup = std::make_shared<session_setup>(setup);
+  self->state.connected_at_ms = wall_now_ms();
+  setup.metrics->sessions.fetch_add(1, std::memory_order_relaxed);
+  setup.metrics->connections.fetch_add(1, std::memory_order_relaxed);
   self->set_exception_handler([=](std::exception_ptr&) -> caf::error {
     spdlog::error("session: unexpected exception, closing the connection");
+    leave(self, hdl);
     return caf::sec::runtime_error;
   });
   auto handler = std::make_shared<net::line_splitter::handler>();
   handler->on_line = [=](std::string_view line) {
     if (!self->state.closing)
-      handle_line(self, hdl, setup, line);
+      handle_line(self, hdl, line);
   };
   handler->on_too_long = [=] {
     if (self->state.closing)
       return;
     ++self->state.outstanding;
-    write_error(self, hdl, "-", proto::error_code::line_too_long,
-                "a request line may have at most " + std::to_string(proto::max_line)
-                    + " bytes; the line was skipped");
+    self->state.setup->metrics->protocol_errors.fetch_add(1, std::memory_order_relaxed);
+    responder{self, hdl, "-", request_kind::other, mono_now()}.error(
+      proto::error_code::line_too_long, "a request line may have at most "
+                                          + std::to_string(proto::max_line)
+                                          + " bytes; the line was skipped");
   };
   return {
     [=](const caf::io::new_data_msg& msg) {
@@ -274,7 +327,11 @@ caf::behavior session(session_broker* self, hdl_t hdl, session_setup setup) {
       if (!self->state.closing)
         self->state.splitter.feed(bytes, *handler);
     },
-    [=](const caf::io::connection_closed_msg&) { self->quit(); },
+    [=](const caf::io::connection_closed_msg&) { leave(self, hdl); },
+    [=](close_atom) {
+      spdlog::info("session from {} closed by the administrator", self->remote_addr(hdl));
+      leave(self, hdl);
+    },
   };
 }
 

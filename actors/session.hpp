@@ -1,12 +1,14 @@
 #pragma once
 
 #include "actors/interfaces.hpp"
+#include "actors/metrics.hpp"
 #include "net/line_splitter.hpp"
 #include "net/protocol.hpp"
 
 #include <caf/io/broker.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include <memory>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -17,6 +19,7 @@ namespace licd {
 struct session_setup {
   registry_actor registry;
   uint32_t ttl_seconds = 600;
+  std::shared_ptr<request_metrics> metrics;
 };
 
 /// State of a SESSION broker: one client connection. It only frames, parses and forwards;
@@ -30,6 +33,9 @@ struct session_state {
   std::unordered_map<engine::lease_id, pool_actor> leases;    ///< lease -> pool, cached
   size_t outstanding = 0; ///< request lines not answered yet (each gets exactly one reply)
   bool closing = false;    ///< QUIT seen: close once `outstanding` is zero
+  bool left = false;       ///< the session has ended (guards a second leave)
+  int64_t connected_at_ms = 0;
+  std::shared_ptr<const session_setup> setup;
 };
 
 using session_broker = caf::stateful_actor<session_state, caf::io::broker>;

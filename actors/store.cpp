@@ -60,6 +60,14 @@ store_actor::behavior_type store(store_actor::stateful_pointer<store_state> self
       schedule_flush(self);
     },
     [=](st_flush_atom) { flush(self); },
+    [=](events_atom, uint64_t from, uint32_t max) -> caf::result<event_page> {
+      flush(self); // what was acknowledged is in the log before it is read
+      try {
+        return event_page{self->state.db->events(from, max), self->state.db->next_event()};
+      } catch (const std::exception& e) {
+        return caf::make_error(caf::sec::runtime_error, e.what());
+      }
+    },
     [=](stop_atom) -> caf::ok_atom {
       flush(self);
       spdlog::debug("store: {} commits, {} change sets", self->state.commits,

@@ -8,8 +8,9 @@ namespace licd::engine {
 
 namespace {
 
-constexpr std::array<std::string_view, 7> kind_names = {
-  "granted", "renewed", "released", "expired", "denied", "started", "stopped"};
+constexpr std::array<std::string_view, 12> kind_names = {
+  "granted", "renewed",         "released",     "expired",     "denied", "started",
+  "stopped", "license_added", "license_removed", "disconnected", "lease_ended", "admin"};
 
 void append_field(std::string& out, std::string_view field) {
   out.push_back('\t');

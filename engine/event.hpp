@@ -8,7 +8,20 @@
 namespace licd::engine {
 
 /// What the activity log records.
-enum class event_kind : uint8_t { granted, renewed, released, expired, denied, started, stopped };
+enum class event_kind : uint8_t {
+  granted,
+  renewed,
+  released,
+  expired,
+  denied,
+  started,
+  stopped,
+  license_added,
+  license_removed,
+  disconnected, ///< an administrator disconnected a computer
+  lease_ended,  ///< an administrator ended a lease
+  admin,        ///< another administrative action (detail says which)
+};
 
 std::string_view to_string(event_kind kind);
 std::optional<event_kind> event_kind_from_string(std::string_view text);

@@ -33,11 +33,13 @@ void pool::abandon(const lease_id& id) {
     drop(it);
 }
 
-bool pool::renew(const lease_id& id, mono_time new_deadline) {
+bool pool::renew(const lease_id& id, mono_time new_deadline, int64_t now_ms) {
   auto it = leases_.find(id);
   if (it == leases_.end() || it->second.state != lease_state::live)
     return false;
   it->second.deadline = new_deadline;
+  if (now_ms != 0)
+    it->second.renewed_at_ms = now_ms;
   return true;
 }
 
@@ -88,6 +90,16 @@ std::vector<lease> pool::leases() const {
   out.reserve(leases_.size());
   for (const auto& kv : leases_)
     out.push_back(kv.second);
+  return out;
+}
+
+std::vector<lease_id> pool::live_leases_of(const std::string& computer) const {
+  std::vector<lease_id> out;
+  if (per_computer_.count(computer) == 0)
+    return out;
+  for (const auto& [id, l] : leases_)
+    if (l.who.computer == computer && l.state == lease_state::live)
+      out.push_back(id);
   return out;
 }
 

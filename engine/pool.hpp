@@ -39,8 +39,9 @@ public:
   /// computer's only lease.
   void abandon(const lease_id& id);
 
-  /// Moves a live lease's deadline. Returns false for a lease that is not live.
-  bool renew(const lease_id& id, mono_time new_deadline);
+  /// Moves a live lease's deadline (and records the wall-clock time of the renewal).
+  /// Returns false for a lease that is not live.
+  bool renew(const lease_id& id, mono_time new_deadline, int64_t now_ms = 0);
 
   /// A live lease starts ending (release or expiry being committed). False if it is not live.
   bool begin_end(const lease_id& id);
@@ -64,6 +65,9 @@ public:
 
   /// Every lease, in no particular order.
   std::vector<lease> leases() const;
+
+  /// The live leases of one computer.
+  std::vector<lease_id> live_leases_of(const std::string& computer) const;
 
 private:
   void drop(std::unordered_map<lease_id, lease>::iterator it);

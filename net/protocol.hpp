@@ -31,6 +31,7 @@ enum class error_code {
   unknown_lease,   ///< no live lease with that id (released, expired, never granted)
   storage_error,   ///< the change could not be made durable; nothing changed
   server_error,    ///< an internal failure; nothing changed
+  disconnected,    ///< an administrator disconnected this computer; it must wait (cooldown)
 };
 
 std::string_view to_string(error_code code);

@@ -60,8 +60,8 @@ bool decode_lease(std::string_view key, std::string_view value, lease_record& ou
 database::database(const options& opts) : env_(opts.dir, opts.map_size, 8) {
   lmdb::txn t(env_, false);
   meta_ = t.open_db("meta", true);
-  products_ = t.open_db("products", true);
   leases_ = t.open_db("leases", true);
+  licenses_ = t.open_db("licenses", true);
   events_ = t.open_db("events", true);
   if (auto stored = t.get(meta_, "format")) {
     uint32_t v = 0;
@@ -79,19 +79,6 @@ database::database(const options& opts) : env_(opts.dir, opts.map_size, 8) {
   t.commit();
 }
 
-std::vector<product_record> database::products() const {
-  lmdb::txn t(env_, true);
-  std::vector<product_record> out;
-  t.for_each(products_, [&](std::string_view k, std::string_view v) {
-    product_record p;
-    p.name = k;
-    if (!parse_number(v, p.seats))
-      throw std::runtime_error("corrupt product record for '" + p.name + "'");
-    out.push_back(std::move(p));
-  });
-  return out;
-}
-
 std::vector<lease_record> database::leases() const {
   lmdb::txn t(env_, true);
   std::vector<lease_record> out;
@@ -99,6 +86,21 @@ std::vector<lease_record> database::leases() const {
     lease_record r;
     if (!decode_lease(k, v, r))
       throw std::runtime_error("corrupt lease record in the data dir");
+    out.push_back(std::move(r));
+  });
+  return out;
+}
+
+std::vector<license_record> database::licenses() const {
+  lmdb::txn t(env_, true);
+  std::vector<license_record> out;
+  t.for_each(licenses_, [&](std::string_view k, std::string_view v) {
+    auto f = split_tabs(v);
+    license_record r;
+    if (k.size() != 8 || f.size() != 2 || !parse_number(f[0], r.installed_at_ms))
+      throw std::runtime_error("corrupt license record in the data dir");
+    r.id = u64_from_key(k);
+    r.code = f[1];
     out.push_back(std::move(r));
   });
   return out;
@@ -125,8 +127,10 @@ void database::commit(const std::vector<const change_set*>& sets) {
   lmdb::txn t(env_, false);
   uint64_t next = next_event_;
   for (const auto* s : sets) {
-    for (const auto& p : s->put_products)
-      t.put(products_, p.name, std::to_string(p.seats));
+    for (const auto& l : s->put_licenses)
+      t.put(licenses_, u64_key(l.id), std::to_string(l.installed_at_ms) + "\t" + l.code);
+    for (auto id : s->erase_licenses)
+      t.erase(licenses_, u64_key(id));
     for (const auto& l : s->put_leases)
       t.put(leases_, encode_lease_key(l.id), encode_lease_value(l));
     for (const auto& id : s->erase_leases)

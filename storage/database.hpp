@@ -13,7 +13,8 @@ namespace licd::storage {
 inline constexpr uint32_t format_version = 1;
 
 /// licd's schema over one LMDB environment in the data dir:
-/// `meta` (format), `products` (name -> seats), `leases` (16-byte id -> record),
+/// `meta` (format), `leases` (16-byte id -> record),
+/// `licenses` (8-byte id -> installed_at_ms TAB code),
 /// `events` (8-byte big-endian sequence -> engine::encode(event)).
 /// Not thread-safe: one owner at a time (licd's store actor, or start-up before it runs).
 class database {
@@ -27,11 +28,14 @@ public:
   /// (a newer format).
   explicit database(const options& opts);
 
-  std::vector<product_record> products() const;
   std::vector<lease_record> leases() const;
+  std::vector<license_record> licenses() const;
 
   /// Up to `max` events with sequence >= `from`, oldest first, with their sequence numbers.
   std::vector<std::pair<uint64_t, engine::event>> events(uint64_t from, size_t max) const;
+
+  /// The sequence number the next event will get (1 when there are none).
+  uint64_t next_event() const { return next_event_; }
 
   /// Applies the sets in order in ONE write transaction (one fsync). All or nothing:
   /// throws lmdb::error and leaves the stored data as it was.
@@ -41,8 +45,8 @@ public:
 private:
   lmdb::env env_;
   MDB_dbi meta_ = 0;
-  MDB_dbi products_ = 0;
   MDB_dbi leases_ = 0;
+  MDB_dbi licenses_ = 0;
   MDB_dbi events_ = 0;
   uint64_t next_event_ = 1;
 };

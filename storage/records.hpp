@@ -9,12 +9,6 @@
 
 namespace licd::storage {
 
-/// A product and its seats, as stored.
-struct product_record {
-  std::string name;
-  uint32_t seats = 0;
-};
-
 /// A granted lease, as stored. Renewals are not written (see docs/ARCHITECTURE.md): a restored
 /// lease gets a full TTL from the restart, which is never earlier than any acknowledged expiry.
 struct lease_record {
@@ -26,16 +20,25 @@ struct lease_record {
   int64_t granted_at_ms = 0; ///< wall clock
 };
 
+/// An installed license code, as stored.
+struct license_record {
+  uint64_t id = 0;
+  std::string code; ///< canonical text; verified again at every start
+  int64_t installed_at_ms = 0;
+};
+
 /// Changes committed together in one transaction, applied in this order:
-/// products, lease puts, lease erases, events.
+/// licenses, lease puts, lease erases, events.
 struct change_set {
-  std::vector<product_record> put_products;
+  std::vector<license_record> put_licenses;
+  std::vector<uint64_t> erase_licenses;
   std::vector<lease_record> put_leases;
   std::vector<engine::lease_id> erase_leases;
   std::vector<engine::event> events;
 
   bool empty() const {
-    return put_products.empty() && put_leases.empty() && erase_leases.empty() && events.empty();
+    return put_licenses.empty() && erase_licenses.empty()
+           && put_leases.empty() && erase_leases.empty() && events.empty();
   }
 };
 

@@ -148,7 +148,7 @@ TEST_CASE("replies format and parse back", "[net][protocol]") {
 }
 
 TEST_CASE("every error code has a distinct wire name", "[net][protocol]") {
-  for (int i = 0; i <= static_cast<int>(proto::error_code::server_error); ++i) {
+  for (int i = 0; i <= static_cast<int>(proto::error_code::disconnected); ++i) {
     auto code = static_cast<proto::error_code>(i);
     CHECK(proto::error_code_from_string(proto::to_string(code)) == code);
   }

@@ -30,7 +30,7 @@ engine::event make_event(engine::event_kind kind, const std::string& computer) {
 
 } // namespace
 
-TEST_CASE("committed products, leases and events are there after reopening",
+TEST_CASE("committed licenses, leases and events are there after reopening",
           "[storage]") {
   temp_dir dir;
   auto a = make_record("cad", "ws1");
@@ -38,7 +38,7 @@ TEST_CASE("committed products, leases and events are there after reopening",
   {
     storage::database db({dir.path()});
     storage::change_set cs;
-    cs.put_products.push_back({"cad", 5});
+    cs.put_licenses.push_back({0xabcdef, "LICD-CODE", 1790000000000});
     cs.put_leases = {a, b};
     cs.events = {make_event(engine::event_kind::granted, "ws1"),
                  make_event(engine::event_kind::granted, "ws2")};
@@ -49,16 +49,21 @@ TEST_CASE("committed products, leases and events are there after reopening",
     db.commit(release);
   }
   storage::database db({dir.path()});
-  auto products = db.products();
-  REQUIRE(products.size() == 1);
-  CHECK(products[0].name == "cad");
-  CHECK(products[0].seats == 5);
+  auto licenses = db.licenses();
+  REQUIRE(licenses.size() == 1);
+  CHECK(licenses[0].id == 0xabcdef);
+  CHECK(licenses[0].code == "LICD-CODE");
+  CHECK(licenses[0].installed_at_ms == 1790000000000);
   auto leases = db.leases();
   REQUIRE(leases.size() == 1);
   CHECK(leases[0].id == b.id);
   CHECK(leases[0].computer == "ws2");
   CHECK(leases[0].instance == "42");
   CHECK(leases[0].granted_at_ms == b.granted_at_ms);
+  storage::change_set removal;
+  removal.erase_licenses.push_back(0xabcdef);
+  db.commit(removal);
+  CHECK(db.licenses().empty());
   auto events = db.events(1, 100);
   REQUIRE(events.size() == 3);
   CHECK(events[0].first == 1);
