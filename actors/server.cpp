@@ -129,6 +129,12 @@ server::server(caf::actor_system& sys, const server_options& opts)
       inst.installed_at_ms = wall_now_ms();
       storage::change_set cs;
       cs.put_licenses.push_back({inst.lic.id, inst.code, inst.installed_at_ms});
+      engine::event e;
+      e.at_ms = inst.installed_at_ms;
+      e.kind = engine::event_kind::license_added;
+      e.product = demo_product;
+      e.detail = "license " + inst.lic.id_hex() + ", 5 seats, demo";
+      cs.events.push_back(std::move(e));
       db->commit(cs);
       installed.add(inst);
       spdlog::info("installed a signed demo license: {} seats of {}", demo_seats, demo_product);

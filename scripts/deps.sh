@@ -4,7 +4,7 @@ set -euo pipefail
 export DEBIAN_FRONTEND=noninteractive
 packages=(
   build-essential cmake ninja-build pkg-config
-  libcaf-dev liblmdb-dev lmdb-utils libspdlog-dev libssl-dev
+  libcaf-dev liblmdb-dev lmdb-utils libspdlog-dev libssl-dev libcpp-httplib-dev prometheus
   catch2 libcli11-dev nlohmann-json3-dev
   libbenchmark-dev netcat-openbsd
 )

@@ -2,7 +2,9 @@
 // actors (actors/server.hpp) and waits for SIGTERM or SIGINT to stop them cleanly.
 
 #include "actors/server.hpp"
+#include "admin/http_api.hpp"
 #include "licd/version.hpp"
+#include "tools/common/files.hpp"
 #include "tools/licd/data_dir.hpp"
 
 #include <CLI/CLI.hpp>
@@ -15,12 +17,37 @@
 #include <csignal>
 #include <pthread.h>
 
+namespace {
+
+/// The admin token: from the named file, else DATA_DIR/admin.token, made (mode 0600) when
+/// missing. Never logged.
+std::string load_or_make_token(const std::string& named, const std::string& data_dir) {
+  auto path = named.empty() ? data_dir + "/admin.token" : named;
+  if (!named.empty() || licd::tools::file_exists(path)) {
+    auto token = licd::tools::read_file(path);
+    while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' '))
+      token.pop_back();
+    if (token.size() < 16)
+      throw std::runtime_error("the admin token in " + path + " is shorter than 16 characters");
+    return token;
+  }
+  auto token = licd::admin::make_token();
+  licd::tools::write_file(path, token + "\n", 0600, true);
+  spdlog::info("made an admin token in {} (mode 0600)", path);
+  return token;
+}
+
+} // namespace
+
 int main(int argc, char** argv) {
   licd::server_options opts;
   opts.data_dir = "/var/lib/licd";
   std::string log_level = "info";
   unsigned ttl = 600;
   unsigned threads = 0;
+  licd::admin::options admin;
+  std::string admin_token_file;
+  unsigned cooldown = 60;
 
   CLI::App app{"licd: network floating-license server"};
   app.set_config("--config", "", "read options from an INI/TOML file (key = value)");
@@ -37,7 +64,19 @@ int main(int argc, char** argv) {
     ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
     ->capture_default_str();
   app.add_option("--threads", threads, "actor scheduler threads (0: one per core)");
-  app.add_flag("--demo", opts.demo, "provision a product 'demo' with 5 seats on first start");
+  app.add_flag("--demo", opts.demo,
+               "make a demo vendor key and install a signed 5-seat code for product 'demo'");
+  app.add_option("--vendor-key", opts.vendor_keys,
+                 "a trusted vendor's public key file (PEM); repeat for several vendors");
+  app.add_option("--admin-bind", admin.bind, "address of the admin API")->capture_default_str();
+  app.add_option("--admin-port", admin.port, "port of the admin API (0: pick a free one)")
+    ->capture_default_str();
+  app.add_option("--admin-token-file", admin_token_file,
+                 "the admin API's bearer token (default: DATA_DIR/admin.token, made at first "
+                 "start)");
+  app.add_option("--disconnect-cooldown", cooldown,
+                 "seconds a disconnected computer must wait before checking out again")
+    ->capture_default_str();
   CLI11_PARSE(app, argc, argv);
   opts.lease_ttl = std::chrono::seconds(ttl);
 
@@ -63,11 +102,24 @@ int main(int argc, char** argv) {
     cfg.set("scheduler.max-threads", threads == 0 ? std::thread::hardware_concurrency() : threads);
     caf::actor_system sys{cfg};
     licd::server srv{sys, opts};
+    admin.token = load_or_make_token(admin_token_file, dir.path());
+    admin.cooldown = std::chrono::seconds(cooldown);
+    admin.data_dir = dir.path();
+    admin.client_port = srv.port();
+    licd::admin::http_api api{sys, srv, admin};
+    auto admin_host = admin.bind == "0.0.0.0" ? "127.0.0.1"
+                      : admin.bind == "::"    ? "[::1]"
+                      : admin.bind.find(':') != std::string::npos ? "[" + admin.bind + "]"
+                                                                  : admin.bind;
+    licd::tools::write_file(dir.path() + "/admin.url",
+                            "http://" + admin_host + ":" + std::to_string(api.port()) + "\n",
+                            0644);
     dir.write_port_file(srv.port());
     int sig = 0;
     sigwait(&stop_signals, &sig);
     spdlog::info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     dir.remove_port_file();
+    api.stop();
     srv.stop();
   } catch (const std::exception& e) {
     spdlog::critical("licd cannot run: {}", e.what());

@@ -1,0 +1,383 @@
+#include "admin/http_api.hpp"
+
+#include "admin/prometheus.hpp"
+#include "licd/version.hpp"
+
+#include <caf/all.hpp>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+#include <openssl/crypto.h>
+#include <openssl/rand.h>
+#include <spdlog/spdlog.h>
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <ctime>
+#include <map>
+#include <optional>
+#include <set>
+
+namespace licd::admin {
+
+namespace {
+
+using json = nlohmann::json;
+
+/// Asks an actor and waits (on this HTTP thread, never a scheduler worker).
+template <class T, class Handle, class... Ts>
+T ask(caf::actor_system& sys, std::chrono::milliseconds timeout, const Handle& h, Ts... xs) {
+  caf::scoped_actor self{sys};
+  std::optional<T> out;
+  std::string why;
+  self->request(h, timeout, xs...)
+    .receive([&](T& x) { out = std::move(x); }, [&](caf::error& e) { why = to_string(e); });
+  if (!out)
+    throw std::runtime_error("the server did not answer in time: " + why);
+  return std::move(*out);
+}
+
+std::string iso_time(int64_t ms) {
+  if (ms <= 0)
+    return "";
+  std::time_t secs = static_cast<std::time_t>(ms / 1000);
+  std::tm tm{};
+  gmtime_r(&secs, &tm);
+  char buf[40];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
+  return buf;
+}
+
+void reply(httplib::Response& res, int status, const json& body) {
+  res.status = status;
+  res.set_content(body.dump() + "\n", "application/json");
+}
+
+void fail(httplib::Response& res, int status, const std::string& error, const std::string& msg) {
+  reply(res, status, json{{"error", error}, {"message", msg}});
+}
+
+json license_json(const license_info& l) {
+  return json{{"id", l.id},           {"product", l.product},
+              {"seats", l.seats},     {"state", l.state},
+              {"issued", l.issued},   {"expires", l.expires},
+              {"customer", l.customer}, {"installed_at", iso_time(l.installed_at_ms)},
+              {"code", l.code}};
+}
+
+json event_json(uint64_t seq, const engine::event& e) {
+  return json{{"seq", seq},          {"time", iso_time(e.at_ms)}, {"kind", to_string(e.kind)},
+              {"product", e.product}, {"computer", e.computer}, {"user", e.user},
+              {"lease", e.lease},    {"detail", e.detail}};
+}
+
+/// Every computer that is connected or holds a lease, with what it holds.
+json computers_json(const std::vector<session_info>& sessions,
+                    const std::vector<lease_info>& leases) {
+  struct computer {
+    std::set<std::string> users, addresses, products;
+    int sessions = 0;
+    int64_t connected_since = 0, last_renewal = 0;
+    std::optional<int64_t> expires_in_ms;
+    json leases = json::array();
+  };
+  std::map<std::string, computer> all;
+  for (const auto& s : sessions) {
+    auto& c = all[s.computer];
+    ++c.sessions;
+    c.users.insert(s.user);
+    c.addresses.insert(s.address);
+    if (c.connected_since == 0 || s.connected_at_ms < c.connected_since)
+      c.connected_since = s.connected_at_ms;
+  }
+  for (const auto& l : leases) {
+    auto& c = all[l.computer];
+    c.users.insert(l.user);
+    c.products.insert(l.product);
+    auto renewed = std::max(l.renewed_at_ms, l.granted_at_ms);
+    c.last_renewal = std::max(c.last_renewal, l.renewed_at_ms);
+    c.expires_in_ms = c.expires_in_ms ? std::max(*c.expires_in_ms, l.expires_in_ms)
+                                      : l.expires_in_ms;
+    c.leases.push_back(json{{"lease", l.lease},
+                            {"product", l.product},
+                            {"user", l.user},
+                            {"instance", l.instance},
+                            {"granted_at", iso_time(l.granted_at_ms)},
+                            {"last_renewal", iso_time(l.renewed_at_ms)},
+                            {"last_seen", iso_time(renewed)},
+                            {"expires_in", l.expires_in_ms / 1000}});
+  }
+  auto out = json::array();
+  for (auto& [name, c] : all)
+    out.push_back(json{{"computer", name},
+                       {"users", c.users},
+                       {"addresses", c.addresses},
+                       {"sessions", c.sessions},
+                       {"connected_since", iso_time(c.connected_since)},
+                       {"products", c.products},
+                       {"last_renewal", iso_time(c.last_renewal)},
+                       {"lease_expires_in", c.expires_in_ms ? json(*c.expires_in_ms / 1000)
+                                                            : json(nullptr)},
+                       {"leases", std::move(c.leases)}});
+  return out;
+}
+
+int status_for(const std::string& error) {
+  if (error == "duplicate")
+    return 409;
+  if (error == "not_found")
+    return 404;
+  if (error == "storage_error")
+    return 507;
+  return 400; // the code itself is refused
+}
+
+void append_event(caf::actor_system& sys, store_actor store, engine::event_kind kind,
+                  std::string detail) {
+  storage::change_set cs;
+  engine::event e;
+  e.at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+              std::chrono::system_clock::now().time_since_epoch())
+              .count();
+  e.kind = kind;
+  e.detail = std::move(detail);
+  cs.events.push_back(std::move(e));
+  caf::anon_send(store, append_atom::value, std::move(cs));
+  (void) sys;
+}
+
+} // namespace
+
+std::string make_token() {
+  unsigned char bytes[32];
+  if (RAND_bytes(bytes, sizeof(bytes)) != 1)
+    throw std::runtime_error("OpenSSL RAND_bytes failed: cannot make an admin token");
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (auto b : bytes) {
+    out.push_back(hex[b >> 4]);
+    out.push_back(hex[b & 15]);
+  }
+  return out;
+}
+
+bool token_matches(const std::string& header, const std::string& token) {
+  const std::string prefix = "Bearer ";
+  if (token.empty() || header.size() != prefix.size() + token.size()
+      || header.compare(0, prefix.size(), prefix) != 0)
+    return false;
+  return CRYPTO_memcmp(header.data() + prefix.size(), token.data(), token.size()) == 0;
+}
+
+http_api::http_api(caf::actor_system& sys, const server& srv, options opts)
+  : sys_(sys), srv_(srv), opts_(std::move(opts)), http_(std::make_unique<httplib::Server>()),
+    started_(std::chrono::steady_clock::now()) {
+  if (opts_.token.empty())
+    throw std::runtime_error("the admin API needs a token");
+  routes();
+  if (opts_.port == 0) {
+    int p = http_->bind_to_any_port(opts_.bind);
+    if (p <= 0)
+      throw std::runtime_error("cannot listen for the admin API on " + opts_.bind);
+    port_ = static_cast<uint16_t>(p);
+  } else {
+    if (!http_->bind_to_port(opts_.bind, opts_.port))
+      throw std::runtime_error("cannot listen for the admin API on " + opts_.bind + ":"
+                               + std::to_string(opts_.port) + " (in use, or a bad address)");
+    port_ = opts_.port;
+  }
+  thread_ = std::thread([this] { http_->listen_after_bind(); });
+  spdlog::info("admin API listening on http://{}:{}", opts_.bind, port_);
+}
+
+http_api::~http_api() {
+  stop();
+}
+
+void http_api::stop() {
+  if (thread_.joinable()) {
+    http_->stop();
+    thread_.join();
+  }
+}
+
+void http_api::routes() {
+  auto& http = *http_;
+  http.set_payload_max_length(64 * 1024);
+  http.set_read_timeout(std::chrono::seconds(10));
+  http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
+    if (token_matches(req.get_header_value("Authorization"), opts_.token))
+      return httplib::Server::HandlerResponse::Unhandled;
+    res.set_header("WWW-Authenticate", "Bearer");
+    fail(res, 401, "unauthorized", "a valid admin token is needed: Authorization: Bearer TOKEN");
+    return httplib::Server::HandlerResponse::Handled;
+  });
+  http.set_exception_handler(
+    [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+      std::string what = "unknown error";
+      try {
+        if (ep)
+          std::rethrow_exception(ep);
+      } catch (const std::exception& e) {
+        what = e.what();
+      } catch (...) {
+      }
+      fail(res, 500, "server_error", what);
+    });
+  auto timeout = opts_.actor_timeout;
+
+  http.Get("/api/v1/server", [this, timeout](const httplib::Request&, httplib::Response& res) {
+    auto pools = ask<std::vector<pool_status>>(sys_, timeout, srv_.registry(), status_atom::value);
+    auto sessions =
+      ask<std::vector<session_info>>(sys_, timeout, srv_.registry(), sessions_atom::value);
+    std::set<std::string> computers;
+    for (const auto& s : sessions)
+      computers.insert(s.computer);
+    auto products = json::array();
+    for (const auto& p : pools)
+      products.push_back(json{{"product", p.product}, {"seats", p.seats}, {"used", p.used},
+                              {"leases", p.leases}});
+    auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
+                    std::chrono::steady_clock::now() - started_)
+                    .count();
+    reply(res, 200,
+          json{{"version", version},
+               {"uptime_seconds", uptime},
+               {"data_dir", opts_.data_dir},
+               {"ports", {{"client_tcp", opts_.client_port}, {"admin_http", port_}}},
+               {"connected_computers", computers.size()},
+               {"sessions", sessions.size()},
+               {"products", products}});
+  });
+
+  http.Post("/api/v1/server/stop", [this](const httplib::Request&, httplib::Response& res) {
+    spdlog::info("admin API: graceful stop requested");
+    append_event(sys_, srv_.store(), engine::event_kind::admin, "server stop requested");
+    reply(res, 202, json{{"stopping", true}});
+    ::kill(::getpid(), SIGTERM); // main's sigwait runs the clean shutdown
+  });
+
+  http.Get("/api/v1/licenses", [this, timeout](const httplib::Request&, httplib::Response& res) {
+    auto all = ask<std::vector<license_info>>(sys_, timeout, srv_.licenses(),
+                                              lic_list_atom::value);
+    auto out = json::array();
+    for (const auto& l : all)
+      out.push_back(license_json(l));
+    reply(res, 200, json{{"licenses", out}});
+  });
+
+  http.Post("/api/v1/licenses", [this, timeout](const httplib::Request& req,
+                                                httplib::Response& res) {
+    std::string code = req.body;
+    if (req.get_header_value("Content-Type").find("json") != std::string::npos) {
+      auto body = json::parse(req.body, nullptr, false);
+      if (body.is_discarded() || !body.contains("code") || !body["code"].is_string()) {
+        fail(res, 400, "bad_request", "send {\"code\": \"LICD-...\"} or the code as text");
+        return;
+      }
+      code = body["code"].get<std::string>();
+    }
+    auto r = ask<license_result>(sys_, timeout, srv_.licenses(), lic_add_atom::value, code);
+    if (!r.ok) {
+      fail(res, status_for(r.error), r.error, r.message);
+      return;
+    }
+    reply(res, 201, license_json(r.info));
+  });
+
+  http.Get(R"(/api/v1/licenses/([^/]+))", [this, timeout](const httplib::Request& req,
+                                                          httplib::Response& res) {
+    auto id = req.matches[1].str();
+    auto all = ask<std::vector<license_info>>(sys_, timeout, srv_.licenses(),
+                                              lic_list_atom::value);
+    for (const auto& l : all)
+      if (l.id == id) {
+        reply(res, 200, license_json(l));
+        return;
+      }
+    fail(res, 404, "not_found", "no installed license " + id);
+  });
+
+  http.Delete(R"(/api/v1/licenses/([^/]+))", [this, timeout](const httplib::Request& req,
+                                                             httplib::Response& res) {
+    auto r = ask<license_result>(sys_, timeout, srv_.licenses(), lic_remove_atom::value,
+                                 req.matches[1].str());
+    if (!r.ok) {
+      fail(res, status_for(r.error), r.error, r.message);
+      return;
+    }
+    reply(res, 200, license_json(r.info));
+  });
+
+  http.Get("/api/v1/computers", [this, timeout](const httplib::Request&, httplib::Response& res) {
+    auto sessions =
+      ask<std::vector<session_info>>(sys_, timeout, srv_.registry(), sessions_atom::value);
+    auto leases = ask<std::vector<lease_info>>(sys_, timeout, srv_.registry(), leases_atom::value);
+    reply(res, 200, json{{"computers", computers_json(sessions, leases)}});
+  });
+
+  http.Post(R"(/api/v1/computers/([^/]+)/disconnect)",
+            [this, timeout](const httplib::Request& req, httplib::Response& res) {
+              auto computer = req.matches[1].str();
+              auto cooldown_ms = static_cast<int64_t>(opts_.cooldown.count()) * 1000;
+              auto ended = ask<uint32_t>(sys_, timeout, srv_.registry(), disconnect_atom::value,
+                                         computer, cooldown_ms);
+              spdlog::info("admin API: disconnected computer {} ({} leases ended, cooldown {} s)",
+                           computer, ended, opts_.cooldown.count());
+              append_event(sys_, srv_.store(), engine::event_kind::admin,
+                           "disconnect computer " + computer + ": " + std::to_string(ended)
+                             + " leases ended");
+              reply(res, 200, json{{"computer", computer},
+                                   {"leases_ended", ended},
+                                   {"cooldown_seconds", opts_.cooldown.count()}});
+            });
+
+  http.Delete(R"(/api/v1/leases/([^/]+))", [this, timeout](const httplib::Request& req,
+                                                           httplib::Response& res) {
+    auto text = req.matches[1].str();
+    auto id = engine::lease_id::from_hex(text);
+    if (!id) {
+      fail(res, 404, "not_found", "no live lease " + text);
+      return;
+    }
+    if (!ask<bool>(sys_, timeout, srv_.registry(), end_lease_atom::value, *id)) {
+      fail(res, 404, "not_found", "no live lease " + text);
+      return;
+    }
+    reply(res, 200, json{{"lease", text}, {"ended", true}});
+  });
+
+  http.Get("/api/v1/log", [this, timeout](const httplib::Request& req, httplib::Response& res) {
+    uint32_t lines = 50;
+    std::optional<uint64_t> after;
+    try {
+      if (req.has_param("lines"))
+        lines = static_cast<uint32_t>(std::clamp(std::stol(req.get_param_value("lines")), 1L,
+                                                 10000L));
+      if (req.has_param("after"))
+        after = std::stoull(req.get_param_value("after"));
+    } catch (const std::exception&) {
+      fail(res, 400, "bad_request", "lines and after are numbers");
+      return;
+    }
+    // The newest `lines` events, or (following) up to `lines` events after `after`.
+    auto probe = ask<event_page>(sys_, timeout, srv_.store(), events_atom::value, uint64_t{0},
+                                 uint32_t{0});
+    uint64_t from = after ? *after + 1 : (probe.next > lines ? probe.next - lines : 1);
+    auto page = ask<event_page>(sys_, timeout, srv_.store(), events_atom::value, from, lines);
+    auto events = json::array();
+    for (const auto& [seq, e] : page.events)
+      events.push_back(event_json(seq, e));
+    reply(res, 200, json{{"events", events}, {"next", page.next}});
+  });
+
+  http.Get("/metrics", [this, timeout](const httplib::Request&, httplib::Response& res) {
+    auto pools = ask<std::vector<pool_status>>(sys_, timeout, srv_.registry(), status_atom::value);
+    auto uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_);
+    res.set_content(prometheus_text(pools, srv_.metrics(), uptime.count()),
+                    "text/plain; version=0.0.4");
+  });
+}
+
+} // namespace licd::admin

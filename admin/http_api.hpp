@@ -1,0 +1,61 @@
+#pragma once
+
+#include "actors/server.hpp"
+
+#include <caf/actor_system.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <thread>
+
+namespace httplib {
+class Server;
+}
+
+namespace licd::admin {
+
+struct options {
+  std::string bind = "127.0.0.1";
+  uint16_t port = 27601;                  ///< 0: pick a free one
+  std::string token;                      ///< the bearer token every request must carry
+  std::chrono::seconds cooldown{60};      ///< after a disconnect, before the computer may return
+  std::string data_dir;                   ///< shown in the server status
+  uint16_t client_port = 0;               ///< shown in the server status
+  std::chrono::milliseconds actor_timeout{10'000};
+};
+
+/// The admin API: JSON over HTTP (docs/ADMIN-API.md), on its own threads. Handlers ask the
+/// actors with blocking requests, never from a scheduler worker.
+class http_api {
+public:
+  /// Binds (throws std::runtime_error when the address or port cannot be had) and serves.
+  http_api(caf::actor_system& sys, const server& srv, options opts);
+  ~http_api();
+  http_api(const http_api&) = delete;
+  http_api& operator=(const http_api&) = delete;
+
+  uint16_t port() const { return port_; }
+  /// Stops serving and waits for the server thread. Idempotent.
+  void stop();
+
+private:
+  void routes();
+
+  caf::actor_system& sys_;
+  const server& srv_;
+  options opts_;
+  std::unique_ptr<httplib::Server> http_;
+  std::thread thread_;
+  uint16_t port_ = 0;
+  std::chrono::steady_clock::time_point started_;
+};
+
+/// A new random admin token: 64 hex digits from OpenSSL's CSPRNG.
+std::string make_token();
+
+/// True when `header` is "Bearer <token>" for exactly this token (constant-time compare).
+bool token_matches(const std::string& header, const std::string& token);
+
+} // namespace licd::admin

@@ -1,0 +1,287 @@
+// licadmin: the site administrator's tool, a thin client of licd's admin API.
+// Exit status: 0 success, 2 usage error, 3 refused (unknown id, bad code, duplicate, ...),
+// 4 server unreachable, 5 token refused, 1 other server error.
+
+#include "licd/version.hpp"
+#include "tools/common/files.hpp"
+
+#include <CLI/CLI.hpp>
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <thread>
+
+namespace {
+
+using json = nlohmann::json;
+
+constexpr int exit_usage = 2;
+constexpr int exit_refused = 3;
+constexpr int exit_unreachable = 4;
+constexpr int exit_unauthorized = 5;
+
+/// A failed call with the exit status it means.
+struct failure {
+  int status;
+  std::string message;
+};
+
+struct api {
+  std::string url;
+  std::string token;
+
+  json call(const std::string& method, const std::string& path, const std::string& body = "",
+            const std::string& content_type = "text/plain") const {
+    httplib::Client cli(url);
+    cli.set_connection_timeout(std::chrono::seconds(5));
+    cli.set_read_timeout(std::chrono::seconds(30));
+    cli.set_bearer_token_auth(token);
+    httplib::Result res{nullptr, httplib::Error::Unknown};
+    if (method == "GET")
+      res = cli.Get(path);
+    else if (method == "POST")
+      res = cli.Post(path, body, content_type);
+    else
+      res = cli.Delete(path);
+    if (!res)
+      throw failure{exit_unreachable, "cannot reach licd's admin API at " + url + ": "
+                                        + httplib::to_string(res.error())};
+    auto parsed = json::parse(res->body, nullptr, false);
+    if (res->status == 401)
+      throw failure{exit_unauthorized, "the admin token was refused (check --token-file)"};
+    if (res->status >= 400) {
+      auto msg = parsed.is_object() && parsed.contains("message")
+                   ? parsed["message"].get<std::string>()
+                   : "HTTP " + std::to_string(res->status);
+      throw failure{res->status >= 500 ? 1 : exit_refused, msg};
+    }
+    if (parsed.is_discarded())
+      return json{{"text", res->body}};
+    return parsed;
+  }
+};
+
+std::string text(const json& j) {
+  if (j.is_string())
+    return j.get<std::string>();
+  if (j.is_null())
+    return "-";
+  if (j.is_array()) {
+    std::string out;
+    for (const auto& x : j)
+      out += (out.empty() ? "" : ",") + text(x);
+    return out.empty() ? "-" : out;
+  }
+  return j.dump();
+}
+
+/// Prints rows as aligned columns under a header.
+void table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
+  std::vector<size_t> width(header.size());
+  for (size_t i = 0; i < header.size(); ++i)
+    width[i] = header[i].size();
+  for (const auto& r : rows)
+    for (size_t i = 0; i < r.size(); ++i)
+      width[i] = std::max(width[i], r[i].size());
+  auto line = [&](const std::vector<std::string>& cells) {
+    std::string out;
+    for (size_t i = 0; i < cells.size(); ++i) {
+      out += cells[i];
+      if (i + 1 < cells.size())
+        out += std::string(width[i] - cells[i].size() + 2, ' ');
+    }
+    std::cout << out << '\n';
+  };
+  line(header);
+  for (const auto& r : rows)
+    line(r);
+}
+
+void print_license(const json& l) {
+  for (const char* k : {"id", "product", "seats", "state", "issued", "expires", "customer",
+                        "installed_at"})
+    std::printf("%-13s %s\n", k, text(l[k]).c_str());
+}
+
+void print_event(const json& e) {
+  std::cout << text(e["time"]) << "  " << text(e["kind"]);
+  for (const char* k : {"product", "computer", "user", "lease"})
+    if (!e[k].get<std::string>().empty())
+      std::cout << "  " << k << '=' << e[k].get<std::string>();
+  if (!e["detail"].get<std::string>().empty())
+    std::cout << "  " << e["detail"].get<std::string>();
+  std::cout << '\n';
+}
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' '))
+    s.pop_back();
+  return s;
+}
+
+volatile std::sig_atomic_t interrupted = 0;
+
+} // namespace
+
+int main(int argc, char** argv) {
+  std::string url, token_file, data_dir = "/var/lib/licd";
+  bool json_out = false;
+  CLI::App app{"licadmin: manage a licd server (licenses, computers, leases, log)"};
+  app.set_version_flag("--version", std::string("licadmin ") + licd::version);
+  app.add_option("--server", url, "admin API URL (default: from DATA_DIR/admin.url)");
+  app.add_option("--token-file", token_file, "admin token file (default: DATA_DIR/admin.token)");
+  app.add_option("--data-dir", data_dir, "licd's data dir, to find the URL and token by itself")
+    ->capture_default_str();
+  app.add_flag("--json", json_out, "print JSON");
+  app.require_subcommand(1);
+
+  auto* status = app.add_subcommand("status", "server version, uptime, ports and seats");
+  auto* lic = app.add_subcommand("licenses", "installed license codes")->require_subcommand(1);
+  auto* lic_list = lic->add_subcommand("list", "every license with its state");
+  std::vector<std::string> code_words;
+  auto* lic_add = lic->add_subcommand("add", "install a code (several words are joined)");
+  lic_add->add_option("CODE", code_words, "the license code")->required();
+  std::string id;
+  auto* lic_show = lic->add_subcommand("show", "one license");
+  lic_show->add_option("ID", id)->required();
+  auto* lic_remove = lic->add_subcommand("remove", "remove a license");
+  lic_remove->add_option("ID", id)->required();
+  auto* comp = app.add_subcommand("computers", "connected and lease-holding computers")
+                 ->require_subcommand(1);
+  auto* comp_list = comp->add_subcommand("list", "every computer with what it holds");
+  std::string computer;
+  auto* comp_disc = comp->add_subcommand("disconnect", "end a computer's leases and sessions");
+  comp_disc->add_option("COMPUTER", computer)->required();
+  auto* leases = app.add_subcommand("leases", "leases")->require_subcommand(1);
+  std::string lease;
+  auto* lease_end = leases->add_subcommand("end", "end one lease now");
+  lease_end->add_option("LEASE", lease)->required();
+  unsigned lines = 50;
+  bool follow = false;
+  auto* log = app.add_subcommand("log", "the activity log, newest last");
+  log->add_option("--lines", lines, "how many of the newest events")->capture_default_str();
+  log->add_flag("--follow", follow, "keep printing new events until interrupted");
+  auto* server = app.add_subcommand("server", "the server")->require_subcommand(1);
+  auto* server_stop = server->add_subcommand("stop", "stop licd gracefully");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return exit_usage;
+  }
+
+  try {
+    api a;
+    a.url = url.empty() ? trim(licd::tools::read_file(data_dir + "/admin.url")) : url;
+    a.token = trim(licd::tools::read_file(token_file.empty() ? data_dir + "/admin.token"
+                                                             : token_file));
+    auto emit = [&](const json& j) { std::cout << j.dump() << '\n'; };
+
+    if (status->parsed()) {
+      auto s = a.call("GET", "/api/v1/server");
+      if (json_out)
+        return emit(s), 0;
+      std::cout << "licd " << text(s["version"]) << ", up " << text(s["uptime_seconds"])
+                << " s, data dir " << text(s["data_dir"]) << "\nports: client tcp "
+                << text(s["ports"]["client_tcp"]) << ", admin http "
+                << text(s["ports"]["admin_http"]) << "\n" << text(s["connected_computers"])
+                << " computers connected over " << text(s["sessions"]) << " sessions\n\n";
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& p : s["products"])
+        rows.push_back({text(p["product"]), text(p["seats"]), text(p["used"]), text(p["leases"])});
+      table({"PRODUCT", "SEATS", "USED", "LEASES"}, rows);
+    } else if (lic_list->parsed()) {
+      auto all = a.call("GET", "/api/v1/licenses");
+      if (json_out)
+        return emit(all), 0;
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& l : all["licenses"])
+        rows.push_back({text(l["id"]), text(l["product"]), text(l["seats"]), text(l["state"]),
+                        text(l["expires"]), text(l["customer"])});
+      table({"ID", "PRODUCT", "SEATS", "STATE", "EXPIRES", "CUSTOMER"}, rows);
+    } else if (lic_add->parsed()) {
+      std::string code;
+      for (const auto& w : code_words)
+        code += (code.empty() ? "" : " ") + w;
+      auto l = a.call("POST", "/api/v1/licenses", json{{"code", code}}.dump(), "application/json");
+      if (json_out)
+        return emit(l), 0;
+      std::cout << "installed:\n";
+      print_license(l);
+    } else if (lic_show->parsed()) {
+      auto l = a.call("GET", "/api/v1/licenses/" + id);
+      json_out ? emit(l) : print_license(l);
+    } else if (lic_remove->parsed()) {
+      auto l = a.call("DELETE", "/api/v1/licenses/" + id);
+      if (json_out)
+        return emit(l), 0;
+      std::cout << "removed license " << text(l["id"]) << " (" << text(l["seats"]) << " seats of "
+                << text(l["product"]) << ")\n";
+    } else if (comp_list->parsed()) {
+      auto all = a.call("GET", "/api/v1/computers");
+      if (json_out)
+        return emit(all), 0;
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& c : all["computers"]) {
+        std::vector<std::string> ids;
+        for (const auto& l : c["leases"])
+          ids.push_back(text(l["lease"]));
+        std::string held;
+        for (const auto& x : ids)
+          held += (held.empty() ? "" : ",") + x;
+        rows.push_back({text(c["computer"]), text(c["users"]), text(c["addresses"]),
+                        text(c["products"]), text(c["connected_since"]), text(c["last_renewal"]),
+                        text(c["lease_expires_in"]), held.empty() ? "-" : held});
+      }
+      table({"COMPUTER", "USERS", "ADDRESS", "PRODUCTS", "CONNECTED SINCE", "LAST RENEWAL",
+             "EXPIRES IN", "LEASES"},
+            rows);
+    } else if (comp_disc->parsed()) {
+      auto r = a.call("POST", "/api/v1/computers/" + computer + "/disconnect");
+      if (json_out)
+        return emit(r), 0;
+      std::cout << "disconnected " << computer << ": " << text(r["leases_ended"])
+                << " leases ended; it may check out again in " << text(r["cooldown_seconds"])
+                << " s\n";
+    } else if (lease_end->parsed()) {
+      auto r = a.call("DELETE", "/api/v1/leases/" + lease);
+      json_out ? emit(r) : void(std::cout << "lease " << lease << " ended\n");
+    } else if (log->parsed()) {
+      auto page = a.call("GET", "/api/v1/log?lines=" + std::to_string(lines));
+      for (const auto& e : page["events"])
+        json_out ? emit(e) : print_event(e);
+      std::cout.flush();
+      if (follow) {
+        std::signal(SIGINT, [](int) { interrupted = 1; });
+        std::signal(SIGTERM, [](int) { interrupted = 1; });
+        auto next = page["next"].get<uint64_t>();
+        while (!interrupted) {
+          std::this_thread::sleep_for(std::chrono::milliseconds(500));
+          page = a.call("GET", "/api/v1/log?lines=1000&after=" + std::to_string(next - 1));
+          for (const auto& e : page["events"])
+            json_out ? emit(e) : print_event(e);
+          std::cout.flush();
+          next = page["next"].get<uint64_t>();
+        }
+      }
+    } else if (server_stop->parsed()) {
+      auto r = a.call("POST", "/api/v1/server/stop");
+      json_out ? emit(r) : void(std::cout << "licd is stopping\n");
+    }
+  } catch (const failure& f) {
+    if (json_out)
+      std::cout << json{{"error", f.message}, {"exit", f.status}}.dump() << '\n';
+    std::cerr << "licadmin: " << f.message << '\n';
+    return f.status;
+  } catch (const std::exception& e) {
+    std::cerr << "licadmin: " << e.what() << '\n';
+    return exit_unreachable;
+  }
+  return 0;
+}
