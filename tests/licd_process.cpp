@@ -76,17 +76,25 @@ std::string licd_process::log() const {
   return ss.str();
 }
 
+bool licd_process::running() {
+  if (pid_ < 0)
+    return false;
+  return wait_exit(std::chrono::milliseconds(0)) == -1;
+}
+
 int licd_process::wait_exit(std::chrono::milliseconds patience) {
   auto until = std::chrono::steady_clock::now() + patience;
-  while (std::chrono::steady_clock::now() < until) {
+  for (;;) {
     int status = 0;
     if (::waitpid(pid_, &status, WNOHANG) == pid_) {
       pid_ = -1;
-      return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      exit_status_ = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      return exit_status_;
     }
+    if (std::chrono::steady_clock::now() >= until)
+      return -1;
     std::this_thread::sleep_for(std::chrono::milliseconds(10));
   }
-  return -1;
 }
 
 int licd_process::terminate(std::chrono::seconds patience) {

@@ -28,6 +28,10 @@ public:
   int terminate(std::chrono::seconds patience = std::chrono::seconds(20));
   /// Sends SIGKILL and reaps it.
   void kill();
+  /// Whether the process still runs (reaps it when it has exited).
+  bool running();
+  /// The exit status once it has exited by itself (-1 before).
+  int exit_status() const { return exit_status_; }
 
 private:
   int wait_exit(std::chrono::milliseconds patience);
@@ -36,6 +40,7 @@ private:
   std::string log_;
   int pid_ = -1;
   uint16_t port_ = 0;
+  int exit_status_ = -1;
 };
 
 /// Runs a program to completion; returns its exit status and what it printed on stdout.

@@ -1,0 +1,377 @@
+// End to end: license codes from licgen installed through licadmin and the admin API, seats
+// adding up, the admin token, disconnect and cooldown, the activity log and /metrics.
+
+#include "e2e_support.hpp"
+
+#include <httplib.h>
+#include <nlohmann/json.hpp>
+
+#include <fstream>
+#include <sstream>
+
+using namespace licd::test;
+using namespace std::chrono_literals;
+using json = nlohmann::json;
+
+namespace {
+
+std::string trim(std::string s) {
+  while (!s.empty() && (s.back() == '\n' || s.back() == '\r'))
+    s.pop_back();
+  return s;
+}
+
+std::string slurp(const std::string& path) {
+  std::ifstream in(path);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+/// A licd trusting a fresh vendor key, with helpers for licgen, licadmin and raw HTTP.
+struct admin_fixture {
+  temp_dir tmp;
+  std::string keys = tmp.path() + "/vendor";
+  std::unique_ptr<server_fixture> s;
+
+  explicit admin_fixture(std::vector<std::string> extra = {}) {
+    REQUIRE(run({LICGEN_BINARY, "keygen", "--out=" + keys}).status == 0);
+    std::vector<std::string> args{"--vendor-key=" + keys + "/vendor.pub"};
+    args.insert(args.end(), extra.begin(), extra.end());
+    s = std::make_unique<server_fixture>(args);
+  }
+  const licd_process& licd() const { return *s->licd; }
+  std::string url() const { return trim(slurp(s->data + "/admin.url")); }
+  std::string token() const { return trim(slurp(s->data + "/admin.token")); }
+
+  std::string issue(const std::string& product, int seats, std::vector<std::string> extra = {},
+                    const std::string& key = "") {
+    std::vector<std::string> argv{LICGEN_BINARY, "issue",
+                                  "--key=" + (key.empty() ? keys + "/vendor.key" : key),
+                                  "--product=" + product, "--seats=" + std::to_string(seats)};
+    argv.insert(argv.end(), extra.begin(), extra.end());
+    auto r = run(argv);
+    REQUIRE(r.status == 0);
+    return trim(r.out);
+  }
+
+  run_result licadmin(std::vector<std::string> args) const {
+    std::vector<std::string> argv{LICADMIN_BINARY, "--data-dir=" + s->data};
+    argv.insert(argv.end(), args.begin(), args.end());
+    return run(argv);
+  }
+
+  json licadmin_json(std::vector<std::string> args) const {
+    args.insert(args.begin(), "--json");
+    auto r = licadmin(args);
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    return json::parse(r.out);
+  }
+
+  uint32_t seats(const std::string& product) const {
+    licd::client::connection c("127.0.0.1", licd().port());
+    auto all = c.status(product);
+    REQUIRE(all.size() == 1);
+    return all[0].seats;
+  }
+};
+
+int http_status(const std::string& url, const std::string& method, const std::string& path,
+                const std::string& auth) {
+  httplib::Client cli(url);
+  httplib::Headers h;
+  if (!auth.empty())
+    h.emplace("Authorization", auth);
+  httplib::Result r{nullptr, httplib::Error::Unknown};
+  if (method == "GET")
+    r = cli.Get(path, h);
+  else if (method == "POST")
+    r = cli.Post(path, h, "{}", "application/json");
+  else
+    r = cli.Delete(path, h);
+  REQUIRE(r);
+  return r->status;
+}
+
+} // namespace
+
+TEST_CASE("a code from licgen installs, lists and shows", "[e2e][admin][licenses]") {
+  admin_fixture f;
+  auto code = f.issue("cad", 5, {"--customer=ACME Engineering", "--expires=2099-12-31"});
+  auto added = f.licadmin_json({"licenses", "add", code});
+  CHECK(added["product"] == "cad");
+  CHECK(added["seats"] == 5);
+  CHECK(added["state"] == "active");
+  CHECK(added["customer"] == "ACME Engineering");
+  CHECK(added["expires"] == "2099-12-31");
+  std::string id = added["id"];
+  auto list = f.licadmin_json({"licenses", "list"});
+  REQUIRE(list["licenses"].size() == 1);
+  CHECK(list["licenses"][0]["id"] == id);
+  auto shown = f.licadmin_json({"licenses", "show", id});
+  CHECK(shown["code"] == code);
+  CHECK(shown["seats"] == 5);
+  CHECK(f.seats("cad") == 5);
+  auto table = f.licadmin({"licenses", "list"});
+  CHECK(table.status == 0);
+  CHECK(table.out.find("ACME Engineering") != std::string::npos);
+  // The installed code survives a restart and is verified again.
+  REQUIRE(f.s->licd->terminate() == 0);
+  f.s->start({"--vendor-key=" + f.keys + "/vendor.pub"});
+  CHECK(f.seats("cad") == 5);
+}
+
+TEST_CASE("tampered, unknown-key, truncated and pasted codes are refused, each saying so",
+          "[e2e][admin][licenses]") {
+  admin_fixture f;
+  auto code = f.issue("cad", 5);
+  auto tampered = code;
+  auto pos = tampered.size() / 2;
+  while (tampered[pos] == '-')
+    ++pos;
+  tampered[pos] = tampered[pos] == 'A' ? 'B' : 'A';
+  REQUIRE(run({LICGEN_BINARY, "keygen", "--out=" + f.tmp.path() + "/other"}).status == 0);
+  auto foreign = f.issue("cad", 5, {}, f.tmp.path() + "/other/vendor.key");
+  struct refused_case {
+    std::string text, expected;
+  };
+  for (const auto& c : {refused_case{tampered, "altered or mistyped"},
+                        refused_case{foreign, "does not trust"},
+                        refused_case{code.substr(0, code.size() - 15), "cut short"},
+                        refused_case{"Dear customer, your code is " + code, "text before"},
+                        refused_case{code + " -- kind regards", "text after"}}) {
+    INFO(c.text);
+    auto r = f.licadmin({"licenses", "add", c.text});
+    CHECK(r.status == 3);
+    auto j = f.licadmin({"--json", "licenses", "add", c.text});
+    CHECK(j.status == 3);
+    CHECK_THAT(json::parse(j.out)["error"].get<std::string>(), Catch::Contains(c.expected));
+  }
+  CHECK(f.licadmin_json({"licenses", "list"})["licenses"].empty());
+  // Whitespace, line breaks and lower case are fine.
+  std::string mangled;
+  for (size_t i = 0; i < code.size(); ++i)
+    mangled += std::string(1, static_cast<char>(std::tolower(code[i]))) + (i % 17 == 16 ? "\n " : "");
+  CHECK(f.licadmin_json({"licenses", "add", mangled})["seats"] == 5);
+}
+
+TEST_CASE("5 + 3 seats make 8 and the 9th computer is denied", "[e2e][admin][licenses]") {
+  admin_fixture f;
+  f.licadmin_json({"licenses", "add", f.issue("cad", 5)});
+  f.licadmin_json({"licenses", "add", f.issue("cad", 3)});
+  CHECK(f.seats("cad") == 8);
+  auto c = connect_as(f.licd(), "relay");
+  for (int i = 1; i <= 8; ++i)
+    c->checkout("cad", "ws" + std::to_string(i));
+  CHECK(refusal([&] { c->checkout("cad", "ws9"); }) == "NO_SEATS");
+}
+
+TEST_CASE("installing the same code twice is refused as a duplicate", "[e2e][admin][licenses]") {
+  admin_fixture f;
+  auto code = f.issue("cad", 5);
+  f.licadmin_json({"licenses", "add", code});
+  auto again = f.licadmin({"--json", "licenses", "add", code});
+  CHECK(again.status == 3);
+  CHECK_THAT(json::parse(again.out)["error"].get<std::string>(), Catch::Contains("already"));
+  CHECK(f.seats("cad") == 5);
+}
+
+TEST_CASE("a code past its expiry date does not count", "[e2e][admin][licenses]") {
+  admin_fixture f;
+  auto expired = f.licadmin_json({"licenses", "add", f.issue("cad", 5, {"--expires=2020-01-31"})});
+  CHECK(expired["state"] == "expired");
+  CHECK(f.seats("cad") == 0);
+  auto c = connect_as(f.licd(), "ws1");
+  CHECK(refusal([&] { c->checkout("cad"); }) == "NO_SEATS");
+  f.licadmin_json({"licenses", "add", f.issue("cad", 2, {"--expires=2099-01-31"})});
+  CHECK(f.seats("cad") == 2);
+}
+
+TEST_CASE("removing a code lowers the seats; running leases run on", "[e2e][admin][licenses]") {
+  admin_fixture f;
+  f.licadmin_json({"licenses", "add", f.issue("cad", 5)});
+  std::string three = f.licadmin_json({"licenses", "add", f.issue("cad", 3)})["id"];
+  auto c = connect_as(f.licd(), "relay");
+  std::vector<std::string> leases;
+  for (int i = 1; i <= 8; ++i)
+    leases.push_back(c->checkout("cad", "ws" + std::to_string(i)).lease);
+  f.licadmin_json({"licenses", "remove", three});
+  CHECK(f.seats("cad") == 5);
+  for (const auto& l : leases)
+    CHECK(c->renew(l) == 600); // still honoured
+  CHECK(refusal([&] { c->checkout("cad", "ws9"); }) == "NO_SEATS");
+  for (int i = 0; i < 3; ++i)
+    c->release(leases[static_cast<size_t>(i)]);
+  // 5 in use of 5: still no room for a new computer.
+  CHECK(refusal([&] { c->checkout("cad", "ws9"); }) == "NO_SEATS");
+  c->release(leases[3]);
+  CHECK(c->checkout("cad", "ws9").used == 5);
+  CHECK(f.licadmin({"licenses", "remove", three}).status == 3); // unknown id now
+}
+
+TEST_CASE("every admin endpoint refuses a missing or wrong token", "[e2e][admin][token]") {
+  admin_fixture f;
+  std::string id = f.licadmin_json({"licenses", "add", f.issue("cad", 5)})["id"];
+  auto c = connect_as(f.licd(), "ws1");
+  auto lease = c->checkout("cad").lease;
+  struct endpoint {
+    std::string method, path;
+  };
+  std::vector<endpoint> endpoints{{"GET", "/api/v1/server"},
+                                  {"POST", "/api/v1/server/stop"},
+                                  {"GET", "/api/v1/licenses"},
+                                  {"POST", "/api/v1/licenses"},
+                                  {"GET", "/api/v1/licenses/" + id},
+                                  {"DELETE", "/api/v1/licenses/" + id},
+                                  {"GET", "/api/v1/computers"},
+                                  {"POST", "/api/v1/computers/ws1/disconnect"},
+                                  {"DELETE", "/api/v1/leases/" + lease},
+                                  {"GET", "/api/v1/log"},
+                                  {"GET", "/metrics"},
+                                  {"GET", "/no/such/path"}};
+  auto wrong = "Bearer " + std::string(f.token().size(), 'f');
+  for (const auto& e : endpoints) {
+    INFO(e.method << " " << e.path);
+    CHECK(http_status(f.url(), e.method, e.path, "") == 401);
+    CHECK(http_status(f.url(), e.method, e.path, wrong) == 401);
+    CHECK(http_status(f.url(), e.method, e.path, "Bearer") == 401);
+    CHECK(http_status(f.url(), e.method, e.path, f.token()) == 401); // the scheme is required
+  }
+  // Nothing changed: the license, the lease and the server are all still there.
+  CHECK(f.seats("cad") == 5);
+  CHECK(c->renew(lease) == 600);
+  CHECK(http_status(f.url(), "GET", "/api/v1/server", "Bearer " + f.token()) == 200);
+  CHECK(f.s->licd->log().find(f.token()) == std::string::npos); // never logged
+  auto wrong_file = f.tmp.path() + "/wrong.token";
+  std::ofstream(wrong_file) << std::string(64, 'f') << "\n";
+  CHECK(f.licadmin({"--token-file=" + wrong_file, "status"}).status == 5);
+}
+
+TEST_CASE("disconnect frees the seats at once and the cooldown refuses the computer",
+          "[e2e][admin][computers]") {
+  admin_fixture f({"--disconnect-cooldown=2"});
+  f.licadmin_json({"licenses", "add", f.issue("cad", 2)});
+  auto ws1 = connect_as(f.licd(), "ws1", "alice");
+  auto first = ws1->checkout("cad").lease;
+  ws1->checkout("cad"); // a second instance on ws1
+  auto computers = f.licadmin_json({"computers", "list"})["computers"];
+  REQUIRE(computers.size() == 1);
+  CHECK(computers[0]["computer"] == "ws1");
+  CHECK(computers[0]["users"][0] == "alice");
+  CHECK(computers[0]["addresses"][0] == "127.0.0.1");
+  CHECK(computers[0]["sessions"] == 1);
+  CHECK(computers[0]["leases"].size() == 2);
+  CHECK(computers[0]["products"][0] == "cad");
+
+  auto r = f.licadmin_json({"computers", "disconnect", "ws1"});
+  CHECK(r["leases_ended"] == 2);
+  CHECK(r["cooldown_seconds"] == 2);
+  CHECK(used_seats(f.licd(), "cad") == 0); // at once
+  CHECK_THROWS_AS(ws1->roundtrip("PING 1"), licd::client::connection_error); // session closed
+  CHECK(f.licadmin_json({"computers", "list"})["computers"].empty());
+  auto back = connect_as(f.licd(), "ws1", "alice");
+  CHECK(refusal([&] { back->checkout("cad"); }) == "DISCONNECTED");
+  CHECK(refusal([&] { back->renew(first); }) == "UNKNOWN_LEASE");
+  CHECK(connect_as(f.licd(), "ws2")->checkout("cad").used == 1); // others are served
+  std::this_thread::sleep_for(2500ms);
+  CHECK(back->checkout("cad").used == 2);
+}
+
+TEST_CASE("an administrator can end one lease", "[e2e][admin][leases]") {
+  admin_fixture f;
+  f.licadmin_json({"licenses", "add", f.issue("cad", 2)});
+  auto c = connect_as(f.licd(), "ws1");
+  auto lease = c->checkout("cad").lease;
+  CHECK(f.licadmin_json({"leases", "end", lease})["ended"] == true);
+  CHECK(refusal([&] { c->renew(lease); }) == "UNKNOWN_LEASE");
+  CHECK(used_seats(f.licd(), "cad") == 0);
+  CHECK(f.licadmin({"leases", "end", lease}).status == 3);
+  CHECK(f.licadmin({"leases", "end", "not-a-lease"}).status == 3);
+}
+
+TEST_CASE("the activity log shows the events in order", "[e2e][admin][log]") {
+  admin_fixture f;
+  std::string id = f.licadmin_json({"licenses", "add", f.issue("cad", 1)})["id"];
+  auto c = connect_as(f.licd(), "ws1", "alice");
+  auto lease = c->checkout("cad").lease;
+  CHECK(refusal([&] { c->checkout("cad", "ws2"); }) == "NO_SEATS");
+  c->release(lease);
+  f.licadmin_json({"computers", "disconnect", "ws1"});
+  f.licadmin_json({"licenses", "remove", id});
+  auto r = f.licadmin({"--json", "log", "--lines=100"});
+  REQUIRE(r.status == 0);
+  std::vector<std::string> kinds;
+  uint64_t last_seq = 0;
+  std::istringstream lines(r.out);
+  for (std::string line; std::getline(lines, line);) {
+    auto e = json::parse(line);
+    CHECK(e["seq"].get<uint64_t>() > last_seq);
+    last_seq = e["seq"];
+    kinds.push_back(e["kind"]);
+  }
+  CHECK(kinds == std::vector<std::string>{"started", "license_added", "granted", "denied",
+                                          "released", "admin", "license_removed"});
+  auto tail = f.licadmin({"log", "--lines=2"});
+  CHECK(tail.status == 0);
+  CHECK(tail.out.find("license_removed") != std::string::npos);
+  CHECK(tail.out.find("granted") == std::string::npos);
+}
+
+TEST_CASE("/metrics passes promtool check metrics", "[e2e][admin][metrics]") {
+  admin_fixture f;
+  f.licadmin_json({"licenses", "add", f.issue("cad", 1)});
+  auto c = connect_as(f.licd(), "ws1");
+  auto lease = c->checkout("cad").lease;
+  c->renew(lease);
+  refusal([&] { c->checkout("cad", "ws2"); });
+  c->roundtrip("garbage");
+  httplib::Client cli(f.url());
+  auto res = cli.Get("/metrics", {{"Authorization", "Bearer " + f.token()}});
+  REQUIRE(res);
+  REQUIRE(res->status == 200);
+  auto file = f.tmp.path() + "/metrics.txt";
+  std::ofstream(file) << res->body;
+  auto check = run({"/bin/sh", "-c", "promtool check metrics < " + file + " 2>&1"});
+  INFO(check.out);
+  CHECK(check.status == 0);
+  CHECK(res->body.find("licd_grants_total{product=\"cad\"} 1") != std::string::npos);
+  CHECK(res->body.find("licd_denials_total{product=\"cad\",reason=\"no_seats\"} 1")
+        != std::string::npos);
+  CHECK(res->body.find("licd_seats_used{product=\"cad\"} 1") != std::string::npos);
+  CHECK(res->body.find("licd_sessions 1") != std::string::npos);
+  CHECK(res->body.find("licd_protocol_errors_total 1") != std::string::npos);
+  CHECK(res->body.find("licd_request_duration_seconds_count{kind=\"renew\"} 1")
+        != std::string::npos);
+}
+
+TEST_CASE("licadmin's --json output parses for every command", "[e2e][admin][licadmin]") {
+  admin_fixture f;
+  std::string id = f.licadmin_json({"licenses", "add", f.issue("cad", 3)})["id"];
+  connect_as(f.licd(), "ws1")->checkout("cad");
+  auto status = f.licadmin_json({"status"});
+  CHECK(status["version"].is_string());
+  CHECK(status["ports"]["client_tcp"] == f.licd().port());
+  CHECK(status["products"][0]["product"] == "cad");
+  CHECK(status["products"][0]["seats"] == 3);
+  CHECK(f.licadmin_json({"licenses", "list"})["licenses"].size() == 1);
+  CHECK(f.licadmin_json({"licenses", "show", id})["id"] == id);
+  CHECK(f.licadmin_json({"computers", "list"})["computers"].is_array());
+  auto log = f.licadmin({"--json", "log", "--lines=1"});
+  CHECK(log.status == 0);
+  CHECK(json::parse(log.out)["kind"].is_string());
+  auto unknown = f.licadmin({"--json", "licenses", "show", "0000000000000000"});
+  CHECK(unknown.status == 3);
+  CHECK(json::parse(unknown.out)["error"].is_string());
+}
+
+TEST_CASE("licadmin reports an unreachable server and stops a running one",
+          "[e2e][admin][licadmin]") {
+  admin_fixture f;
+  CHECK(f.licadmin_json({"server", "stop"})["stopping"] == true);
+  // licd exits on its own, cleanly.
+  CHECK(eventually([&] { return !f.s->licd->running(); }, 20s));
+  CHECK(f.s->licd->exit_status() == 0);
+  CHECK(f.licadmin({"status"}).status == 4);
+  CHECK(f.licadmin({"--server=http://127.0.0.1:1", "status"}).status == 4);
+}
