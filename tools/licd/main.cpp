@@ -3,6 +3,7 @@
 
 #include "actors/server.hpp"
 #include "admin/http_api.hpp"
+#include "engine/ed25519.hpp"
 #include "licd/version.hpp"
 #include "tools/common/files.hpp"
 #include "tools/licd/data_dir.hpp"
@@ -15,6 +16,7 @@
 #include <spdlog/spdlog.h>
 
 #include <csignal>
+#include <cstdio>
 #include <pthread.h>
 
 namespace {
@@ -77,7 +79,22 @@ int main(int argc, char** argv) {
   app.add_option("--disconnect-cooldown", cooldown,
                  "seconds a disconnected computer must wait before checking out again")
     ->capture_default_str();
+  bool check_config = false;
+  app.add_flag("--check-config", check_config,
+               "read the options and the vendor keys, say whether they are fine, and exit");
+  app.allow_config_extras(CLI::config_extras_mode::error); // a mistyped key is an error
   CLI11_PARSE(app, argc, argv);
+  if (check_config) {
+    try {
+      for (const auto& path : opts.vendor_keys)
+        licd::engine::ed25519::public_key::from_pem(licd::tools::read_file(path));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "licd: %s\n", e.what());
+      return 1;
+    }
+    std::printf("configuration ok\n");
+    return 0;
+  }
   opts.lease_ttl = std::chrono::seconds(ttl);
 
   auto logger = spdlog::stdout_color_mt("licd");
