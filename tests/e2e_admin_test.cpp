@@ -6,6 +6,11 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <cstdio>
 #include <fstream>
 #include <sstream>
 
@@ -316,6 +321,44 @@ TEST_CASE("the activity log shows the events in order", "[e2e][admin][log]") {
   CHECK(tail.status == 0);
   CHECK(tail.out.find("license_removed") != std::string::npos);
   CHECK(tail.out.find("granted") == std::string::npos);
+}
+
+TEST_CASE("licadmin log --follow prints new events as they happen", "[e2e][admin][log]") {
+  admin_fixture f;
+  f.licadmin_json({"licenses", "add", f.issue("cad", 1)});
+  int out[2];
+  REQUIRE(::pipe(out) == 0);
+  auto data_dir = "--data-dir=" + f.s->data;
+  int pid = ::fork();
+  if (pid == 0) {
+    ::dup2(out[1], 1);
+    ::close(out[0]);
+    ::close(out[1]);
+    ::execl(LICADMIN_BINARY, LICADMIN_BINARY, data_dir.c_str(), "--json", "log", "--lines=1",
+            "--follow", static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ::close(out[1]);
+  FILE* in = ::fdopen(out[0], "r");
+  auto next_event = [&] {
+    char line[4096];
+    REQUIRE(std::fgets(line, sizeof(line), in) != nullptr);
+    return json::parse(line);
+  };
+  CHECK(next_event()["kind"] == "license_added"); // the newest one, then it follows
+  auto c = connect_as(f.licd(), "ws1", "alice");
+  auto lease = c->checkout("cad").lease;
+  auto granted = next_event();
+  CHECK(granted["kind"] == "granted");
+  CHECK(granted["lease"] == lease);
+  c->release(lease);
+  CHECK(next_event()["kind"] == "released");
+  ::kill(pid, SIGTERM);
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  CHECK(WIFEXITED(status));
+  CHECK(WEXITSTATUS(status) == 0);
+  std::fclose(in);
 }
 
 TEST_CASE("/metrics passes promtool check metrics", "[e2e][admin][metrics]") {
