@@ -11,18 +11,14 @@
 #include "licd/version.hpp"
 #include "net/listen_socket.hpp"
 #include "storage/database.hpp"
+#include "storage/files.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 #include <spdlog/spdlog.h>
 
-#include <fcntl.h>
-#include <unistd.h>
-
 #include <filesystem>
-#include <fstream>
 #include <optional>
-#include <sstream>
 
 namespace licd {
 
@@ -41,30 +37,13 @@ storage::change_set lifecycle_event(engine::event_kind kind, std::string detail)
   return cs;
 }
 
-std::string read_text(const std::string& path) {
-  std::ifstream in(path);
-  if (!in)
-    throw std::runtime_error("cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-void write_private(const std::string& path, const std::string& text) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0 || ::write(fd, text.data(), text.size()) != static_cast<ssize_t>(text.size())
-      || ::fsync(fd) != 0)
-    throw std::runtime_error("cannot write " + path);
-  ::close(fd);
-}
-
 /// The demo vendor key of this data dir, made on first use.
 engine::ed25519::private_key demo_key(const std::string& data_dir) {
   auto path = data_dir + "/demo-vendor.key";
   if (std::filesystem::exists(path))
-    return engine::ed25519::private_key::from_pem(read_text(path));
+    return engine::ed25519::private_key::from_pem(files::read_file(path));
   auto key = engine::ed25519::private_key::generate();
-  write_private(path, key.to_pem());
+  files::write_file(path, key.to_pem(), 0600, true);
   spdlog::info("made a demo vendor key in {}", path);
   return key;
 }
@@ -101,7 +80,7 @@ server::server(caf::actor_system& sys, const server_options& opts)
   auto db = std::make_shared<storage::database>(storage::database::options{opts.data_dir});
   engine::key_ring keys;
   for (const auto& path : opts.vendor_keys) {
-    auto pub = engine::ed25519::public_key::from_pem(read_text(path));
+    auto pub = engine::ed25519::public_key::from_pem(files::read_file(path));
     keys.emplace(pub.key_id(), pub);
     spdlog::info("trusting vendor key {} from {}", engine::hex64(pub.key_id()), path);
   }

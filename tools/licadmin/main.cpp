@@ -3,7 +3,9 @@
 // 4 server unreachable, 5 token refused, 1 other server error.
 
 #include "licd/version.hpp"
-#include "tools/common/files.hpp"
+#include "storage/files.hpp"
+
+#include "tools/common/cli.hpp"
 
 #include <CLI/CLI.hpp>
 #include <httplib.h>
@@ -18,7 +20,7 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr int exit_usage = 2;
+constexpr int exit_usage = licd::tools::exit_usage;
 constexpr int exit_refused = 3;
 constexpr int exit_unreachable = 4;
 constexpr int exit_unauthorized = 5;
@@ -167,19 +169,13 @@ int main(int argc, char** argv) {
   auto* server = app.add_subcommand("server", "the server")->require_subcommand(1);
   auto* server_stop = server->add_subcommand("stop", "stop licd gracefully");
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::Success& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return exit_usage;
-  }
+  if (auto stop = licd::tools::parse_command_line(app, argc, argv))
+    return *stop;
 
   try {
     api a;
-    a.url = url.empty() ? trim(licd::tools::read_file(data_dir + "/admin.url")) : url;
-    a.token = trim(licd::tools::read_file(token_file.empty() ? data_dir + "/admin.token"
+    a.url = url.empty() ? trim(licd::files::read_file(data_dir + "/admin.url")) : url;
+    a.token = trim(licd::files::read_file(token_file.empty() ? data_dir + "/admin.token"
                                                              : token_file));
     auto emit = [&](const json& j) { std::cout << j.dump() << '\n'; };
 

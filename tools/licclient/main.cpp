@@ -5,6 +5,8 @@
 #include "client/connection.hpp"
 #include "licd/version.hpp"
 
+#include "tools/common/cli.hpp"
+
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
@@ -17,7 +19,7 @@
 
 namespace {
 
-constexpr int exit_usage = 2;
+constexpr int exit_usage = licd::tools::exit_usage;
 constexpr int exit_refused = 3;
 constexpr int exit_unreachable = 4;
 
@@ -75,14 +77,8 @@ int main(int argc, char** argv) {
   auto* st = app.add_subcommand("status", "seats and seats in use per product");
   st->add_option("PRODUCT", product, "only this product");
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::Success& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return exit_usage;
-  }
+  if (auto stop = licd::tools::parse_command_line(app, argc, argv))
+    return *stop;
 
   try {
     auto [host, port] = licd::client::parse_endpoint(server);

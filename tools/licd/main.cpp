@@ -5,7 +5,7 @@
 #include "admin/http_api.hpp"
 #include "engine/ed25519.hpp"
 #include "licd/version.hpp"
-#include "tools/common/files.hpp"
+#include "storage/files.hpp"
 #include "tools/licd/data_dir.hpp"
 
 #include <CLI/CLI.hpp>
@@ -25,8 +25,8 @@ namespace {
 /// missing. Never logged.
 std::string load_or_make_token(const std::string& named, const std::string& data_dir) {
   auto path = named.empty() ? data_dir + "/admin.token" : named;
-  if (!named.empty() || licd::tools::file_exists(path)) {
-    auto token = licd::tools::read_file(path);
+  if (!named.empty() || licd::files::file_exists(path)) {
+    auto token = licd::files::read_file(path);
     while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' '))
       token.pop_back();
     if (token.size() < 16)
@@ -34,7 +34,7 @@ std::string load_or_make_token(const std::string& named, const std::string& data
     return token;
   }
   auto token = licd::admin::make_token();
-  licd::tools::write_file(path, token + "\n", 0600, true);
+  licd::files::write_file(path, token + "\n", 0600, true);
   spdlog::info("made an admin token in {} (mode 0600)", path);
   return token;
 }
@@ -87,7 +87,7 @@ int main(int argc, char** argv) {
   if (check_config) {
     try {
       for (const auto& path : opts.vendor_keys)
-        licd::engine::ed25519::public_key::from_pem(licd::tools::read_file(path));
+        licd::engine::ed25519::public_key::from_pem(licd::files::read_file(path));
     } catch (const std::exception& e) {
       std::fprintf(stderr, "licd: %s\n", e.what());
       return 1;
@@ -128,7 +128,7 @@ int main(int argc, char** argv) {
                       : admin.bind == "::"    ? "[::1]"
                       : admin.bind.find(':') != std::string::npos ? "[" + admin.bind + "]"
                                                                   : admin.bind;
-    licd::tools::write_file(dir.path() + "/admin.url",
+    licd::files::write_file(dir.path() + "/admin.url",
                             "http://" + admin_host + ":" + std::to_string(api.port()) + "\n",
                             0644);
     dir.write_port_file(srv.port());

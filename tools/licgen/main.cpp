@@ -4,7 +4,9 @@
 #include "engine/license_code.hpp"
 #include "engine/names.hpp"
 #include "licd/version.hpp"
-#include "tools/common/files.hpp"
+#include "storage/files.hpp"
+
+#include "tools/common/cli.hpp"
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -96,21 +98,15 @@ int main(int argc, char** argv) {
     ->required();
   inspect->add_option("--pub", pub_file, "the vendor's public key file: verify the signature");
 
-  try {
-    app.parse(argc, argv);
-  } catch (const CLI::Success& e) {
-    return app.exit(e);
-  } catch (const CLI::ParseError& e) {
-    app.exit(e);
-    return 2;
-  }
+  if (auto stop = licd::tools::parse_command_line(app, argc, argv))
+    return *stop;
 
   try {
     if (keygen->parsed()) {
       std::filesystem::create_directories(out_dir);
       auto key = engine::ed25519::private_key::generate();
-      tools::write_file(out_dir + "/vendor.key", key.to_pem(), 0600, !force);
-      tools::write_file(out_dir + "/vendor.pub", key.public_part().to_pem(), 0644, !force);
+      files::write_file(out_dir + "/vendor.key", key.to_pem(), 0600, !force);
+      files::write_file(out_dir + "/vendor.pub", key.public_part().to_pem(), 0644, !force);
       std::cerr << "wrote " << out_dir << "/vendor.key (keep it secret) and " << out_dir
                 << "/vendor.pub (give it to licd with --vendor-key)\n";
       return 0;
@@ -137,7 +133,7 @@ int main(int argc, char** argv) {
       }
       l.issued_day = *issued_day;
       l.expires_day = *expires_day;
-      auto key = engine::ed25519::private_key::from_pem(tools::read_file(key_file));
+      auto key = engine::ed25519::private_key::from_pem(files::read_file(key_file));
       std::cout << engine::issue_code(l, key) << '\n';
       return 0;
     }
@@ -153,7 +149,7 @@ int main(int argc, char** argv) {
       print_license(std::get<engine::decoded_code>(d).lic, json, "not checked (no --pub)");
       return 0;
     }
-    auto pub = engine::ed25519::public_key::from_pem(tools::read_file(pub_file));
+    auto pub = engine::ed25519::public_key::from_pem(files::read_file(pub_file));
     auto r = engine::check_code(text, {{pub.key_id(), pub}});
     if (auto* err = std::get_if<engine::code_error>(&r)) {
       std::cerr << "licgen: " << err->message << '\n';

@@ -2,9 +2,9 @@
 
 #include <string>
 
-/// Small file helpers for the command-line tools. Each throws std::runtime_error with the path
+/// Small file helpers for the data dir and the tools. Each throws std::runtime_error with the path
 /// and the reason.
-namespace licd::tools {
+namespace licd::files {
 
 std::string read_file(const std::string& path);
 
@@ -15,4 +15,4 @@ void write_file(const std::string& path, const std::string& content, unsigned mo
 
 bool file_exists(const std::string& path);
 
-} // namespace licd::tools
+} // namespace licd::files

@@ -1,4 +1,4 @@
-#include "tools/common/files.hpp"
+#include "storage/files.hpp"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -10,7 +10,7 @@
 #include <sstream>
 #include <stdexcept>
 
-namespace licd::tools {
+namespace licd::files {
 
 std::string read_file(const std::string& path) {
   std::ifstream in(path, std::ios::binary);
@@ -51,4 +51,4 @@ bool file_exists(const std::string& path) {
   return ::stat(path.c_str(), &st) == 0;
 }
 
-} // namespace licd::tools
+} // namespace licd::files

@@ -1,0 +1,26 @@
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <optional>
+
+namespace licd::tools {
+
+/// Every tool's exit status for a usage error.
+inline constexpr int exit_usage = 2;
+
+/// Parses the command line. Returns the exit status when the tool should stop here: 0 after
+/// --help or --version, exit_usage (with CLI11's message) on a usage error.
+inline std::optional<int> parse_command_line(CLI::App& app, int argc, char** argv) {
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::Success& e) {
+    return app.exit(e);
+  } catch (const CLI::ParseError& e) {
+    app.exit(e);
+    return exit_usage;
+  }
+  return std::nullopt;
+}
+
+} // namespace licd::tools
