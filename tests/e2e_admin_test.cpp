@@ -6,6 +6,7 @@
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -417,4 +418,60 @@ TEST_CASE("licadmin reports an unreachable server and stops a running one",
   CHECK(f.s->licd->exit_status() == 0);
   CHECK(f.licadmin({"status"}).status == 4);
   CHECK(f.licadmin({"--server=http://127.0.0.1:1", "status"}).status == 4);
+}
+
+TEST_CASE("licgen makes keys, issues and inspects codes", "[e2e][licgen]") {
+  temp_dir tmp;
+  auto dir = tmp.path() + "/keys";
+  REQUIRE(run({LICGEN_BINARY, "keygen", "--out=" + dir}).status == 0);
+  struct stat st {};
+  REQUIRE(::stat((dir + "/vendor.key").c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777) == 0600);
+  CHECK(run({LICGEN_BINARY, "keygen", "--out=" + dir}).status != 0); // never overwrites a key
+  auto issued = run({LICGEN_BINARY, "issue", "--key=" + dir + "/vendor.key", "--product=cad",
+                     "--seats=7", "--customer=ACME", "--expires=2030-06-30"});
+  REQUIRE(issued.status == 0);
+  auto code = trim(issued.out);
+  auto verified = run({LICGEN_BINARY, "--json", "inspect", code, "--pub=" + dir + "/vendor.pub"});
+  REQUIRE(verified.status == 0);
+  auto j = json::parse(verified.out);
+  CHECK(j["product"] == "cad");
+  CHECK(j["seats"] == 7);
+  CHECK(j["customer"] == "ACME");
+  CHECK(j["expires"] == "2030-06-30");
+  CHECK(j["signature"] == "valid");
+  auto decoded = run({LICGEN_BINARY, "inspect", code});
+  CHECK(decoded.status == 0);
+  CHECK(decoded.out.find("not checked") != std::string::npos);
+  REQUIRE(run({LICGEN_BINARY, "keygen", "--out=" + tmp.path() + "/other"}).status == 0);
+  CHECK(run({LICGEN_BINARY, "inspect", code, "--pub=" + tmp.path() + "/other/vendor.pub"}).status
+        == 3);
+  CHECK(run({LICGEN_BINARY, "issue", "--key=" + dir + "/vendor.key", "--product=bad name",
+             "--seats=1"})
+          .status
+        == 2);
+  CHECK(run({LICGEN_BINARY, "issue", "--key=" + dir + "/vendor.key", "--product=cad",
+             "--seats=1", "--expires=2030-02-30"})
+          .status
+        == 2);
+}
+
+TEST_CASE("licd trusts every vendor key it is given", "[e2e][admin][licenses]") {
+  admin_fixture f; // trusts f.keys
+  // A second vendor, given as a second --vendor-key.
+  auto second = f.tmp.path() + "/second";
+  REQUIRE(run({LICGEN_BINARY, "keygen", "--out=" + second}).status == 0);
+  REQUIRE(f.s->licd->terminate() == 0);
+  f.s->start({"--vendor-key=" + f.keys + "/vendor.pub", "--vendor-key=" + second + "/vendor.pub"});
+  f.licadmin_json({"licenses", "add", f.issue("cad", 2)});
+  f.licadmin_json({"licenses", "add", f.issue("cam", 4, {}, second + "/vendor.key")});
+  CHECK(f.seats("cad") == 2);
+  CHECK(f.seats("cam") == 4);
+  // Without the second key, its code no longer counts.
+  REQUIRE(f.s->licd->terminate() == 0);
+  f.s->start({"--vendor-key=" + f.keys + "/vendor.pub"});
+  CHECK(f.seats("cam") == 0);
+  auto list = f.licadmin_json({"licenses", "list"})["licenses"];
+  REQUIRE(list.size() == 2);
+  CHECK(list[1]["state"] == "untrusted");
 }
