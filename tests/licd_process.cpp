@@ -32,8 +32,13 @@ licd_process::licd_process(std::string data_dir, std::vector<std::string> args)
   : data_dir_(std::move(data_dir)) {
   log_ = data_dir_ + ".licd-" + std::to_string(++counter) + ".log";
   std::filesystem::remove(data_dir_ + "/licd.port");
-  std::vector<std::string> argv{LICD_BINARY, "--data-dir=" + data_dir_, "--port=0",
-                                "--bind=127.0.0.1", "--admin-port=0"};
+  std::vector<std::string> argv{LICD_BINARY, "--data-dir=" + data_dir_, "--bind=127.0.0.1",
+                                "--admin-port=0"};
+  bool port_given = false;
+  for (const auto& a : args)
+    port_given = port_given || a.rfind("--port=", 0) == 0;
+  if (!port_given)
+    argv.push_back("--port=0");
   argv.insert(argv.end(), args.begin(), args.end());
   auto cargv = c_argv(argv);
   pid_ = ::fork();

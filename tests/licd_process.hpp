@@ -11,7 +11,8 @@ namespace licd::test {
 /// `<data dir>/../licd-<n>.log`; a failing test prints it.
 class licd_process {
 public:
-  /// Starts licd with `--data-dir=DIR --port=0` plus `args`, and waits until it listens
+  /// Starts licd with `--data-dir=DIR` plus `args` (and `--port=0` unless they name a port),
+  /// and waits until it listens
   /// (it writes DIR/licd.port when ready). Throws if it exits or does not get ready.
   licd_process(std::string data_dir, std::vector<std::string> args);
   /// Kills it (SIGKILL) if it still runs.
