@@ -21,7 +21,7 @@ license_result failure(std::string error, std::string message) {
 /// Tells the registry every product whose seats changed since it was last told.
 void push_seats(self_ptr self) {
   auto& st = self->state;
-  for (const auto& [product, seats] : st.setup.installed.seats(today_day())) {
+  for (const auto& [product, seats] : st.setup.installed.seats(st.setup.today())) {
     auto told = st.seats_told.find(product);
     if (told != st.seats_told.end() && told->second == seats)
       continue;
@@ -83,7 +83,7 @@ caf::result<license_result> add(self_ptr self, const std::string& text) {
         push_seats(self);
         license_result r;
         r.ok = true;
-        r.info = describe(st.installed, inst, today_day());
+        r.info = describe(st.installed, inst, st.today());
         rp.deliver(std::move(r));
       },
       [=](caf::error& err) mutable {
@@ -104,7 +104,7 @@ caf::result<license_result> remove(self_ptr self, const std::string& id_text) {
   if (found == nullptr)
     return failure("not_found", "no installed license " + id_text);
   auto lic = found->lic;
-  auto info = describe(st.installed, *found, today_day());
+  auto info = describe(st.installed, *found, st.today());
   storage::change_set cs;
   cs.erase_licenses.push_back(id);
   cs.events.push_back(license_event(engine::event_kind::license_removed, lic));
@@ -148,15 +148,17 @@ license_info describe(const engine::license_set& set, const engine::installed_li
 licenses_actor::behavior_type licenses(licenses_actor::stateful_pointer<licenses_state> self,
                                        licenses_setup setup) {
   self->state.setup = std::move(setup);
+  if (!self->state.setup.today)
+    self->state.setup.today = today_day;
   // The pools were made with the seats of today; remember them as told.
-  self->state.seats_told = self->state.setup.installed.seats(today_day());
+  self->state.seats_told = self->state.setup.installed.seats(self->state.setup.today());
   self->delayed_send(self, self->state.setup.recheck, lic_tick_atom::value);
   return {
     [=](lic_add_atom, const std::string& code) { return add(self, code); },
     [=](lic_remove_atom, const std::string& id) { return remove(self, id); },
     [=](lic_list_atom) {
       std::vector<license_info> out;
-      auto today = today_day();
+      auto today = self->state.setup.today();
       for (const auto& l : self->state.setup.installed.list())
         out.push_back(describe(self->state.setup.installed, l, today));
       return out;

@@ -4,6 +4,7 @@
 #include "engine/license_set.hpp"
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -15,6 +16,8 @@ struct licenses_setup {
   store_actor store;
   registry_actor registry;
   std::chrono::milliseconds recheck{60'000}; ///< how often expiry dates are re-evaluated
+  /// Today's date (days since 1970-01-01, UTC); injectable so tests can move the calendar.
+  std::function<int32_t()> today;
 };
 
 /// State of the LICENSES actor.

@@ -144,8 +144,12 @@ server::server(caf::actor_system& sys, const server_options& opts)
   }
   auto product_count = rs.pools.size();
   registry_ = sys.spawn(licd::registry, std::move(rs));
-  licenses_ = sys.spawn(licd::licenses, licenses_setup{std::move(installed), std::move(keys), store_,
-                                                 registry_, std::chrono::milliseconds(60'000)});
+  licenses_setup ls;
+  ls.installed = std::move(installed);
+  ls.keys = std::move(keys);
+  ls.store = store_;
+  ls.registry = registry_;
+  licenses_ = sys.spawn(licd::licenses, std::move(ls));
 
   auto listener = net::open_listen_socket(opts.bind, opts.port);
   port_ = listener.port;

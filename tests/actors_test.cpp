@@ -2,14 +2,18 @@
 // end-to-end tests cannot reach from outside (a full disk) or reach only slowly.
 
 #include "actors/expiry.hpp"
+#include "actors/licenses.hpp"
+#include "actors/registry.hpp"
 #include "actors/pool.hpp"
 #include "actors/store.hpp"
+#include "engine/license_code.hpp"
 #include "storage/database.hpp"
 #include "temp_dir.hpp"
 
 #include <caf/all.hpp>
 #include <catch2/catch.hpp>
 
+#include <atomic>
 #include <thread>
 
 using namespace licd;
@@ -162,4 +166,121 @@ TEST_CASE("a third computer is denied while two hold the two seats", "[actors]")
   CHECK(denied.detail.find("all 2 seats") != std::string::npos);
   CHECK(f.ask_checkout("ws1").result == outcome::ok);
   CHECK(f.db->leases().size() == 3);
+}
+
+namespace {
+
+/// Store, expiry, registry and licenses over a real data dir, with a calendar the test moves.
+struct licenses_fixture {
+  test::temp_dir dir;
+  std::shared_ptr<storage::database> db =
+    std::make_shared<storage::database>(storage::database::options{dir.path()});
+  caf::actor_system_config cfg;
+  std::unique_ptr<caf::actor_system> sys;
+  engine::ed25519::private_key vendor = engine::ed25519::private_key::generate();
+  std::shared_ptr<std::atomic<int32_t>> day = std::make_shared<std::atomic<int32_t>>(20000);
+  store_actor store;
+  expiry_actor expiry;
+  registry_actor reg;
+  licenses_actor lic;
+
+  licenses_fixture() {
+    cfg.set("scheduler.max-threads", 2);
+    sys = std::make_unique<caf::actor_system>(cfg);
+    store = sys->spawn<caf::detached>(licd::store, db);
+    expiry = sys->spawn(licd::expiry, std::chrono::milliseconds(20));
+    registry_setup rs;
+    rs.store = store;
+    rs.expiry = expiry;
+    reg = sys->spawn(licd::registry, rs);
+    licenses_setup ls;
+    ls.keys = {{vendor.public_part().key_id(), vendor.public_part()}};
+    ls.store = store;
+    ls.registry = reg;
+    ls.recheck = std::chrono::milliseconds(20);
+    auto d = day;
+    ls.today = [d] { return d->load(); };
+    lic = sys->spawn(licd::licenses, ls);
+  }
+
+  ~licenses_fixture() {
+    caf::scoped_actor self{*sys};
+    for (auto a : {caf::actor_cast<caf::actor>(lic), caf::actor_cast<caf::actor>(reg),
+                   caf::actor_cast<caf::actor>(expiry), caf::actor_cast<caf::actor>(store)})
+      self->send_exit(a, caf::exit_reason::user_shutdown);
+    self->wait_for(lic, reg, expiry, store);
+  }
+
+  license_result install(uint32_t seats, int32_t expires_day) {
+    engine::license l;
+    l.id = engine::make_random_lease_id().hi;
+    l.product = "cad";
+    l.seats = seats;
+    l.issued_day = 19000;
+    l.expires_day = expires_day;
+    caf::scoped_actor self{*sys};
+    license_result out;
+    self->request(lic, 5s, lic_add_atom::value, engine::issue_code(l, vendor))
+      .receive([&](license_result& r) { out = r; },
+               [&](caf::error& e) { FAIL("add failed: " << to_string(e)); });
+    return out;
+  }
+
+  license_result remove(const std::string& id) {
+    caf::scoped_actor self{*sys};
+    license_result out;
+    self->request(lic, 5s, lic_remove_atom::value, id)
+      .receive([&](license_result& r) { out = r; },
+               [&](caf::error& e) { FAIL("remove failed: " << to_string(e)); });
+    return out;
+  }
+
+  /// The seats of product cad as its pool has them (0 when there is no pool yet).
+  uint32_t seats() {
+    caf::scoped_actor self{*sys};
+    uint32_t out = 0;
+    self->request(reg, 5s, status_atom::value)
+      .receive(
+        [&](std::vector<pool_status>& all) {
+          for (const auto& p : all)
+            if (p.product == "cad")
+              out = p.seats;
+        },
+        [&](caf::error& e) { FAIL("status failed: " << to_string(e)); });
+    return out;
+  }
+
+  template <class Pred>
+  bool eventually(Pred pred) {
+    for (int i = 0; i < 200; ++i) {
+      if (pred())
+        return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return pred();
+  }
+};
+
+} // namespace
+
+TEST_CASE("a code stops counting once the calendar passes its expiry date", "[actors][licenses]") {
+  licenses_fixture f;
+  REQUIRE(f.install(5, 20000).ok);  // valid through day 20000
+  REQUIRE(f.install(2, 0).ok);      // perpetual
+  CHECK(f.eventually([&] { return f.seats() == 7; }));
+  f.day->store(20001);
+  CHECK(f.eventually([&] { return f.seats() == 2; })); // the minute tick noticed
+  f.day->store(20000); // a clock set back makes it count again (issue 4 adds the rollback guard)
+  CHECK(f.eventually([&] { return f.seats() == 7; }));
+}
+
+TEST_CASE("removing a product's last code leaves its pool with no seats", "[actors][licenses]") {
+  licenses_fixture f;
+  auto added = f.install(3, 0);
+  REQUIRE(added.ok);
+  CHECK(f.eventually([&] { return f.seats() == 3; }));
+  CHECK(f.remove(added.info.id).ok);
+  CHECK(f.eventually([&] { return f.seats() == 0; }));
+  CHECK(f.remove(added.info.id).error == "not_found");
+  CHECK(f.db->licenses().empty());
 }
