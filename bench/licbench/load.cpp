@@ -1,0 +1,510 @@
+#include "bench/licbench/load.hpp"
+
+#include "client/connection.hpp"
+#include "net/protocol.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <random>
+#include <stdexcept>
+#include <thread>
+
+namespace licd::bench {
+
+namespace {
+
+using clock_type = std::chrono::steady_clock;
+namespace proto = net::protocol;
+
+int64_t now_ns() {
+  return clock_type::now().time_since_epoch().count();
+}
+
+/// The seats licbench holds, across all threads: the independent seat check.
+struct seat_ledger {
+  std::atomic<int64_t> held{0};
+  std::atomic<int64_t> max_held{0};
+  std::atomic<uint64_t> violations{0};
+  std::atomic<uint32_t> seats{0};
+
+  void take() {
+    auto now = ++held;
+    auto m = max_held.load();
+    while (now > m && !max_held.compare_exchange_weak(m, now)) {
+    }
+    auto s = seats.load();
+    if (s != 0 && now > static_cast<int64_t>(s))
+      ++violations;
+  }
+  void give() { --held; }
+};
+
+struct computer {
+  std::string name;
+  std::string lease; // empty: none held
+};
+
+struct pending {
+  op kind;
+  size_t computer;
+  int64_t start_ns; // send time (closed loop) or scheduled time (open loop)
+};
+
+struct connection {
+  int fd = -1;
+  bool connected = false, hello_done = false, dead = false;
+  int64_t connect_start = 0;
+  std::string in, out;
+  std::vector<computer> computers;
+  size_t cursor = 0;      // next computer for the scenario
+  size_t set_up = 0;      // computers with their first lease (renew/hold)
+  std::deque<pending> inflight;
+  uint64_t next_id = 1;
+  int64_t next_due = 0;   // open loop / hold: when the next request is due
+  int64_t interval = 0;   // open loop / hold: ns between requests
+};
+
+enum class phase { setup, measure, drain };
+
+class worker {
+public:
+  worker(const load_options& o, seat_ledger& seats, std::atomic<int>& phase_flag,
+         std::atomic<int64_t>& measure_start, std::vector<connection> conns, uint32_t seed)
+    : opts_(o), seats_(seats), phase_(phase_flag), measure_start_(measure_start),
+      conns_(std::move(conns)), rng_(seed) {}
+
+  void run();
+  std::array<op_stats, op_kinds> stats;
+  uint64_t used_above_seats = 0;
+  uint32_t connected = 0;
+  bool setup_done() const { return setup_done_.load(); }
+  std::vector<connection>& conns() { return conns_; }
+
+private:
+  void start_connect(connection& c);
+  void on_readable(connection& c);
+  void on_line(connection& c, std::string_view line);
+  void pump(connection& c, int64_t now);
+  void send(connection& c, op kind, size_t comp, int64_t start);
+  void flush(connection& c);
+  void fail(connection& c, const std::string& why);
+  void record(op kind, int64_t start, int64_t end);
+  bool holds_leases() const {
+    return opts_.kind == scenario::renew || opts_.kind == scenario::hold;
+  }
+
+  const load_options& opts_;
+  seat_ledger& seats_;
+  std::atomic<int>& phase_;
+  std::atomic<int64_t>& measure_start_;
+  std::vector<connection> conns_;
+  std::mt19937 rng_;
+  int epfd_ = -1;
+  std::atomic<bool> setup_done_{false};
+};
+
+void worker::record(op kind, int64_t start, int64_t end) {
+  if (phase_.load() != static_cast<int>(phase::measure) && kind != op::connect)
+    return;
+  auto& s = stats[static_cast<size_t>(kind)];
+  s.latency.record(static_cast<uint64_t>(std::max<int64_t>(0, end - start)));
+  if (kind != op::connect) {
+    auto second = static_cast<size_t>((end - measure_start_.load()) / 1'000'000'000);
+    if (s.per_second.size() <= second)
+      s.per_second.resize(second + 1);
+    ++s.per_second[second];
+  }
+}
+
+void worker::fail(connection& c, const std::string& why) {
+  if (c.dead)
+    return;
+  c.dead = true;
+  if (phase_.load() == static_cast<int>(phase::measure))
+    ++stats[static_cast<size_t>(op::connect)].errors[why];
+  for (auto& comp : c.computers)
+    if (!comp.lease.empty()) {
+      comp.lease.clear();
+      seats_.give();
+    }
+  ::epoll_ctl(epfd_, EPOLL_CTL_DEL, c.fd, nullptr);
+  ::close(c.fd);
+}
+
+void worker::start_connect(connection& c) {
+  addrinfo hints{};
+  hints.ai_family = AF_UNSPEC;
+  hints.ai_socktype = SOCK_STREAM;
+  addrinfo* ai = nullptr;
+  if (getaddrinfo(opts_.host.c_str(), std::to_string(opts_.port).c_str(), &hints, &ai) != 0)
+    throw std::runtime_error("cannot resolve " + opts_.host);
+  c.fd = ::socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+  if (c.fd < 0) {
+    freeaddrinfo(ai);
+    throw std::runtime_error(std::string("socket: ") + std::strerror(errno)
+                             + " (raise the open-files limit for this many clients)");
+  }
+  int one = 1;
+  ::setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  c.connect_start = now_ns();
+  ::connect(c.fd, ai->ai_addr, ai->ai_addrlen);
+  freeaddrinfo(ai);
+  epoll_event ev{};
+  ev.events = EPOLLIN | EPOLLOUT;
+  ev.data.ptr = &c;
+  ::epoll_ctl(epfd_, EPOLL_CTL_ADD, c.fd, &ev);
+  c.out = "HELLO 0 version=1 computer=" + c.computers[0].name + " user=licbench\n";
+}
+
+void worker::send(connection& c, op kind, size_t comp, int64_t start) {
+  auto id = std::to_string(c.next_id++);
+  auto& name = c.computers[comp].name;
+  switch (kind) {
+    case op::checkout:
+      c.out += "CHECKOUT " + id + " " + opts_.product + " computer=" + name + "\n";
+      break;
+    case op::renew:
+      c.out += "RENEW " + id + " " + c.computers[comp].lease + "\n";
+      break;
+    case op::release: {
+      c.out += "RELEASE " + id + " " + c.computers[comp].lease + "\n";
+      c.computers[comp].lease.clear(); // given up from here on
+      seats_.give();
+      break;
+    }
+    case op::connect:
+      break;
+  }
+  c.inflight.push_back({kind, comp, start});
+}
+
+void worker::flush(connection& c) {
+  while (!c.out.empty()) {
+    auto n = ::send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
+    if (n > 0) {
+      c.out.erase(0, static_cast<size_t>(n));
+      continue;
+    }
+    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+      return;
+    fail(c, "connection lost");
+    return;
+  }
+}
+
+/// Decides the next request of a connection, if one is due.
+void worker::pump(connection& c, int64_t now) {
+  if (c.dead || !c.hello_done)
+    return;
+  auto ph = static_cast<phase>(phase_.load());
+  if (ph == phase::drain)
+    return;
+  // Set-up for the holding scenarios: one lease per computer, one request at a time.
+  if (holds_leases() && c.set_up < c.computers.size()) {
+    if (c.inflight.empty())
+      send(c, op::checkout, c.set_up, now);
+    return;
+  }
+  if (ph != phase::measure)
+    return;
+  bool open_loop = opts_.rate > 0 || opts_.kind == scenario::hold;
+  for (int sent = 0; sent < 64; ++sent) {
+    if (open_loop) {
+      if (c.next_due == 0)
+        c.next_due = now;
+      if (now < c.next_due)
+        return;
+    } else if (!c.inflight.empty()) {
+      return;
+    }
+    auto i = c.cursor;
+    // A computer with a request in flight waits; the schedule does not move, so the delay
+    // shows in the latency (measured from the scheduled time) instead of being left out.
+    for (const auto& p : c.inflight)
+      if (p.computer == i)
+        return;
+    auto start = open_loop ? c.next_due : now;
+    if (open_loop)
+      c.next_due += c.interval;
+    c.cursor = (c.cursor + 1) % c.computers.size();
+    auto& comp = c.computers[i];
+    switch (opts_.kind) {
+      case scenario::renew:
+      case scenario::hold:
+        send(c, comp.lease.empty() ? op::checkout : op::renew, i, start);
+        break;
+      case scenario::cycle:
+        send(c, comp.lease.empty() ? op::checkout : op::release, i, start);
+        break;
+      case scenario::contend:
+        if (comp.lease.empty())
+          send(c, op::checkout, i, start);
+        else
+          send(c, rng_() % 10 < 7 ? op::renew : op::release, i, start);
+        break;
+    }
+    if (!open_loop)
+      return;
+  }
+}
+
+void worker::on_line(connection& c, std::string_view line) {
+  auto now = now_ns();
+  auto r = proto::parse_reply(line);
+  if (!r) {
+    fail(c, "unreadable reply");
+    return;
+  }
+  if (!c.hello_done) {
+    if (!r->ok) {
+      fail(c, "HELLO refused: " + r->code);
+      return;
+    }
+    c.hello_done = true;
+    ++connected;
+    record(op::connect, c.connect_start, now);
+    auto ttl = std::stoll(r->get("ttl").value_or("600"));
+    if (opts_.kind == scenario::hold) // every computer renews three times per TTL
+      c.interval = ttl * 1'000'000'000 / 3 / static_cast<int64_t>(c.computers.size());
+    return;
+  }
+  if (c.inflight.empty()) {
+    fail(c, "reply without a request");
+    return;
+  }
+  auto p = c.inflight.front();
+  c.inflight.pop_front();
+  auto& comp = c.computers[p.computer];
+  auto& s = stats[static_cast<size_t>(p.kind)];
+  bool measuring = phase_.load() == static_cast<int>(phase::measure);
+  if (r->ok) {
+    if (p.kind == op::checkout) {
+      if (comp.lease.empty())
+        seats_.take();
+      comp.lease = r->get("lease").value_or("");
+      auto seats = static_cast<uint32_t>(std::stoul(r->get("seats").value_or("0")));
+      seats_.seats = seats;
+      if (std::stoul(r->get("used").value_or("0")) > seats)
+        ++used_above_seats;
+      if (c.set_up < c.computers.size() && holds_leases())
+        ++c.set_up;
+    }
+    record(p.kind, p.start_ns, now);
+    return;
+  }
+  if (r->code == "NO_SEATS" || r->code == "DISCONNECTED") {
+    if (measuring)
+      ++s.denied;
+    record(p.kind, p.start_ns, now);
+    if (holds_leases() && c.set_up < c.computers.size())
+      ++c.set_up; // no seat for this one: it will keep asking during the run
+    return;
+  }
+  if (r->code == "UNKNOWN_LEASE" && p.kind == op::renew && !comp.lease.empty()) {
+    comp.lease.clear(); // the server ended it: take it back with a checkout
+    seats_.give();
+  }
+  if (measuring)
+    ++s.errors[r->code];
+}
+
+void worker::on_readable(connection& c) {
+  char buf[65536];
+  for (;;) {
+    auto n = ::recv(c.fd, buf, sizeof(buf), 0);
+    if (n > 0) {
+      c.in.append(buf, static_cast<size_t>(n));
+      continue;
+    }
+    if (n == 0) {
+      fail(c, "server closed the connection");
+      return;
+    }
+    if (errno == EAGAIN || errno == EWOULDBLOCK)
+      break;
+    fail(c, std::string("connection lost: ") + std::strerror(errno));
+    return;
+  }
+  size_t start = 0;
+  for (;;) {
+    auto lf = c.in.find('\n', start);
+    if (lf == std::string::npos)
+      break;
+    on_line(c, std::string_view(c.in).substr(start, lf - start));
+    if (c.dead)
+      return;
+    start = lf + 1;
+  }
+  c.in.erase(0, start);
+}
+
+void worker::run() {
+  epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
+  for (auto& c : conns_)
+    start_connect(c);
+  std::vector<epoll_event> events(1024);
+  for (;;) {
+    auto ph = static_cast<phase>(phase_.load());
+    bool idle = true;
+    for (auto& c : conns_)
+      if (!c.dead && !c.inflight.empty())
+        idle = false;
+    if (ph == phase::drain && idle)
+      break;
+    int n = ::epoll_wait(epfd_, events.data(), static_cast<int>(events.size()), 1);
+    for (int i = 0; i < n; ++i) {
+      auto& c = *static_cast<connection*>(events[static_cast<size_t>(i)].data.ptr);
+      auto ev = events[static_cast<size_t>(i)].events;
+      if (c.dead)
+        continue;
+      if (!c.connected && (ev & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
+        int err = 0;
+        socklen_t len = sizeof(err);
+        ::getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
+        if (err != 0) {
+          ++stats[static_cast<size_t>(op::connect)].errors[std::strerror(err)];
+          c.dead = true;
+          ::close(c.fd);
+          continue;
+        }
+        c.connected = true;
+        epoll_event mod{};
+        mod.events = EPOLLIN | EPOLLOUT | EPOLLET;
+        mod.data.ptr = &c;
+        ::epoll_ctl(epfd_, EPOLL_CTL_MOD, c.fd, &mod);
+      }
+      if (ev & EPOLLIN)
+        on_readable(c);
+    }
+    auto now = now_ns();
+    bool all_set_up = true;
+    for (auto& c : conns_) {
+      if (c.dead)
+        continue;
+      pump(c, now);
+      if (c.connected)
+        flush(c);
+      if (!c.hello_done || (holds_leases() && c.set_up < c.computers.size()))
+        all_set_up = false;
+    }
+    if (all_set_up)
+      setup_done_ = true;
+  }
+}
+
+std::vector<std::string> computer_names(const load_options& o, uint32_t count) {
+  std::vector<std::string> out;
+  for (uint32_t i = 0; i < count; ++i)
+    out.push_back("bench-" + o.run_id + "-" + std::to_string(i));
+  return out;
+}
+
+} // namespace
+
+const char* to_string(op o) {
+  static constexpr const char* names[] = {"checkout", "renew", "release", "connect"};
+  return names[static_cast<size_t>(o)];
+}
+
+load_result run_load(const load_options& opts) {
+  if (opts.clients == 0)
+    throw std::runtime_error("--clients must be at least 1");
+  auto computers = std::max(opts.computers, opts.clients);
+  auto names = computer_names(opts, computers);
+  auto threads = std::max<uint32_t>(1, std::min(opts.threads, opts.clients));
+  seat_ledger seats;
+  std::atomic<int> phase_flag{static_cast<int>(phase::setup)};
+  std::atomic<int64_t> measure_start{0};
+  std::vector<std::unique_ptr<worker>> workers;
+  std::vector<std::vector<connection>> per_thread(threads);
+  for (uint32_t i = 0; i < opts.clients; ++i) {
+    connection c;
+    for (uint32_t k = i; k < computers; k += opts.clients)
+      c.computers.push_back({names[k], ""});
+    if (opts.rate > 0) // each connection's share of the offered load
+      c.interval = static_cast<int64_t>(1e9 * opts.clients / opts.rate);
+    per_thread[i % threads].push_back(std::move(c));
+  }
+  for (uint32_t t = 0; t < threads; ++t)
+    workers.push_back(std::make_unique<worker>(opts, seats, phase_flag, measure_start,
+                                               std::move(per_thread[t]), 1234 + t));
+  std::vector<std::thread> running;
+  for (auto& w : workers)
+    running.emplace_back([&w] { w->run(); });
+  // Set-up: connect everyone and take the initial leases (bounded).
+  auto setup_deadline = clock_type::now() + std::chrono::seconds(120);
+  while (clock_type::now() < setup_deadline) {
+    bool done = true;
+    for (auto& w : workers)
+      done = done && w->setup_done();
+    if (done)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  measure_start = now_ns();
+  phase_flag = static_cast<int>(phase::measure);
+  std::this_thread::sleep_for(opts.duration);
+  phase_flag = static_cast<int>(phase::drain);
+  auto measured = static_cast<double>(now_ns() - measure_start.load()) / 1e9;
+  for (auto& t : running)
+    t.join();
+
+  load_result result;
+  result.measured_seconds = measured;
+  for (auto& w : workers) {
+    for (size_t k = 0; k < op_kinds; ++k) {
+      auto& to = result.ops[k];
+      auto& from = w->stats[k];
+      to.latency.merge(from.latency);
+      to.denied += from.denied;
+      for (const auto& [code, n] : from.errors)
+        to.errors[code] += n;
+      if (to.per_second.size() < from.per_second.size())
+        to.per_second.resize(from.per_second.size());
+      for (size_t s = 0; s < from.per_second.size(); ++s)
+        to.per_second[s] += from.per_second[s];
+    }
+    result.used_above_seats += w->used_above_seats;
+    result.connected += w->connected;
+  }
+  result.seats = seats.seats;
+  result.max_held = seats.max_held;
+  result.seat_violations = seats.violations;
+  result.held_at_end = seats.held;
+  // Compare with the server, then give every seat back.
+  try {
+    client::connection check(opts.host, opts.port);
+    auto status = check.status(opts.product);
+    if (!status.empty())
+      result.server_used_at_end = status[0].used;
+    check.hello("licbench-release", "licbench", "0");
+    for (auto& w : workers)
+      for (auto& c : w->conns()) {
+        for (auto& comp : c.computers)
+          if (!comp.lease.empty()) {
+            try {
+              check.release(comp.lease);
+            } catch (const client::refused&) {
+            }
+          }
+        if (!c.dead)
+          ::close(c.fd);
+      }
+  } catch (const std::exception&) {
+    // the server went away: the result says so through server_used_at_end = -1
+  }
+  return result;
+}
+
+} // namespace licd::bench

@@ -1,0 +1,58 @@
+#pragma once
+
+#include "bench/licbench/histogram.hpp"
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+namespace licd::bench {
+
+enum class scenario { renew, cycle, hold, contend };
+enum class op { checkout, renew, release, connect };
+inline constexpr size_t op_kinds = 4;
+const char* to_string(op o);
+
+struct load_options {
+  std::string host = "127.0.0.1";
+  uint16_t port = 27600;
+  std::string product = "demo";
+  scenario kind = scenario::renew;
+  uint32_t clients = 10;   ///< connections
+  uint32_t computers = 0;  ///< workstations simulated (0: one per connection)
+  std::chrono::milliseconds duration{10'000};
+  double rate = 0;         ///< open loop: total requests per second (0: closed loop)
+  uint32_t threads = 2;
+  std::string run_id;      ///< prefix of computer names, so runs do not share computers
+};
+
+/// Per operation kind: latencies, outcomes, and a per-second series.
+struct op_stats {
+  histogram latency;
+  uint64_t denied = 0;                       ///< NO_SEATS (and DISCONNECTED)
+  std::map<std::string, uint64_t> errors;    ///< other ERR codes and connection errors
+  std::vector<uint64_t> per_second;          ///< completed per second of the measured phase
+};
+
+struct load_result {
+  std::array<op_stats, op_kinds> ops;
+  double measured_seconds = 0;
+  uint32_t seats = 0;            ///< as the server reported them
+  int64_t max_held = 0;          ///< most computers licbench held seats for at once
+  uint64_t seat_violations = 0;  ///< times more computers held seats than there are seats
+  uint64_t used_above_seats = 0; ///< replies whose `used` exceeded `seats`
+  int64_t held_at_end = 0;
+  int64_t server_used_at_end = -1;
+  uint32_t connected = 0;
+};
+
+/// Runs the load: connect every client, set up (check out a lease per computer where the
+/// scenario holds leases), measure for the duration, then drain, compare the seats held with
+/// the server's STATUS, and release everything. Throws std::runtime_error when it cannot
+/// start at all.
+load_result run_load(const load_options& opts);
+
+} // namespace licd::bench

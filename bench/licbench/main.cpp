@@ -1,0 +1,195 @@
+// licbench: drives a licd with many simulated workstations and reports throughput, latency
+// percentiles and a seat check that trusts only the server's replies to licbench.
+// Exit status: 0 fine, 1 the seat check failed, 2 usage error, 4 the server cannot be reached.
+
+#include "bench/licbench/load.hpp"
+#include "licd/version.hpp"
+#include "tools/common/cli.hpp"
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include <sys/resource.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <iostream>
+
+namespace {
+
+using namespace licd::bench;
+using json = nlohmann::json;
+
+/// Peak resident memory of a process (VmHWM), in bytes; -1 when unknown.
+int64_t peak_rss(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  std::string key;
+  while (in >> key) {
+    if (key == "VmHWM:") {
+      int64_t kb = 0;
+      in >> kb;
+      return kb * 1024;
+    }
+    std::string rest;
+    std::getline(in, rest);
+  }
+  return -1;
+}
+
+void raise_open_files_limit() {
+  rlimit rl{};
+  if (::getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < rl.rlim_max) {
+    rl.rlim_cur = rl.rlim_max;
+    ::setrlimit(RLIMIT_NOFILE, &rl);
+  }
+}
+
+double us(uint64_t ns) {
+  return static_cast<double>(ns) / 1000.0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  load_options o;
+  std::string server = "127.0.0.1:27600", scenario_name = "renew", csv_file;
+  double seconds = 10;
+  bool json_out = false;
+  int server_pid = 0;
+  CLI::App app{"licbench: load, latency and a seat check for a licd server"};
+  app.set_version_flag("--version", std::string("licbench ") + licd::version);
+  app.add_option("--server", server, "HOST:PORT of licd")->capture_default_str();
+  app.add_option("--product", o.product, "product to check out")->capture_default_str();
+  app.add_option("--scenario", scenario_name, "renew, cycle, hold or contend")
+    ->check(CLI::IsMember({"renew", "cycle", "hold", "contend"}))
+    ->capture_default_str();
+  app.add_option("--clients", o.clients, "connections")->capture_default_str();
+  app.add_option("--computers", o.computers,
+                 "workstations simulated over the connections (default: one per connection)");
+  app.add_option("--duration", seconds, "seconds measured (after set-up)")->capture_default_str();
+  app.add_option("--rate", o.rate, "open loop: requests per second in total (default: closed)");
+  app.add_option("--threads", o.threads, "load threads")->capture_default_str();
+  app.add_option("--server-pid", server_pid, "licd's pid, to report its peak RSS");
+  app.add_flag("--json", json_out, "print one JSON object");
+  app.add_option("--csv", csv_file, "write ops per second per operation to this CSV file");
+  if (auto stop = licd::tools::parse_command_line(app, argc, argv))
+    return *stop;
+  o.kind = scenario_name == "renew"   ? scenario::renew
+           : scenario_name == "cycle" ? scenario::cycle
+           : scenario_name == "hold"  ? scenario::hold
+                                      : scenario::contend;
+  o.duration = std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
+  o.run_id = std::to_string(::getpid());
+  auto colon = server.rfind(':');
+  if (colon == std::string::npos) {
+    std::cerr << "licbench: --server is HOST:PORT\n";
+    return licd::tools::exit_usage;
+  }
+  o.host = server.substr(0, colon);
+  o.port = static_cast<uint16_t>(std::stoi(server.substr(colon + 1)));
+  raise_open_files_limit();
+
+  load_result r;
+  try {
+    r = run_load(o);
+  } catch (const std::exception& e) {
+    std::cerr << "licbench: " << e.what() << '\n';
+    return 4;
+  }
+  if (r.connected == 0) {
+    std::cerr << "licbench: no client could connect to " << server << '\n';
+    return 4;
+  }
+  bool seats_ok = r.seat_violations == 0 && r.used_above_seats == 0
+                  && (r.server_used_at_end < 0 || r.server_used_at_end == r.held_at_end);
+  auto rss = server_pid > 0 ? peak_rss(server_pid) : -1;
+
+  json report{{"scenario", scenario_name},
+              {"clients", o.clients},
+              {"computers", std::max(o.computers, o.clients)},
+              {"connected", r.connected},
+              {"mode", o.rate > 0 ? "open" : o.kind == scenario::hold ? "paced" : "closed"},
+              {"rate", o.rate},
+              {"seconds", r.measured_seconds}};
+  for (size_t k = 0; k < op_kinds; ++k) {
+    const auto& s = r.ops[k];
+    auto n = s.latency.count();
+    report["ops"][to_string(static_cast<op>(k))] = {
+      {"count", n},
+      {"ops_per_s", k == static_cast<size_t>(op::connect) ? 0.0 : n / r.measured_seconds},
+      {"p50_us", us(s.latency.quantile(0.5))},
+      {"p90_us", us(s.latency.quantile(0.9))},
+      {"p99_us", us(s.latency.quantile(0.99))},
+      {"p999_us", us(s.latency.quantile(0.999))},
+      {"max_us", us(s.latency.max())},
+      {"denied", s.denied},
+      {"errors", s.errors}};
+  }
+  report["seats"] = {{"seats", r.seats},
+                     {"max_held", r.max_held},
+                     {"violations", r.seat_violations},
+                     {"replies_used_above_seats", r.used_above_seats},
+                     {"held_at_end", r.held_at_end},
+                     {"server_used_at_end", r.server_used_at_end},
+                     {"ok", seats_ok}};
+  report["server_peak_rss_bytes"] = rss;
+
+  if (!csv_file.empty()) {
+    std::ofstream csv(csv_file);
+    csv << "second,checkout,renew,release\n";
+    size_t seconds_seen = 0;
+    for (size_t k = 0; k < 3; ++k)
+      seconds_seen = std::max(seconds_seen, r.ops[k].per_second.size());
+    for (size_t t = 0; t < seconds_seen; ++t) {
+      csv << t;
+      for (size_t k = 0; k < 3; ++k)
+        csv << ',' << (t < r.ops[k].per_second.size() ? r.ops[k].per_second[t] : 0);
+      csv << '\n';
+    }
+  }
+  if (json_out) {
+    std::cout << report.dump() << '\n';
+  } else {
+    std::printf("licbench: %s, %u clients, %u computers, %.1f s, %s loop, %s product %s\n",
+                scenario_name.c_str(), o.clients, std::max(o.computers, o.clients),
+                r.measured_seconds,
+                o.rate > 0 ? "open" : o.kind == scenario::hold ? "paced" : "closed", server.c_str(),
+                o.product.c_str());
+    std::printf("%-9s %10s %10s %9s %9s %9s %9s %9s %8s %7s\n", "op", "count", "ops/s",
+                "p50 us", "p90 us", "p99 us", "p99.9 us", "max us", "denied", "errors");
+    for (size_t k = 0; k < op_kinds; ++k) {
+      const auto& s = r.ops[k];
+      uint64_t errors = 0;
+      for (const auto& kv : s.errors)
+        errors += kv.second;
+      if (s.latency.count() == 0 && errors == 0)
+        continue;
+      std::printf("%-9s %10llu %10.0f %9.1f %9.1f %9.1f %9.1f %9.1f %8llu %7llu\n",
+                  to_string(static_cast<op>(k)),
+                  static_cast<unsigned long long>(s.latency.count()),
+                  k == static_cast<size_t>(op::connect) ? 0.0
+                                                        : s.latency.count() / r.measured_seconds,
+                  us(s.latency.quantile(0.5)), us(s.latency.quantile(0.9)),
+                  us(s.latency.quantile(0.99)), us(s.latency.quantile(0.999)),
+                  us(s.latency.max()), static_cast<unsigned long long>(s.denied),
+                  static_cast<unsigned long long>(errors));
+      for (const auto& [code, n] : s.errors)
+        std::printf("          error %s: %llu\n", code.c_str(), static_cast<unsigned long long>(n));
+    }
+    std::printf("seats: %u; most held by licbench at once %lld; held at end %lld, server says %lld\n",
+                r.seats, static_cast<long long>(r.max_held),
+                static_cast<long long>(r.held_at_end),
+                static_cast<long long>(r.server_used_at_end));
+    if (rss >= 0)
+      std::printf("server peak RSS: %.1f MiB\n", static_cast<double>(rss) / (1 << 20));
+  }
+  if (!seats_ok) {
+    std::cerr << "licbench: SEAT CHECK FAILED: " << r.seat_violations
+              << " times more computers held seats than the " << r.seats << " seats, "
+              << r.used_above_seats << " replies with used above seats, held at end "
+              << r.held_at_end << " vs the server's " << r.server_used_at_end << '\n';
+    return 1;
+  }
+  return 0;
+}

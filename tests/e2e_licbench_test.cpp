@@ -1,0 +1,176 @@
+// licbench against a real licd (every scenario), and its seat check against a server that lies.
+
+#include "e2e_support.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <nlohmann/json.hpp>
+
+#include <atomic>
+#include <fstream>
+
+using namespace licd::test;
+using json = nlohmann::json;
+
+namespace {
+
+run_result licbench(const std::string& endpoint, std::vector<std::string> args) {
+  std::vector<std::string> argv{LICBENCH_BINARY, "--server=" + endpoint, "--json"};
+  argv.insert(argv.end(), args.begin(), args.end());
+  return run(argv);
+}
+
+json ok_report(const run_result& r) {
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  auto j = json::parse(r.out);
+  CHECK(j["seats"]["ok"] == true);
+  CHECK(j["seats"]["violations"] == 0);
+  return j;
+}
+
+/// A broken server that grants every checkout while saying it has 1 seat.
+class lying_server {
+public:
+  lying_server() {
+    fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+    int one = 1;
+    ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+    sockaddr_in a{};
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    ::bind(fd_, reinterpret_cast<sockaddr*>(&a), sizeof(a));
+    ::listen(fd_, 64);
+    socklen_t len = sizeof(a);
+    ::getsockname(fd_, reinterpret_cast<sockaddr*>(&a), &len);
+    port_ = ntohs(a.sin_port);
+    acceptor_ = std::thread([this] {
+      for (;;) {
+        int c = ::accept(fd_, nullptr, nullptr);
+        if (c < 0)
+          return;
+        std::thread([c] { serve(c); }).detach();
+      }
+    });
+  }
+  ~lying_server() {
+    ::shutdown(fd_, SHUT_RDWR);
+    ::close(fd_);
+    acceptor_.join();
+  }
+  std::string endpoint() const { return "127.0.0.1:" + std::to_string(port_); }
+
+private:
+  static void serve(int c) {
+    std::string in;
+    char buf[4096];
+    static std::atomic<uint64_t> leases{1};
+    for (;;) {
+      auto n = ::recv(c, buf, sizeof(buf), 0);
+      if (n <= 0)
+        break;
+      in.append(buf, static_cast<size_t>(n));
+      for (auto lf = in.find('\n'); lf != std::string::npos; lf = in.find('\n')) {
+        auto line = in.substr(0, lf);
+        in.erase(0, lf + 1);
+        std::istringstream words(line);
+        std::string verb, id;
+        words >> verb >> id;
+        std::string reply = "OK " + id;
+        if (verb == "HELLO")
+          reply += " version=1 ttl=600";
+        else if (verb == "CHECKOUT") {
+          char lease[33];
+          std::snprintf(lease, sizeof(lease), "%032llx",
+                        static_cast<unsigned long long>(leases++));
+          reply += std::string(" lease=") + lease + " product=demo expires_in=600 seats=1 used=1";
+        } else if (verb == "STATUS")
+          reply += " demo=1/1";
+        reply += "\n";
+        ::send(c, reply.data(), reply.size(), MSG_NOSIGNAL);
+      }
+    }
+    ::close(c);
+  }
+
+  int fd_ = -1;
+  uint16_t port_ = 0;
+  std::thread acceptor_;
+};
+
+} // namespace
+
+TEST_CASE("licbench renew: every client holds a lease and renews", "[e2e][licbench]") {
+  server_fixture s;
+  auto j = ok_report(licbench(s.licd->endpoint(), {"--scenario=renew", "--clients=5",
+                                                   "--duration=1"}));
+  CHECK(j["ops"]["renew"]["count"] > 0);
+  CHECK(j["ops"]["renew"]["p50_us"] > 0);
+  CHECK(j["ops"]["renew"]["p99_us"] >= j["ops"]["renew"]["p50_us"]);
+  CHECK(j["ops"]["renew"]["errors"].empty());
+  CHECK(j["ops"]["connect"]["count"] == 5);
+  CHECK(j["seats"]["max_held"] == 5);
+  CHECK(j["seats"]["server_used_at_end"] == 5);
+  CHECK(used_seats(*s.licd) == 0); // licbench gave every seat back
+}
+
+TEST_CASE("licbench cycle, contend and hold report their operations", "[e2e][licbench]") {
+  server_fixture s({"--demo", "--lease-ttl=3"});
+  auto cycle = ok_report(licbench(s.licd->endpoint(), {"--scenario=cycle", "--clients=3",
+                                                       "--duration=1"}));
+  CHECK(cycle["ops"]["checkout"]["count"] > 0);
+  CHECK(cycle["ops"]["release"]["count"] > 0);
+  auto contend = ok_report(licbench(s.licd->endpoint(), {"--scenario=contend", "--clients=12",
+                                                         "--duration=1"}));
+  CHECK(contend["ops"]["checkout"]["denied"] > 0); // 12 computers, 5 seats
+  CHECK(contend["seats"]["max_held"] <= 5);
+  // hold: 40 computers over 4 connections on the 5 seats: most are denied, held ones renew
+  // on a schedule of three renewals per TTL.
+  auto hold = ok_report(licbench(s.licd->endpoint(), {"--scenario=hold", "--clients=4",
+                                                      "--computers=40", "--duration=2"}));
+  CHECK(hold["computers"] == 40);
+  CHECK(hold["mode"] == "paced"); // three renewals per TTL, not as fast as it can
+  CHECK(hold["seats"]["max_held"] == 5);
+  CHECK(hold["ops"]["renew"]["count"] > 0);
+  CHECK(used_seats(*s.licd) == 0);
+}
+
+TEST_CASE("licbench open loop offers the rate asked for and writes a CSV series",
+          "[e2e][licbench]") {
+  server_fixture s;
+  auto csv = s.tmp.path() + "/series.csv";
+  auto j = ok_report(licbench(s.licd->endpoint(), {"--scenario=renew", "--clients=2",
+                                                   "--rate=200", "--duration=2", "--csv=" + csv}));
+  CHECK(j["mode"] == "open");
+  auto renewals = j["ops"]["renew"]["count"].get<double>();
+  CHECK(renewals > 200 * 2 * 0.8);
+  CHECK(renewals < 200 * 2 * 1.2);
+  std::ifstream in(csv);
+  std::string header;
+  std::getline(in, header);
+  CHECK(header == "second,checkout,renew,release");
+  int rows = 0;
+  for (std::string line; std::getline(in, line);)
+    ++rows;
+  CHECK(rows >= 2);
+}
+
+TEST_CASE("licbench fails loudly when a server grants more than its seats", "[e2e][licbench]") {
+  lying_server liar;
+  auto r = run({"/bin/sh", "-c",
+                std::string(LICBENCH_BINARY) + " --json --server=" + liar.endpoint()
+                  + " --scenario=cycle --clients=3 --duration=1 2>&1"});
+  CHECK(r.status == 1);
+  CHECK(r.out.find("SEAT CHECK FAILED") != std::string::npos);
+  auto j = json::parse(r.out.substr(0, r.out.find('\n')));
+  CHECK(j["seats"]["ok"] == false);
+  CHECK(j["seats"]["violations"] > 0);
+}
+
+TEST_CASE("licbench reports an unreachable server", "[e2e][licbench]") {
+  auto r = run({LICBENCH_BINARY, "--server=127.0.0.1:1", "--clients=1", "--duration=0.2"});
+  CHECK(r.status == 4);
+  CHECK(run({LICBENCH_BINARY, "--scenario=nope"}).status == 2);
+}
