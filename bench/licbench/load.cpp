@@ -221,8 +221,8 @@ void worker::pump(connection& c, int64_t now) {
   bool open_loop = opts_.rate > 0 || opts_.kind == scenario::hold;
   for (int sent = 0; sent < 64; ++sent) {
     if (open_loop) {
-      if (c.next_due == 0)
-        c.next_due = now;
+      if (c.next_due == 0) // clients start at random phases, not in one synchronized burst
+        c.next_due = now + (c.interval > 0 ? static_cast<int64_t>(rng_() % static_cast<uint64_t>(c.interval)) : 0);
       if (now < c.next_due)
         return;
     } else if (!c.inflight.empty()) {
