@@ -133,8 +133,7 @@ int status_for(const std::string& error) {
   return 400; // the code itself is refused
 }
 
-void append_event(caf::actor_system& sys, store_actor store, engine::event_kind kind,
-                  std::string detail) {
+void append_event(store_actor store, engine::event_kind kind, std::string detail) {
   storage::change_set cs;
   engine::event e;
   e.at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -144,7 +143,6 @@ void append_event(caf::actor_system& sys, store_actor store, engine::event_kind 
   e.detail = std::move(detail);
   cs.events.push_back(std::move(e));
   caf::anon_send(store, append_atom::value, std::move(cs));
-  (void) sys;
 }
 
 } // namespace
@@ -253,7 +251,7 @@ void http_api::routes() {
 
   http.Post("/api/v1/server/stop", [this](const httplib::Request&, httplib::Response& res) {
     spdlog::info("admin API: graceful stop requested");
-    append_event(sys_, srv_.store(), engine::event_kind::admin, "server stop requested");
+    append_event(srv_.store(), engine::event_kind::admin, "server stop requested");
     reply(res, 202, json{{"stopping", true}});
     ::kill(::getpid(), SIGTERM); // main's sigwait runs the clean shutdown
   });
@@ -325,7 +323,7 @@ void http_api::routes() {
                                          computer, cooldown_ms);
               spdlog::info("admin API: disconnected computer {} ({} leases ended, cooldown {} s)",
                            computer, ended, opts_.cooldown.count());
-              append_event(sys_, srv_.store(), engine::event_kind::admin,
+              append_event(srv_.store(), engine::event_kind::admin,
                            "disconnect computer " + computer + ": " + std::to_string(ended)
                              + " leases ended");
               reply(res, 200, json{{"computer", computer},

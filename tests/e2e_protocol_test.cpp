@@ -141,8 +141,21 @@ TEST_CASE("licd reports its version and refuses bad options", "[e2e][licd]") {
   auto v = run({LICD_BINARY, "--version"});
   CHECK(v.status == 0);
   CHECK(v.out.find("licd 0.") != std::string::npos);
-  CHECK(run({LICD_BINARY, "--lease-ttl=0"}).status != 0);
-  CHECK(run({LICD_BINARY, "--no-such-option"}).status != 0);
+  CHECK(run({LICD_BINARY, "--lease-ttl=0"}).status == 2);
+  CHECK(run({LICD_BINARY, "--no-such-option"}).status == 2);
+  CHECK(run({LICD_BINARY, "--scheduler=fifo"}).status == 2);
+}
+
+TEST_CASE("licd serves with either scheduler policy", "[e2e][licd]") {
+  for (const char* policy : {"--scheduler=stealing", "--scheduler=sharing"}) {
+    INFO(policy);
+    server_fixture s({"--demo", policy});
+    auto c = connect_as(*s.licd, "ws1");
+    auto lease = c->checkout("demo").lease;
+    CHECK(c->renew(lease) == 600);
+    c->release(lease);
+    CHECK(used_seats(*s.licd) == 0);
+  }
 }
 
 TEST_CASE("licd reads its options from a config file", "[e2e][licd]") {

@@ -6,6 +6,7 @@
 #include "engine/ed25519.hpp"
 #include "licd/version.hpp"
 #include "storage/files.hpp"
+#include "tools/common/cli.hpp"
 #include "tools/licd/data_dir.hpp"
 
 #include <CLI/CLI.hpp>
@@ -48,6 +49,7 @@ int main(int argc, char** argv) {
   std::string log_level = "info";
   unsigned ttl = 600;
   unsigned threads = 0;
+  std::string scheduler = "sharing";
   licd::admin::options admin;
   std::string admin_token_file;
   unsigned cooldown = 60;
@@ -67,6 +69,10 @@ int main(int argc, char** argv) {
     ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
     ->capture_default_str();
   app.add_option("--threads", threads, "actor scheduler threads (0: one per core)");
+  app.add_option("--scheduler", scheduler,
+                 "CAF scheduler policy: sharing (one queue; lower latency here) or stealing")
+    ->check(CLI::IsMember({"sharing", "stealing"}))
+    ->capture_default_str();
   app.add_flag("--demo", opts.demo,
                "make a demo vendor key and install a signed 5-seat code for product 'demo'");
   app.add_option("--vendor-key", opts.vendor_keys,
@@ -84,7 +90,8 @@ int main(int argc, char** argv) {
   app.add_flag("--check-config", check_config,
                "read the options and the vendor keys, say whether they are fine, and exit");
   app.allow_config_extras(CLI::config_extras_mode::error); // a mistyped key is an error
-  CLI11_PARSE(app, argc, argv);
+  if (auto stop = licd::tools::parse_command_line(app, argc, argv))
+    return *stop;
   if (check_config) {
     try {
       for (const auto& path : opts.vendor_keys)
@@ -126,6 +133,9 @@ int main(int argc, char** argv) {
     caf::actor_system_config cfg;
     cfg.load<caf::io::middleman>();
     cfg.set("scheduler.max-threads", threads == 0 ? std::thread::hardware_concurrency() : threads);
+    // Measured (docs/BENCHMARKS.md): the work-stealing workers' sleep/wake cycles dominated a
+    // profile under load; one shared queue halved single-client latency.
+    cfg.set("scheduler.policy", caf::atom_from_string(scheduler));
     caf::actor_system sys{cfg};
     licd::server srv{sys, opts};
     admin.token = load_or_make_token(admin_token_file, dir.path());
