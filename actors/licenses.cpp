@@ -21,19 +21,18 @@ license_result failure(std::string error, std::string message) {
 /// Tells the registry every product whose seats changed since it was last told.
 void push_seats(self_ptr self) {
   auto& st = self->state;
-  for (const auto& [product, seats] : st.setup.installed.seats(st.setup.today())) {
+  // Every product with any installed code is in `now`, at 0 when none of its codes counts.
+  auto now = st.setup.installed.seats(st.setup.today());
+  for (const auto& [product, seats] : now) {
     auto told = st.seats_told.find(product);
     if (told != st.seats_told.end() && told->second == seats)
       continue;
     st.seats_told[product] = seats;
     self->send(st.setup.registry, set_seats_atom::value, product, seats);
   }
-  // A product whose last license went keeps its pool, at 0 seats.
+  // A product whose last code went keeps its pool, at 0 seats.
   for (auto& [product, seats] : st.seats_told) {
-    bool still = false;
-    for (const auto& l : st.setup.installed.list())
-      still = still || l.lic.product == product;
-    if (!still && seats != 0) {
+    if (now.count(product) == 0 && seats != 0) {
       seats = 0;
       self->send(st.setup.registry, set_seats_atom::value, product, uint32_t{0});
     }

@@ -45,8 +45,36 @@ uint32_t ttl_seconds(self_ptr self) {
   return static_cast<uint32_t>(self->state.ttl.count());
 }
 
+/// Refuses a checkout: logged at info, written behind to the activity log, answered at once.
+pool_reply deny(self_ptr self, const engine::identity& who, outcome why_code, std::string why) {
+  auto& st = self->state;
+  ++(why_code == outcome::cooldown ? st.counters.denied_cooldown : st.counters.denied_no_seats);
+  spdlog::info("denied product={} computer={} user={}: {}", st.seats->product(), who.computer,
+               who.user, why);
+  storage::change_set denial;
+  denial.events.push_back(make_event(self, engine::event_kind::denied, who, nullptr, why));
+  self->send(st.store, append_atom::value, std::move(denial));
+  return reply_for(self, why_code, std::move(why));
+}
+
 caf::result<pool_reply> checkout(self_ptr self, engine::identity& who) {
   auto& st = self->state;
+  if (auto cd = st.cooldown.find(who.computer); cd != st.cooldown.end()) {
+    auto now = mono_now();
+    if (now < cd->second) {
+      auto left = std::chrono::duration_cast<std::chrono::seconds>(cd->second - now).count() + 1;
+      return deny(self, who, outcome::cooldown,
+                  "computer " + who.computer
+                    + " was disconnected by the administrator; retry in " + std::to_string(left)
+                    + " s");
+    }
+    st.cooldown.erase(cd);
+  }
+  // Denials are answered before a lease id (the costliest step: OpenSSL's CSPRNG) is made.
+  if (!st.seats->has_room_for(who.computer))
+    return deny(self, who, outcome::no_seats,
+                "all " + std::to_string(st.seats->seats()) + " seats of " + st.seats->product()
+                  + " are in use by other computers");
   engine::lease l;
   try {
     l.id = engine::make_random_lease_id();
@@ -57,33 +85,8 @@ caf::result<pool_reply> checkout(self_ptr self, engine::identity& who) {
   l.who = who;
   l.granted_at_ms = wall_now_ms();
   l.deadline = mono_now() + st.ttl;
-  if (auto cd = st.cooldown.find(who.computer); cd != st.cooldown.end()) {
-    auto now = mono_now();
-    if (now < cd->second) {
-      auto left = std::chrono::duration_cast<std::chrono::seconds>(cd->second - now).count() + 1;
-      auto why = "computer " + who.computer + " was disconnected by the administrator; retry in "
-                 + std::to_string(left) + " s";
-      spdlog::info("denied product={} computer={} user={}: {}", st.seats->product(),
-                   who.computer, who.user, why);
-      ++st.counters.denied_cooldown;
-      storage::change_set denial;
-      denial.events.push_back(make_event(self, engine::event_kind::denied, who, nullptr, why));
-      self->send(st.store, append_atom::value, std::move(denial));
-      return reply_for(self, outcome::cooldown, why);
-    }
-    st.cooldown.erase(cd);
-  }
-  if (!st.seats->reserve(l)) {
-    ++st.counters.denied_no_seats;
-    auto why = "all " + std::to_string(st.seats->seats()) + " seats of " + st.seats->product()
-               + " are in use by other computers";
-    spdlog::info("denied product={} computer={} user={}: {}", st.seats->product(), who.computer,
-                 who.user, why);
-    storage::change_set denial;
-    denial.events.push_back(make_event(self, engine::event_kind::denied, who, nullptr, why));
-    self->send(st.store, append_atom::value, std::move(denial));
-    return reply_for(self, outcome::no_seats, why);
-  }
+  if (!st.seats->reserve(l)) // only an id collision gets here: the seat was checked above
+    return reply_for(self, outcome::server_error, "lease id collision, nothing changed");
   storage::change_set grant;
   grant.put_leases.push_back(storage::lease_record{l.id, st.seats->product(), who.computer,
                                                    who.user, who.instance, l.granted_at_ms});

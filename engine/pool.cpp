@@ -6,10 +6,14 @@ pool::pool(std::string product, uint32_t seats) : product_(std::move(product)), 
   // nop
 }
 
+bool pool::has_room_for(const std::string& computer) const {
+  return per_computer_.count(computer) != 0 || used() < seats_;
+}
+
 bool pool::reserve(lease l) {
-  auto held = per_computer_.find(l.who.computer);
-  if (held == per_computer_.end() && used() >= seats_)
+  if (!has_room_for(l.who.computer))
     return false;
+  auto held = per_computer_.find(l.who.computer);
   if (leases_.count(l.id) != 0)
     return false; // an id collision with 128 random bits: refuse rather than overwrite
   if (held == per_computer_.end())

@@ -28,6 +28,9 @@ public:
   /// gets a seat until usage is under it.
   void set_seats(uint32_t seats) { seats_ = seats; }
 
+  /// Whether `computer` could get a lease now: it holds a seat already, or one is free.
+  bool has_room_for(const std::string& computer) const;
+
   /// Reserves a seat for `l.who.computer` (or shares the one it holds) and adds `l` as pending.
   /// Returns false, changing nothing, when the computer holds no seat and none is free.
   bool reserve(lease l);

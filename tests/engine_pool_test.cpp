@@ -35,6 +35,8 @@ TEST_CASE("a pool grants up to its seats and denies the next computer", "[engine
   for (auto c : {"ws1", "ws2", "ws3"})
     grant(p, c);
   CHECK(p.used() == 3);
+  CHECK(p.has_room_for("ws1")); // holds a seat: may add an instance
+  CHECK_FALSE(p.has_room_for("ws4"));
   auto fourth = make_lease("ws4");
   CHECK_FALSE(p.reserve(fourth));
   CHECK(p.used() == 3);
