@@ -1,5 +1,6 @@
 #include "admin/http_api.hpp"
 
+#include "actors/ask.hpp"
 #include "admin/prometheus.hpp"
 #include "licd/version.hpp"
 
@@ -24,19 +25,6 @@ namespace licd::admin {
 namespace {
 
 using json = nlohmann::json;
-
-/// Asks an actor and waits (on this HTTP thread, never a scheduler worker).
-template <class T, class Handle, class... Ts>
-T ask(caf::actor_system& sys, std::chrono::milliseconds timeout, const Handle& h, Ts... xs) {
-  caf::scoped_actor self{sys};
-  std::optional<T> out;
-  std::string why;
-  self->request(h, timeout, xs...)
-    .receive([&](T& x) { out = std::move(x); }, [&](caf::error& e) { why = to_string(e); });
-  if (!out)
-    throw std::runtime_error("the server did not answer in time: " + why);
-  return std::move(*out);
-}
 
 std::string iso_time(int64_t ms) {
   if (ms <= 0)

@@ -1,6 +1,7 @@
 // The actors in one process, on CAF's real scheduler, with a real LMDB data dir: paths that the
 // end-to-end tests cannot reach from outside (a full disk) or reach only slowly.
 
+#include "actors/ask.hpp"
 #include "actors/expiry.hpp"
 #include "actors/licenses.hpp"
 #include "actors/registry.hpp"
@@ -54,39 +55,18 @@ struct actors_fixture {
   }
 
   pool_reply ask_checkout(const std::string& computer) {
-    caf::scoped_actor self{*sys};
-    pool_reply out;
-    self->request(pool, 5s, checkout_atom::value, engine::identity{computer, "u", "1"})
-      .receive([&](pool_reply& r) { out = r; },
-               [&](caf::error& e) { FAIL("checkout failed: " << to_string(e)); });
-    return out;
+    return ask<pool_reply>(*sys, 5s, pool, checkout_atom::value,
+                           engine::identity{computer, "u", "1"});
   }
 
   pool_reply ask_renew(const engine::lease_id& id) {
-    caf::scoped_actor self{*sys};
-    pool_reply out;
-    self->request(pool, 5s, renew_atom::value, id)
-      .receive([&](pool_reply& r) { out = r; },
-               [&](caf::error& e) { FAIL("renew failed: " << to_string(e)); });
-    return out;
+    return ask<pool_reply>(*sys, 5s, pool, renew_atom::value, id);
   }
 
-  pool_status ask_status() {
-    caf::scoped_actor self{*sys};
-    pool_status out;
-    self->request(pool, 5s, status_atom::value)
-      .receive([&](pool_status& s) { out = s; },
-               [&](caf::error& e) { FAIL("status failed: " << to_string(e)); });
-    return out;
-  }
+  pool_status ask_status() { return ask<pool_status>(*sys, 5s, pool, status_atom::value); }
 
   bool holds(const engine::lease_id& id) {
-    caf::scoped_actor self{*sys};
-    bool out = false;
-    self->request(pool, 5s, has_lease_atom::value, id)
-      .receive([&](bool b) { out = b; },
-               [&](caf::error& e) { FAIL("has_lease failed: " << to_string(e)); });
-    return out;
+    return ask<bool>(*sys, 5s, pool, has_lease_atom::value, id);
   }
 
   /// Fills the LMDB map until not even a small event fits (the store is idle meanwhile).
@@ -218,36 +198,19 @@ struct licenses_fixture {
     l.seats = seats;
     l.issued_day = 19000;
     l.expires_day = expires_day;
-    caf::scoped_actor self{*sys};
-    license_result out;
-    self->request(lic, 5s, lic_add_atom::value, engine::issue_code(l, vendor))
-      .receive([&](license_result& r) { out = r; },
-               [&](caf::error& e) { FAIL("add failed: " << to_string(e)); });
-    return out;
+    return ask<license_result>(*sys, 5s, lic, lic_add_atom::value, engine::issue_code(l, vendor));
   }
 
   license_result remove(const std::string& id) {
-    caf::scoped_actor self{*sys};
-    license_result out;
-    self->request(lic, 5s, lic_remove_atom::value, id)
-      .receive([&](license_result& r) { out = r; },
-               [&](caf::error& e) { FAIL("remove failed: " << to_string(e)); });
-    return out;
+    return ask<license_result>(*sys, 5s, lic, lic_remove_atom::value, id);
   }
 
   /// The seats of product cad as its pool has them (0 when there is no pool yet).
   uint32_t seats() {
-    caf::scoped_actor self{*sys};
-    uint32_t out = 0;
-    self->request(reg, 5s, status_atom::value)
-      .receive(
-        [&](std::vector<pool_status>& all) {
-          for (const auto& p : all)
-            if (p.product == "cad")
-              out = p.seats;
-        },
-        [&](caf::error& e) { FAIL("status failed: " << to_string(e)); });
-    return out;
+    for (const auto& p : ask<std::vector<pool_status>>(*sys, 5s, reg, status_atom::value))
+      if (p.product == "cad")
+        return p.seats;
+    return 0;
   }
 
   template <class Pred>
