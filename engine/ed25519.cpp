@@ -56,6 +56,17 @@ public_key public_key::from_pem(std::string_view pem) {
   return k;
 }
 
+public_key public_key::from_raw(std::string_view raw) {
+  auto p = own(EVP_PKEY_new_raw_public_key(EVP_PKEY_ED25519, nullptr,
+                                           reinterpret_cast<const unsigned char*>(raw.data()),
+                                           raw.size()));
+  if (!p)
+    fail("not a raw Ed25519 public key");
+  public_key k;
+  k.key_ = std::move(p);
+  return k;
+}
+
 std::string public_key::to_pem() const {
   BIO* bio = BIO_new(BIO_s_mem());
   if (PEM_write_bio_PUBKEY(bio, evp(key_)) != 1)

@@ -17,6 +17,8 @@ class public_key {
 public:
   /// Parses a PEM public key; throws std::runtime_error if it is not an Ed25519 public key.
   static public_key from_pem(std::string_view pem);
+  /// From the 32 raw key bytes; throws std::runtime_error on anything else.
+  static public_key from_raw(std::string_view raw);
   std::string to_pem() const;
   /// The 32 raw key bytes.
   std::string raw() const;

@@ -1,235 +1,82 @@
 #include "engine/license_code.hpp"
 
-#include <array>
-#include <cctype>
 #include <cstdio>
 
 namespace licd::engine {
 
 namespace {
 
-constexpr std::string_view marker = "LICD";
-constexpr std::string_view alphabet = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
-constexpr uint8_t format_version = 1;
-constexpr size_t header_size = 29; // version, length, kind, flags, ids, days, seats
-constexpr size_t signature_size = 64;
-constexpr size_t group = 5;
-
-/// The value of a base32 character, tolerating case and the look-alikes O, I and L.
-int symbol_value(char c) {
-  c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
-  if (c == 'O')
-    c = '0';
-  if (c == 'I' || c == 'L')
-    c = '1';
-  auto pos = alphabet.find(c);
-  return pos == std::string_view::npos ? -1 : static_cast<int>(pos);
-}
-
-bool is_filler(char c) {
-  return c == '-' || std::isspace(static_cast<unsigned char>(c));
-}
-
-std::string to_base32(std::string_view bytes) {
-  std::string out;
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (unsigned char b : bytes) {
-    buffer = (buffer << 8) | b;
-    bits += 8;
-    while (bits >= 5) {
-      out.push_back(alphabet[(buffer >> (bits - 5)) & 31]);
-      bits -= 5;
-    }
-  }
-  if (bits > 0)
-    out.push_back(alphabet[(buffer << (5 - bits)) & 31]);
-  return out;
-}
-
-std::string from_base32(std::string_view symbols) {
-  std::string out;
-  uint32_t buffer = 0;
-  int bits = 0;
-  for (char c : symbols) {
-    buffer = (buffer << 5) | static_cast<uint32_t>(symbol_value(c));
-    bits += 5;
-    if (bits >= 8) {
-      out.push_back(static_cast<char>((buffer >> (bits - 8)) & 0xFF));
-      bits -= 8;
-    }
-  }
-  return out;
-}
-
-size_t symbols_for(size_t bytes) {
-  return (bytes * 8 + 4) / 5;
-}
-
-void put(std::string& out, uint64_t x, int bytes) {
-  for (int i = bytes - 1; i >= 0; --i)
-    out.push_back(static_cast<char>((x >> (8 * i)) & 0xFF));
-}
-
-uint64_t get(std::string_view in, size_t at, int bytes) {
-  uint64_t x = 0;
-  for (int i = 0; i < bytes; ++i)
-    x = (x << 8) | static_cast<unsigned char>(in[at + static_cast<size_t>(i)]);
-  return x;
-}
-
-std::string snippet(std::string_view text) {
-  std::string out;
-  for (char c : text.substr(0, 40))
-    out.push_back(std::isspace(static_cast<unsigned char>(c)) ? ' ' : c);
-  while (!out.empty() && out.back() == ' ')
-    out.pop_back();
-  if (text.size() > 40)
-    out += "...";
-  return out;
-}
-
 code_error error(code_problem p, std::string message) {
   return code_error{p, std::move(message)};
 }
 
-std::string canonical_text(std::string_view symbols) {
-  std::string out(marker);
-  for (size_t i = 0; i < symbols.size(); i += group) {
-    out.push_back('-');
-    out.append(symbols.substr(i, group));
-  }
-  return out;
-}
-
 std::string signed_record(const license& lic) {
-  std::string rec;
-  rec.push_back(static_cast<char>(format_version));
-  size_t total = header_size + 1 + lic.product.size() + 1 + lic.customer.size() + signature_size;
-  put(rec, total, 2);
-  rec.push_back(0); // kind: network license
-  rec.push_back(0); // flags
-  put(rec, lic.id, 8);
-  put(rec, lic.key_id, 8);
-  put(rec, static_cast<uint64_t>(lic.issued_day), 2);
-  put(rec, static_cast<uint64_t>(lic.expires_day), 2);
-  put(rec, lic.seats, 4);
-  rec.push_back(static_cast<char>(lic.product.size()));
-  rec.append(lic.product);
-  rec.push_back(static_cast<char>(lic.customer.size()));
-  rec.append(lic.customer);
-  return rec;
+  std::string body;
+  put_uint(body, lic.id, 8);
+  put_uint(body, lic.key_id, 8);
+  put_uint(body, static_cast<uint64_t>(lic.issued_day), 2);
+  put_uint(body, static_cast<uint64_t>(lic.expires_day), 2);
+  put_uint(body, lic.seats, 4);
+  put_str8(body, lic.product);
+  put_str8(body, lic.customer);
+  bool standalone = lic.type == license_type::standalone;
+  uint8_t flags = (lic.activation_required || standalone) ? flag_activation_required : 0;
+  return record_header(standalone ? block_kind::standalone_license : block_kind::network_license,
+                       flags, body.size(), true)
+         + body;
 }
 
 } // namespace
-
-std::string hex64(uint64_t x) {
-  char buf[17];
-  std::snprintf(buf, sizeof(buf), "%016llx", static_cast<unsigned long long>(x));
-  return buf;
-}
 
 std::string license::id_hex() const {
   return hex64(id);
 }
 
-std::string_view to_string(code_problem p) {
-  static constexpr std::array<std::string_view, 7> names = {
-    "not_a_code", "text_before", "text_after", "truncated", "malformed", "unknown_key",
-    "bad_signature"};
-  return names[static_cast<size_t>(p)];
-}
-
 std::variant<decoded_code, code_error> decode_code(std::string_view text) {
-  // Find the marker, in any letter case.
-  size_t start = std::string_view::npos;
-  for (size_t i = 0; i + marker.size() <= text.size(); ++i) {
-    bool match = true;
-    for (size_t j = 0; j < marker.size() && match; ++j)
-      match = std::toupper(static_cast<unsigned char>(text[i + j])) == marker[j];
-    if (match) {
-      start = i;
-      break;
-    }
-  }
-  if (start == std::string_view::npos)
-    return error(code_problem::not_a_code,
-                 "this is not a licd license code: a code starts with LICD-");
-  auto before = text.substr(0, start);
-  for (char c : before)
-    if (!std::isspace(static_cast<unsigned char>(c)))
-      return error(code_problem::text_before,
-                   "there is other text before the code (\"" + snippet(before)
-                     + "\"): paste only the code, from LICD- to its last group");
-  // Gather symbols: first the 5 that hold version and length, then as many as declared.
-  std::string symbols;
-  size_t pos = start + marker.size();
-  size_t needed = symbols_for(3);
-  bool length_known = false;
-  while (symbols.size() < needed) {
-    while (pos < text.size() && is_filler(text[pos]))
-      ++pos;
-    if (pos >= text.size() || symbol_value(text[pos]) < 0)
-      break;
-    symbols.push_back(text[pos++]);
-    if (!length_known && symbols.size() == symbols_for(3)) {
-      auto head = from_base32(symbols);
-      if (static_cast<uint8_t>(head[0]) != format_version)
-        return error(code_problem::malformed,
-                     "unsupported code format " + std::to_string(static_cast<uint8_t>(head[0]))
-                       + " (this licd reads format 1), or a mistyped code");
-      auto total = static_cast<size_t>(get(head, 1, 2));
-      if (total < header_size + 2 + signature_size)
-        return error(code_problem::malformed, "the code's length field is damaged");
-      needed = symbols_for(total);
-      length_known = true;
-    }
-  }
-  if (symbols.size() < needed) {
-    if (pos < text.size() && symbol_value(text[pos]) < 0 && length_known)
-      return error(code_problem::truncated,
-                   "the code is cut short (" + std::to_string(symbols.size()) + " of "
-                     + std::to_string(needed) + " characters) and followed by other text");
-    return error(code_problem::truncated, "the code is cut short: it has "
-                                            + std::to_string(symbols.size()) + " of "
-                                            + std::to_string(needed) + " characters");
-  }
-  auto after = text.substr(pos);
-  for (size_t i = 0; i < after.size(); ++i)
-    if (!is_filler(after[i]))
-      return error(code_problem::text_after,
-                   "there is other text after the code (\"" + snippet(after.substr(i))
-                     + "\"): paste only the code");
-  auto bytes = from_base32(symbols);
-  auto total = static_cast<size_t>(get(bytes, 1, 2));
-  bytes.resize(total);
+  auto b = decode_block(text);
+  if (auto* err = std::get_if<code_error>(&b))
+    return *err;
+  auto& blk = std::get<block>(b);
+  if (blk.kind != block_kind::network_license && blk.kind != block_kind::standalone_license)
+    return error(code_problem::wrong_kind,
+                 "this is " + std::string(describe(blk.kind)) + ", not a license code");
   decoded_code d;
   auto& lic = d.lic;
-  lic.id = get(bytes, 5, 8);
-  lic.key_id = get(bytes, 13, 8);
-  lic.issued_day = static_cast<int32_t>(get(bytes, 21, 2));
-  lic.expires_day = static_cast<int32_t>(get(bytes, 23, 2));
-  lic.seats = static_cast<uint32_t>(get(bytes, 25, 4));
-  size_t at = header_size;
-  size_t product_len = static_cast<unsigned char>(bytes[at++]);
-  if (at + product_len + 1 + signature_size > total)
+  lic.type = blk.kind == block_kind::standalone_license ? license_type::standalone
+                                                        : license_type::network;
+  lic.activation_required = (blk.flags & flag_activation_required) != 0
+                            || lic.type == license_type::standalone;
+  byte_reader r(blk.record, record_header_size);
+  uint64_t issued = 0, expires = 0, seats = 0;
+  if (!r.uint(8, lic.id) || !r.uint(8, lic.key_id) || !r.uint(2, issued) || !r.uint(2, expires)
+      || !r.uint(4, seats))
+    return error(code_problem::malformed, "the code is too short for a license");
+  lic.issued_day = static_cast<int32_t>(issued);
+  lic.expires_day = static_cast<int32_t>(expires);
+  lic.seats = static_cast<uint32_t>(seats);
+  if (!r.str8(lic.product) || r.remaining() < signature_size + 1)
     return error(code_problem::malformed, "the code's product field is damaged");
-  lic.product = bytes.substr(at, product_len);
-  at += product_len;
-  size_t customer_len = static_cast<unsigned char>(bytes[at++]);
-  if (at + customer_len + signature_size != total)
+  if (!r.str8(lic.customer) || r.remaining() != signature_size)
     return error(code_problem::malformed, "the code's customer field is damaged");
-  lic.customer = bytes.substr(at, customer_len);
-  at += customer_len;
-  if (bytes[3] != 0)
-    return error(code_problem::malformed, "this code is not a network license code");
-  d.signed_bytes = bytes.substr(0, at);
-  d.signature = bytes.substr(at, signature_size);
-  std::string upper;
-  for (char c : symbols)
-    upper.push_back(alphabet[static_cast<size_t>(symbol_value(c))]);
-  d.canonical = canonical_text(upper);
+  d.signed_bytes = blk.record.substr(0, r.pos());
+  d.signature = blk.record.substr(r.pos());
+  d.canonical = std::move(blk.canonical);
   return d;
+}
+
+std::optional<code_error> verify_signed(std::string_view what, uint64_t key_id,
+                                        std::string_view signed_bytes,
+                                        std::string_view signature, const key_ring& keys) {
+  auto key = keys.find(key_id);
+  if (key == keys.end())
+    return error(code_problem::unknown_key,
+                 "the " + std::string(what) + " is signed by a vendor key not trusted here (key id "
+                   + hex64(key_id) + "): add the vendor's public key with --vendor-key");
+  if (!key->second.verify(signed_bytes, signature))
+    return error(code_problem::bad_signature, "the " + std::string(what)
+                                                + "'s signature does not match: it was altered "
+                                                  "or mistyped");
+  return std::nullopt;
 }
 
 std::variant<license, code_error> check_code(std::string_view text, const key_ring& keys) {
@@ -237,23 +84,30 @@ std::variant<license, code_error> check_code(std::string_view text, const key_ri
   if (auto* err = std::get_if<code_error>(&d))
     return *err;
   auto& code = std::get<decoded_code>(d);
-  auto key = keys.find(code.lic.key_id);
-  if (key == keys.end()) {
-    return error(code_problem::unknown_key,
-                 std::string("the code is signed by a vendor key this server does not trust (key id ")
-                   + hex64(code.lic.key_id) + "): add the vendor's public key with --vendor-key");
-  }
-  if (!key->second.verify(code.signed_bytes, code.signature))
-    return error(code_problem::bad_signature,
-                 "the code's signature does not match: it was altered or mistyped");
+  if (auto err = verify_signed("code", code.lic.key_id, code.signed_bytes, code.signature, keys))
+    return *err;
   return code.lic;
+}
+
+std::variant<license, code_error> check_code_of_type(std::string_view text, const key_ring& keys,
+                                                     license_type wanted) {
+  auto r = check_code(text, keys);
+  auto* lic = std::get_if<license>(&r);
+  if (lic == nullptr || lic->type == wanted)
+    return r;
+  if (lic->type == license_type::standalone)
+    return error(code_problem::wrong_kind,
+                 "this is a stand-alone license code, for one workstation: install it there with "
+                 "`licclient standalone add`; a license server cannot use it");
+  return error(code_problem::wrong_kind,
+               "this is a network license code: install it on the license server with "
+               "`licadmin licenses add`; it cannot be used stand-alone");
 }
 
 std::string issue_code(license lic, const ed25519::private_key& key) {
   lic.key_id = key.public_part().key_id();
   auto rec = signed_record(lic);
-  auto sig = key.sign(rec);
-  return canonical_text(to_base32(rec + sig));
+  return encode_block(rec + key.sign(rec));
 }
 
 std::optional<int32_t> parse_date(std::string_view text) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/code_block.hpp"
 #include "engine/ed25519.hpp"
 
 #include <cstdint>
@@ -9,15 +10,22 @@
 #include <string_view>
 #include <variant>
 
-/// License codes: what a vendor signs and a site installs. Pure encoding and checking; the keys
-/// come in as values. Format (docs/LICENSES.md): "LICD-" then Crockford base32 (no I, L, O, U)
-/// in dash-separated groups of five, carrying a binary record and its Ed25519 signature.
+/// License codes: what a vendor signs and a site installs (a network license, on a license
+/// server) or a workstation installs (a stand-alone license). Pure encoding and checking; the
+/// keys come in as values. Format: engine/code_block.hpp and docs/LICENSES.md.
 namespace licd::engine {
+
+enum class license_type : uint8_t { network, standalone };
+
+/// Flag bits of a license record.
+inline constexpr uint8_t flag_activation_required = 0x01;
 
 /// What a license grants.
 struct license {
   uint64_t id = 0;        ///< random, unique per code
   uint64_t key_id = 0;    ///< which vendor key signed it (ed25519::public_key::key_id)
+  license_type type = license_type::network;
+  bool activation_required = false; ///< always true for stand-alone licenses
   std::string product;
   uint32_t seats = 0;
   int32_t issued_day = 0;  ///< days since 1970-01-01 (UTC)
@@ -30,25 +38,7 @@ struct license {
   bool expired_on(int32_t today) const { return expires_day != 0 && today > expires_day; }
 };
 
-/// Why a text is not an acceptable license code. Each gets its own message.
-enum class code_problem {
-  not_a_code,    ///< no "LICD-" marker at all
-  text_before,   ///< other text in front of the code
-  text_after,    ///< other text behind the code
-  truncated,     ///< fewer characters than the code declares
-  malformed,     ///< the characters do not make a valid record
-  unknown_key,   ///< signed by a key this server does not trust
-  bad_signature, ///< the signature does not match: altered or mistyped
-};
-
-std::string_view to_string(code_problem p);
-
-struct code_error {
-  code_problem problem;
-  std::string message;
-};
-
-/// A code taken apart, not yet checked against keys.
+/// A license code taken apart, not yet checked against keys.
 struct decoded_code {
   license lic;
   std::string signed_bytes; ///< the record the signature covers
@@ -56,21 +46,27 @@ struct decoded_code {
   std::string canonical;    ///< the code in its canonical text form
 };
 
-/// Takes a code apart. Whitespace, line breaks, dashes and letter case do not matter;
-/// any other text around the code is refused.
+/// Takes a license code (of either type) apart. Other kinds of code are refused as wrong_kind.
 std::variant<decoded_code, code_error> decode_code(std::string_view text);
 
 /// Trusted vendor keys by key id.
 using key_ring = std::map<uint64_t, ed25519::public_key>;
 
-/// Decodes and verifies against the ring.
+/// Checks a signature against the ring, with the messages licd and its tools print.
+std::optional<code_error> verify_signed(std::string_view what, uint64_t key_id,
+                                        std::string_view signed_bytes,
+                                        std::string_view signature, const key_ring& keys);
+
+/// Decodes and verifies against the ring (either type of license).
 std::variant<license, code_error> check_code(std::string_view text, const key_ring& keys);
+
+/// As check_code, and refuses a license of the other type with a message that says what it is
+/// and where it belongs.
+std::variant<license, code_error> check_code_of_type(std::string_view text, const key_ring& keys,
+                                                     license_type wanted);
 
 /// Signs a license (its key_id is set from the key) and returns the code text.
 std::string issue_code(license lic, const ed25519::private_key& key);
-
-/// 16 lowercase hex digits (license ids, key ids).
-std::string hex64(uint64_t x);
 
 /// "YYYY-MM-DD" <-> days since 1970-01-01. nullopt on a malformed or impossible date.
 std::optional<int32_t> parse_date(std::string_view text);
