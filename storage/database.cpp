@@ -1,5 +1,6 @@
 #include "storage/database.hpp"
 
+#include "engine/code_block.hpp"
 #include "engine/fields.hpp"
 
 #include <stdexcept>
@@ -23,6 +24,16 @@ uint64_t u64_from_key(std::string_view key) {
   for (char c : key)
     x = (x << 8) | static_cast<unsigned char>(c);
   return x;
+}
+
+/// Brings a data dir of an older format up to this one, inside the opening transaction (so a
+/// crash leaves the old format whole). Each step names what it adds.
+void migrate(lmdb::txn& t, MDB_dbi meta, uint32_t from) {
+  if (from < 2) {
+    // 1 -> 2: the `activations` table (already created by open_db) and the meta keys
+    // server_key and clock_seen_ms (written by the server at its next start). Nothing to convert.
+  }
+  t.put(meta, "format", std::to_string(format_version));
 }
 
 } // namespace
@@ -63,6 +74,7 @@ database::database(const options& opts) : env_(opts.dir, opts.map_size, 8) {
   leases_ = t.open_db("leases", true);
   licenses_ = t.open_db("licenses", true);
   events_ = t.open_db("events", true);
+  activations_ = t.open_db("activations", true);
   if (auto stored = t.get(meta_, "format")) {
     uint32_t v = 0;
     if (!parse_number(*stored, v))
@@ -71,6 +83,10 @@ database::database(const options& opts) : env_(opts.dir, opts.map_size, 8) {
       throw std::runtime_error("data dir " + opts.dir + " has format " + std::to_string(v)
                                + ", newer than this licd understands ("
                                + std::to_string(format_version) + "); refusing to touch it");
+    if (v < format_version) {
+      migrate(t, meta_, v);
+      migrated_from_ = v;
+    }
   } else {
     t.put(meta_, "format", std::to_string(format_version));
   }
@@ -106,6 +122,27 @@ std::vector<license_record> database::licenses() const {
   return out;
 }
 
+std::vector<activation_record> database::activations() const {
+  lmdb::txn t(env_, true);
+  std::vector<activation_record> out;
+  t.for_each(activations_, [&](std::string_view k, std::string_view v) {
+    auto f = split_tabs(v);
+    activation_record r;
+    if (k.size() != 8 || f.size() != 2 || !engine::parse_hex64(f[0], r.nonce))
+      throw std::runtime_error("corrupt activation record in the data dir");
+    r.license_id = u64_from_key(k);
+    r.response = f[1];
+    out.push_back(std::move(r));
+  });
+  return out;
+}
+
+std::string database::meta(const std::string& key) const {
+  lmdb::txn t(env_, true);
+  auto v = t.get(meta_, key);
+  return v ? std::string(*v) : std::string{};
+}
+
 std::vector<std::pair<uint64_t, engine::event>> database::events(uint64_t from,
                                                                  size_t max) const {
   lmdb::txn t(env_, true);
@@ -127,10 +164,16 @@ void database::commit(const std::vector<const change_set*>& sets) {
   lmdb::txn t(env_, false);
   uint64_t next = next_event_;
   for (const auto* s : sets) {
+    for (const auto& [key, value] : s->put_meta)
+      t.put(meta_, key, value);
     for (const auto& l : s->put_licenses)
       t.put(licenses_, u64_key(l.id), std::to_string(l.installed_at_ms) + "\t" + l.code);
     for (auto id : s->erase_licenses)
       t.erase(licenses_, u64_key(id));
+    for (const auto& a : s->put_activations)
+      t.put(activations_, u64_key(a.license_id), engine::hex64(a.nonce) + "\t" + a.response);
+    for (auto id : s->erase_activations)
+      t.erase(activations_, u64_key(id));
     for (const auto& l : s->put_leases)
       t.put(leases_, encode_lease_key(l.id), encode_lease_value(l));
     for (const auto& id : s->erase_leases)

@@ -10,11 +10,14 @@
 namespace licd::storage {
 
 /// The data dir's format this build writes. A data dir of a newer format is refused.
-inline constexpr uint32_t format_version = 1;
+/// Format 2 added `activations` and the server key and clock mark in `meta`; a format 1 data
+/// dir is migrated in place when opened (database.cpp, `migrate`).
+inline constexpr uint32_t format_version = 2;
 
 /// licd's schema over one LMDB environment in the data dir:
-/// `meta` (format), `leases` (16-byte id -> record),
+/// `meta` (format, server_key, clock_seen_ms), `leases` (16-byte id -> record),
 /// `licenses` (8-byte id -> installed_at_ms TAB code),
+/// `activations` (8-byte license id -> nonce hex TAB response code),
 /// `events` (8-byte big-endian sequence -> engine::encode(event)).
 /// Not thread-safe: one owner at a time (licd's store actor, or start-up before it runs).
 class database {
@@ -30,6 +33,11 @@ public:
 
   std::vector<lease_record> leases() const;
   std::vector<license_record> licenses() const;
+  std::vector<activation_record> activations() const;
+  /// A `meta` value, empty when there is none.
+  std::string meta(const std::string& key) const;
+  /// The format the data dir had before this open migrated it (0: no migration).
+  uint32_t migrated_from() const { return migrated_from_; }
 
   /// Up to `max` events with sequence >= `from`, oldest first, with their sequence numbers.
   std::vector<std::pair<uint64_t, engine::event>> events(uint64_t from, size_t max) const;
@@ -48,7 +56,9 @@ private:
   MDB_dbi leases_ = 0;
   MDB_dbi licenses_ = 0;
   MDB_dbi events_ = 0;
+  MDB_dbi activations_ = 0;
   uint64_t next_event_ = 1;
+  uint32_t migrated_from_ = 0;
 };
 
 /// Record codecs, exposed for tests. Decoding returns false on a malformed value.

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace licd::storage {
@@ -27,17 +28,29 @@ struct license_record {
   int64_t installed_at_ms = 0;
 };
 
+/// A license's activation, as stored: the nonce of the request last made for it and, once
+/// accepted, the vendor's response (canonical text; verified again at every start).
+struct activation_record {
+  uint64_t license_id = 0;
+  uint64_t nonce = 0;
+  std::string response; ///< empty: a request is pending
+};
+
 /// Changes committed together in one transaction, applied in this order:
-/// licenses, lease puts, lease erases, events.
+/// meta, licenses, activations, lease puts, lease erases, events.
 struct change_set {
+  std::vector<std::pair<std::string, std::string>> put_meta;
   std::vector<license_record> put_licenses;
   std::vector<uint64_t> erase_licenses;
+  std::vector<activation_record> put_activations;
+  std::vector<uint64_t> erase_activations;
   std::vector<lease_record> put_leases;
   std::vector<engine::lease_id> erase_leases;
   std::vector<engine::event> events;
 
   bool empty() const {
-    return put_licenses.empty() && erase_licenses.empty()
+    return put_meta.empty() && put_licenses.empty() && erase_licenses.empty()
+           && put_activations.empty() && erase_activations.empty()
            && put_leases.empty() && erase_leases.empty() && events.empty();
   }
 };

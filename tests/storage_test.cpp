@@ -154,3 +154,77 @@ TEST_CASE("lease records refuse malformed values", "[storage]") {
   CHECK_FALSE(storage::decode_lease(key, "cad\tws1", out));
   CHECK_FALSE(storage::decode_lease(key, "cad\tws1\tu\ti\tnotanumber", out));
 }
+
+TEST_CASE("activations and meta values are stored, replaced and erased", "[storage]") {
+  temp_dir dir;
+  {
+    storage::database db({dir.path()});
+    storage::change_set cs;
+    cs.put_activations.push_back({7, 0x1122334455667788ull, ""});
+    cs.put_activations.push_back({8, 1, "LICD-RESPONSE"});
+    cs.put_meta.emplace_back("clock_seen_ms", "1790000000000");
+    db.commit(cs);
+    storage::change_set later;
+    later.put_activations.push_back({7, 0x1122334455667788ull, "LICD-ACCEPTED"});
+    later.erase_activations.push_back(8);
+    db.commit(later);
+  }
+  storage::database db({dir.path()});
+  auto acts = db.activations();
+  REQUIRE(acts.size() == 1);
+  CHECK(acts[0].license_id == 7);
+  CHECK(acts[0].nonce == 0x1122334455667788ull);
+  CHECK(acts[0].response == "LICD-ACCEPTED");
+  CHECK(db.meta("clock_seen_ms") == "1790000000000");
+  CHECK(db.meta("no such key").empty());
+  CHECK(db.migrated_from() == 0);
+}
+
+TEST_CASE("a format 1 data dir is migrated in place, keeping what it holds", "[storage]") {
+  temp_dir dir;
+  storage::lease_record lease = make_record("cad", "ws1");
+  {
+    storage::database db({dir.path()});
+    storage::change_set cs;
+    cs.put_licenses.push_back({5, "LICD-CODE", 1790000000000});
+    cs.put_leases.push_back(lease);
+    db.commit(cs);
+  }
+  {
+    // Make it look like what a format 1 licd left: format 1, no activations table.
+    storage::lmdb::env env(dir.path(), 1 << 20, 8);
+    storage::lmdb::txn t(env, false);
+    auto meta = t.open_db("meta", false);
+    t.put(meta, "format", "1");
+    MDB_dbi acts = 0;
+    REQUIRE(mdb_dbi_open(t.get(), "activations", 0, &acts) == 0);
+    REQUIRE(mdb_drop(t.get(), acts, 1) == 0);
+    t.commit();
+  }
+  {
+    storage::database db({dir.path()});
+    CHECK(db.migrated_from() == 1);
+    CHECK(db.meta("format") == std::to_string(storage::format_version));
+    CHECK(db.licenses().size() == 1);
+    CHECK(db.leases().size() == 1);
+    CHECK(db.activations().empty());
+  }
+  storage::database again({dir.path()});
+  CHECK(again.migrated_from() == 0);
+}
+
+TEST_CASE("a corrupt activation record is reported, not guessed at", "[storage]") {
+  temp_dir dir;
+  {
+    storage::database db({dir.path()});
+  }
+  {
+    storage::lmdb::env env(dir.path(), 1 << 20, 8);
+    storage::lmdb::txn t(env, false);
+    auto acts = t.open_db("activations", false);
+    t.put(acts, std::string(8, '\1'), "not hex\tLICD-X");
+    t.commit();
+  }
+  storage::database db({dir.path()});
+  CHECK_THROWS_WITH(db.activations(), Catch::Contains("corrupt activation"));
+}

@@ -1,0 +1,34 @@
+#pragma once
+
+#include "engine/fingerprint.hpp"
+
+#include <string>
+#include <vector>
+
+/// Reads what this machine says about itself, for hardware binding (engine/fingerprint.hpp),
+/// and recognizes the containers and virtual machines where those facts are missing or unstable.
+namespace licd::platform {
+
+struct machine_report {
+  engine::machine_facts facts;
+  /// "physical", "virtual machine (kvm)", "container (docker)", ...
+  std::string environment = "physical";
+  /// What makes the binding weak here, one sentence each, for logs and `licadmin status`.
+  std::vector<std::string> warnings;
+  /// Set when the facts came from LICD_MACHINE_FACTS (a test build's hook), not the system.
+  std::string facts_file;
+};
+
+/// Reads /etc/machine-id, /sys/class/dmi/id/product_uuid, the MAC addresses of the network
+/// interfaces backed by a device, and the hostname. Never throws: what cannot be read is
+/// missing, and said so in the warnings.
+machine_report probe_machine();
+
+/// The facts file format (`machine-id=`, `dmi-uuid=`, `hostname=`, `mac=` lines, `#` comments),
+/// exposed for tests.
+engine::machine_facts parse_facts(const std::string& text);
+
+/// Names of the factors a report yields, e.g. "machine-id, mac x2, hostname".
+std::string describe_factors(const engine::machine_facts& facts);
+
+} // namespace licd::platform
