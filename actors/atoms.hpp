@@ -31,6 +31,11 @@ using close_atom = caf::atom_constant<caf::atom("s_close")>;
 using lic_add_atom = caf::atom_constant<caf::atom("lic_add")>;
 using lic_remove_atom = caf::atom_constant<caf::atom("lic_remove")>;
 using lic_list_atom = caf::atom_constant<caf::atom("lic_list")>;
+using lic_request_atom = caf::atom_constant<caf::atom("lic_req")>;
+using lic_activate_atom = caf::atom_constant<caf::atom("lic_act")>;
+using lic_deactivate_atom = caf::atom_constant<caf::atom("lic_deact")>;
+using lic_clock_atom = caf::atom_constant<caf::atom("lic_clock")>;
+using shrink_atom = caf::atom_constant<caf::atom("shrink")>;
 using lic_tick_atom = caf::atom_constant<caf::atom("lic_tick")>;
 using events_atom = caf::atom_constant<caf::atom("events")>;
 

@@ -48,6 +48,8 @@ using pool_actor = caf::typed_actor<
   caf::reacts_to<lapsed_atom, std::vector<engine::lease_id>>,
   /// The seats the product's licenses add up to now.
   caf::reacts_to<set_seats_atom, uint32_t>,
+  /// Internal: end the leases of computers beyond the seats (after a fall, or a retry).
+  caf::reacts_to<shrink_atom>,
   /// Admin: end every live lease of the computer and refuse it new checkouts for the cooldown
   /// (milliseconds). Answers how many leases ended (once that is durable).
   caf::replies_to<disconnect_atom, std::string, int64_t>::with<uint32_t>,
@@ -92,7 +94,15 @@ using licenses_actor = caf::typed_actor<
   caf::replies_to<lic_remove_atom, std::string>::with<license_result>,
   /// Every installed license with its state, oldest first.
   caf::replies_to<lic_list_atom>::with<std::vector<license_info>>,
-  /// Internal: re-evaluate expiry dates (once a minute).
+  /// The activation request for a license (the same one until it is answered); in `code`.
+  caf::replies_to<lic_request_atom, std::string>::with<license_result>,
+  /// Accept the vendor's activation response for a license (id, response).
+  caf::replies_to<lic_activate_atom, std::string, std::string>::with<license_result>,
+  /// Give up a license's activation; the release receipt is in `code`.
+  caf::replies_to<lic_deactivate_atom, std::string>::with<license_result>,
+  /// The clock as the rollback guard sees it.
+  caf::replies_to<lic_clock_atom>::with<clock_status>,
+  /// Internal: re-evaluate expiry dates and the clock (once a minute).
   caf::reacts_to<lic_tick_atom>>;
 
 } // namespace licd

@@ -1,8 +1,10 @@
 #include "actors/licenses.hpp"
 
 #include "actors/clock.hpp"
+#include "engine/activation.hpp"
 
 #include <caf/all.hpp>
+#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
 namespace licd {
@@ -10,6 +12,7 @@ namespace licd {
 namespace {
 
 using self_ptr = licenses_actor::stateful_pointer<licenses_state>;
+constexpr int64_t day_ms = 86'400'000;
 
 license_result failure(std::string error, std::string message) {
   license_result r;
@@ -18,11 +21,33 @@ license_result failure(std::string error, std::string message) {
   return r;
 }
 
+int64_t now_ms(self_ptr self) {
+  return self->state.setup.wall_ms();
+}
+
+engine::state_context context(self_ptr self) {
+  engine::state_context ctx(static_cast<int32_t>(now_ms(self) / day_ms));
+  ctx.clock_error = self->state.clock_error;
+  return ctx;
+}
+
+engine::event license_event(int64_t at_ms, engine::event_kind kind, const engine::license& lic,
+                            std::string detail) {
+  engine::event e;
+  e.at_ms = at_ms;
+  e.kind = kind;
+  e.product = lic.product;
+  e.detail = "license " + lic.id_hex() + ", " + std::to_string(lic.seats) + " seats"
+             + (lic.customer.empty() ? "" : ", " + lic.customer)
+             + (detail.empty() ? "" : ": " + detail);
+  return e;
+}
+
 /// Tells the registry every product whose seats changed since it was last told.
 void push_seats(self_ptr self) {
   auto& st = self->state;
   // Every product with any installed code is in `now`, at 0 when none of its codes counts.
-  auto now = st.setup.installed.seats(st.setup.today());
+  auto now = st.setup.installed.seats(context(self));
   for (const auto& [product, seats] : now) {
     auto told = st.seats_told.find(product);
     if (told != st.seats_told.end() && told->second == seats)
@@ -39,19 +64,99 @@ void push_seats(self_ptr self) {
   }
 }
 
-engine::event license_event(engine::event_kind kind, const engine::license& lic) {
-  engine::event e;
-  e.at_ms = wall_now_ms();
-  e.kind = kind;
-  e.product = lic.product;
-  e.detail = "license " + lic.id_hex() + ", " + std::to_string(lic.seats) + " seats"
-             + (lic.customer.empty() ? "" : ", " + lic.customer);
-  return e;
+/// Writes every license state change since the last call to the activity log (write-behind),
+/// then re-tells the seats. `why` says what caused the changes, when known.
+void settle(self_ptr self, const std::string& why = "") {
+  auto& st = self->state;
+  auto ctx = context(self);
+  storage::change_set cs;
+  for (const auto& l : st.setup.installed.list()) {
+    auto now = engine::license_set::state(l, ctx);
+    auto told = st.states_told.find(l.lic.id);
+    if (told != st.states_told.end() && told->second == now)
+      continue;
+    std::string detail = (told == st.states_told.end()
+                            ? std::string("now ")
+                            : std::string(engine::to_string(told->second)) + " -> ")
+                         + std::string(engine::to_string(now));
+    if (!why.empty())
+      detail += " (" + why + ")";
+    if (!engine::advice(now).empty())
+      detail += "; " + std::string(engine::advice(now));
+    spdlog::log(now == engine::license_state::active ? spdlog::level::info : spdlog::level::warn,
+                "license {}: {}", l.lic.id_hex(), detail);
+    cs.events.push_back(
+      license_event(now_ms(self), engine::event_kind::license_state, l.lic, detail));
+    st.states_told[l.lic.id] = now;
+  }
+  if (!cs.empty())
+    self->send(st.setup.store, append_atom::value, std::move(cs));
+  push_seats(self);
+}
+
+/// The rollback guard. A clock more than the tolerance behind the latest time seen puts every
+/// license with an expiry date in `clock error`; a clock that moved on advances the mark.
+void check_clock(self_ptr self) {
+  auto& st = self->state;
+  auto now = now_ms(self);
+  bool error = now + st.setup.clock_tolerance.count() < st.setup.clock_seen_ms;
+  if (error != st.clock_error) {
+    st.clock_error = error;
+    engine::event e;
+    e.at_ms = now;
+    e.kind = engine::event_kind::clock;
+    e.detail = error ? "the wall clock is " + std::to_string((st.setup.clock_seen_ms - now) / 1000)
+                         + " s behind the latest time licd has seen: licenses with an expiry date "
+                           "count no seats until it is corrected"
+                     : "the wall clock is right again";
+    spdlog::log(error ? spdlog::level::err : spdlog::level::info, "{}", e.detail);
+    storage::change_set cs;
+    cs.events.push_back(std::move(e));
+    self->send(st.setup.store, append_atom::value, std::move(cs));
+  }
+  if (!error && now > st.setup.clock_seen_ms)
+    st.setup.clock_seen_ms = now;
+  // Keep the mark in LMDB, at most once a recheck period.
+  if (st.setup.clock_seen_ms > st.clock_stored_ms) {
+    st.clock_stored_ms = st.setup.clock_seen_ms;
+    storage::change_set cs;
+    cs.put_meta.emplace_back("clock_seen_ms", std::to_string(st.clock_stored_ms));
+    self->send(st.setup.store, append_atom::value, std::move(cs));
+  }
+}
+
+const engine::installed_license* find(self_ptr self, const std::string& id_text) {
+  uint64_t id = 0;
+  return engine::parse_hex64(id_text, id) ? self->state.setup.installed.find(id) : nullptr;
+}
+
+/// Commits `cs`, then runs `apply` and answers what it returns; answers storage_error if the
+/// commit fails (and nothing changes).
+template <class Apply>
+caf::result<license_result> commit_then(self_ptr self, storage::change_set cs,
+                                        std::string what, Apply apply) {
+  auto rp = self->make_response_promise<license_result>();
+  self->request(self->state.setup.store, caf::infinite, commit_atom::value, std::move(cs))
+    .then([=](caf::ok_atom) mutable { rp.deliver(apply()); },
+          [=](caf::error& err) mutable {
+            spdlog::error("{} not stored: {}", what, to_string(err));
+            rp.deliver(failure("storage_error", what + " could not be stored"));
+          });
+  return rp;
+}
+
+license_result done(self_ptr self, uint64_t id, std::string code = "") {
+  license_result r;
+  r.ok = true;
+  if (const auto* l = self->state.setup.installed.find(id))
+    r.info = describe(*l, context(self));
+  r.code = std::move(code);
+  return r;
 }
 
 caf::result<license_result> add(self_ptr self, const std::string& text) {
   auto& st = self->state.setup;
-  auto checked = engine::check_code(text, st.keys);
+  auto checked = engine::check_code_of_type(text, st.keys, engine::license_type::network);
   if (auto* err = std::get_if<engine::code_error>(&checked)) {
     spdlog::warn("license code refused: {}", err->message);
     return failure(std::string(engine::to_string(err->problem)), err->message);
@@ -62,80 +167,249 @@ caf::result<license_result> add(self_ptr self, const std::string& text) {
   engine::installed_license inst;
   inst.lic = lic;
   inst.code = std::get<engine::decoded_code>(engine::decode_code(text)).canonical;
-  inst.installed_at_ms = wall_now_ms();
+  inst.installed_at_ms = now_ms(self);
   storage::change_set cs;
   cs.put_licenses.push_back({lic.id, inst.code, inst.installed_at_ms});
-  cs.events.push_back(license_event(engine::event_kind::license_added, lic));
-  auto rp = self->make_response_promise<license_result>();
-  self->request(st.store, caf::infinite, commit_atom::value, std::move(cs))
-    .then(
-      [=](caf::ok_atom) mutable {
-        auto& st = self->state.setup;
-        if (!st.installed.add(inst)) { // a racing add of the same code won
-          rp.deliver(failure("duplicate", "license " + lic.id_hex() + " is installed already"));
-          return;
-        }
-        spdlog::info("license {} installed: product={} seats={} expires={} customer={}",
-                     lic.id_hex(), lic.product, lic.seats,
-                     lic.expires_day == 0 ? "never" : engine::format_date(lic.expires_day),
-                     lic.customer);
-        push_seats(self);
-        license_result r;
-        r.ok = true;
-        r.info = describe(st.installed, inst, st.today());
-        rp.deliver(std::move(r));
-      },
-      [=](caf::error& err) mutable {
-        spdlog::error("license {} not stored: {}", lic.id_hex(), to_string(err));
-        rp.deliver(failure("storage_error", "the license could not be stored"));
-      });
-  return rp;
+  cs.events.push_back(license_event(inst.installed_at_ms, engine::event_kind::license_added, lic,
+                                    lic.activation_required ? "activation required" : ""));
+  return commit_then(self, std::move(cs), "license " + lic.id_hex(), [=]() {
+    auto& st = self->state;
+    if (!st.setup.installed.add(inst)) // a racing add of the same code won
+      return failure("duplicate", "license " + lic.id_hex() + " is installed already");
+    spdlog::info("license {} installed: product={} seats={} expires={} customer={}{}",
+                 lic.id_hex(), lic.product, lic.seats,
+                 lic.expires_day == 0 ? "never" : engine::format_date(lic.expires_day),
+                 lic.customer, lic.activation_required ? " (activation required)" : "");
+    settle(self, "installed");
+    return done(self, lic.id);
+  });
 }
 
 caf::result<license_result> remove(self_ptr self, const std::string& id_text) {
-  auto& st = self->state.setup;
-  uint64_t id = 0;
-  const engine::installed_license* found = nullptr;
-  if (id_text.size() == 16 && id_text.find_first_not_of("0123456789abcdefABCDEF") == std::string::npos) {
-    id = std::stoull(id_text, nullptr, 16);
-    found = st.installed.find(id);
-  }
+  const auto* found = find(self, id_text);
   if (found == nullptr)
     return failure("not_found", "no installed license " + id_text);
+  if (!found->activation.empty() && found->hardware.ok())
+    return failure("activated", "license " + id_text
+                                  + " is activated on this server: deactivate it first "
+                                    "(licadmin licenses deactivate " + id_text
+                                  + ") to get the release receipt the vendor asks for");
   auto lic = found->lic;
-  auto info = describe(st.installed, *found, st.today());
+  auto info = describe(*found, context(self));
   storage::change_set cs;
-  cs.erase_licenses.push_back(id);
-  cs.events.push_back(license_event(engine::event_kind::license_removed, lic));
-  auto rp = self->make_response_promise<license_result>();
-  self->request(st.store, caf::infinite, commit_atom::value, std::move(cs))
-    .then(
-      [=](caf::ok_atom) mutable {
-        self->state.setup.installed.remove(id);
-        spdlog::info("license {} removed: product={} seats={}", lic.id_hex(), lic.product,
-                     lic.seats);
-        push_seats(self);
-        license_result r;
-        r.ok = true;
-        r.info = info;
-        rp.deliver(std::move(r));
-      },
-      [=](caf::error& err) mutable {
-        spdlog::error("removal of license {} not stored: {}", lic.id_hex(), to_string(err));
-        rp.deliver(failure("storage_error", "the removal could not be stored"));
-      });
-  return rp;
+  cs.erase_licenses.push_back(lic.id);
+  cs.erase_activations.push_back(lic.id);
+  cs.events.push_back(license_event(now_ms(self), engine::event_kind::license_removed, lic, ""));
+  return commit_then(self, std::move(cs), "removal of license " + lic.id_hex(), [=]() {
+    auto& st = self->state;
+    st.setup.installed.remove(lic.id);
+    st.states_told.erase(lic.id);
+    spdlog::info("license {} removed: product={} seats={}", lic.id_hex(), lic.product, lic.seats);
+    push_seats(self);
+    license_result r;
+    r.ok = true;
+    r.info = info;
+    return r;
+  });
+}
+
+uint64_t fresh_nonce() {
+  uint64_t n = 0;
+  while (n == 0) {
+    unsigned char b[8];
+    if (RAND_bytes(b, sizeof(b)) != 1)
+      throw std::runtime_error("OpenSSL RAND_bytes failed");
+    for (auto x : b)
+      n = (n << 8) | x;
+  }
+  return n;
+}
+
+engine::activation_request request_for(self_ptr self, const engine::installed_license& l,
+                                       uint64_t nonce) {
+  const auto& bind = self->state.setup.bind;
+  engine::activation_request req;
+  req.license_id = l.lic.id;
+  req.type = l.lic.type;
+  req.nonce = nonce;
+  req.product = l.lic.product;
+  if (bind.server_key)
+    req.requester_key = bind.server_key->public_part().raw();
+  req.factors = engine::fingerprint_of(bind.machine, l.lic.id);
+  return req;
+}
+
+caf::result<license_result> make_request(self_ptr self, const std::string& id_text) {
+  const auto* l = find(self, id_text);
+  if (l == nullptr)
+    return failure("not_found", "no installed license " + id_text);
+  if (!l->lic.activation_required)
+    return failure("not_required", "license " + id_text + " needs no activation");
+  if (!l->activation.empty() && l->hardware.ok())
+    return failure("already_active", "license " + id_text + " is activated on this server");
+  auto id = l->lic.id;
+  if (l->pending_nonce != 0) // the same request until it is answered
+    return done(self, id, engine::encode_request(request_for(self, *l, l->pending_nonce)));
+  auto nonce = fresh_nonce();
+  storage::change_set cs;
+  cs.put_activations.push_back({id, nonce, l->activation});
+  return commit_then(self, std::move(cs), "the activation request for " + id_text, [=]() {
+    auto* l = self->state.setup.installed.find(id);
+    if (l == nullptr)
+      return failure("not_found", "license " + id_text + " was removed meanwhile");
+    l->pending_nonce = nonce;
+    spdlog::info("license {}: activation request made", id_text);
+    return done(self, id, engine::encode_request(request_for(self, *l, nonce)));
+  });
+}
+
+caf::result<license_result> activate(self_ptr self, const std::string& id_text,
+                                     const std::string& text) {
+  auto& st = self->state.setup;
+  const auto* l = find(self, id_text);
+  if (l == nullptr)
+    return failure("not_found", "no installed license " + id_text);
+  if (!l->lic.activation_required)
+    return failure("not_required", "license " + id_text + " needs no activation");
+  auto checked = engine::check_response(text, st.keys);
+  if (auto* err = std::get_if<engine::code_error>(&checked))
+    return failure(std::string(engine::to_string(err->problem)), err->message);
+  auto resp = std::get<engine::activation_response>(std::move(checked));
+  if (resp.license_id != l->lic.id)
+    return failure("wrong_license", "this activation response is for license "
+                                      + engine::hex64(resp.license_id) + ", not " + id_text);
+  if (!st.bind.server_key || resp.requester_key != st.bind.server_key->public_part().raw())
+    return failure("wrong_server",
+                   "this activation response answers a request made by another licd "
+                   "installation (another server or data dir): make a new request here with "
+                   "`licadmin licenses activate " + id_text + "`");
+  if (l->pending_nonce == 0 || resp.nonce != l->pending_nonce)
+    return failure("stale_response",
+                   "this activation response answers an older request for license " + id_text
+                     + ": send the vendor the current request (`licadmin licenses activate "
+                     + id_text + "`)");
+  auto m = engine::match(resp.factors, engine::fingerprint_of(st.bind.machine, l->lic.id),
+                         st.bind.tolerance);
+  if (!m.ok())
+    return failure("wrong_machine", "this activation response is for another machine: "
+                                      + std::to_string(m.matched) + " of "
+                                      + std::to_string(m.total) + " hardware factors match here ("
+                                      + std::to_string(m.required) + " needed)");
+  auto id = l->lic.id;
+  auto canonical = engine::encode_block(resp.record);
+  storage::change_set cs;
+  cs.put_activations.push_back({id, resp.nonce, canonical});
+  cs.events.push_back(license_event(now_ms(self), engine::event_kind::license_activated, l->lic,
+                                    std::to_string(m.matched) + " of " + std::to_string(m.total)
+                                      + " hardware factors"));
+  return commit_then(self, std::move(cs), "the activation of " + id_text, [=]() {
+    auto* l = self->state.setup.installed.find(id);
+    if (l == nullptr)
+      return failure("not_found", "license " + id_text + " was removed meanwhile");
+    l->activation = canonical;
+    l->hardware = m;
+    spdlog::info("license {} activated ({} of {} factors)", id_text, m.matched, m.total);
+    settle(self, "activated");
+    return done(self, id);
+  });
+}
+
+caf::result<license_result> deactivate(self_ptr self, const std::string& id_text) {
+  auto& st = self->state.setup;
+  const auto* l = find(self, id_text);
+  if (l == nullptr)
+    return failure("not_found", "no installed license " + id_text);
+  if (l->activation.empty())
+    return failure("not_activated", "license " + id_text + " is not activated");
+  if (!l->hardware.ok())
+    return failure("hardware_mismatch",
+                   "license " + id_text
+                     + " was activated on other hardware: deactivate it on the machine it was "
+                       "activated on");
+  auto checked = engine::check_response(l->activation, st.keys);
+  if (auto* err = std::get_if<engine::code_error>(&checked))
+    return failure("untrusted", "the stored activation no longer verifies: " + err->message);
+  auto id = l->lic.id;
+  auto released_at = now_ms(self);
+  auto receipt = engine::issue_receipt(std::get<engine::activation_response>(checked),
+                                       released_at, *st.bind.server_key);
+  storage::change_set cs;
+  cs.erase_activations.push_back(id);
+  cs.events.push_back(license_event(released_at, engine::event_kind::license_deactivated, l->lic,
+                                    "release receipt made"));
+  return commit_then(self, std::move(cs), "the deactivation of " + id_text, [=]() {
+    auto* l = self->state.setup.installed.find(id);
+    if (l != nullptr) {
+      l->activation.clear();
+      l->hardware = {};
+      l->pending_nonce = 0; // the next request gets a fresh nonce: old responses no longer fit
+    }
+    spdlog::info("license {} deactivated; release receipt made", id_text);
+    settle(self, "deactivated");
+    return done(self, id, receipt);
+  });
 }
 
 } // namespace
 
-license_info describe(const engine::license_set& set, const engine::installed_license& l,
-                      int32_t today) {
+std::vector<std::string> attach_activations(engine::license_set& set,
+                                            const std::vector<storage::activation_record>& records,
+                                            const engine::key_ring& keys, const binding& bind) {
+  std::vector<std::string> problems;
+  for (const auto& rec : records) {
+    auto* l = set.find(rec.license_id);
+    if (l == nullptr)
+      continue;
+    l->pending_nonce = rec.nonce;
+    if (rec.response.empty())
+      continue;
+    auto checked = engine::check_response(rec.response, keys);
+    if (auto* err = std::get_if<engine::code_error>(&checked)) {
+      problems.push_back("the activation of license " + l->lic.id_hex()
+                         + " does not verify and is ignored: " + err->message);
+      continue;
+    }
+    const auto& resp = std::get<engine::activation_response>(checked);
+    l->activation = rec.response;
+    l->hardware = engine::match(resp.factors, engine::fingerprint_of(bind.machine, l->lic.id),
+                                bind.tolerance);
+    bool same_server = bind.server_key && resp.requester_key == bind.server_key->public_part().raw();
+    if (resp.license_id != l->lic.id || !same_server) {
+      l->hardware.matched = 0; // an activation of another installation never counts
+      problems.push_back("the activation of license " + l->lic.id_hex()
+                         + " belongs to another licd installation");
+    } else if (!l->hardware.ok()) {
+      problems.push_back("license " + l->lic.id_hex() + " was activated on other hardware: "
+                         + std::to_string(l->hardware.matched) + " of "
+                         + std::to_string(l->hardware.total) + " factors match here ("
+                         + std::to_string(l->hardware.required) + " needed)");
+    }
+  }
+  return problems;
+}
+
+license_info describe(const engine::installed_license& l, const engine::state_context& ctx) {
   license_info i;
+  auto state = engine::license_set::state(l, ctx);
   i.id = l.lic.id_hex();
   i.product = l.lic.product;
+  i.type = l.lic.type == engine::license_type::standalone ? "standalone" : "network";
   i.seats = l.lic.seats;
-  i.state = std::string(engine::to_string(set.state(l, today)));
+  i.state = std::string(engine::to_string(state));
+  i.advice = std::string(engine::advice(state));
+  i.activation_required = l.lic.activation_required;
+  if (!l.activation.empty()) {
+    i.hardware = std::to_string(l.hardware.matched) + " of " + std::to_string(l.hardware.total)
+                 + " factors match (" + std::to_string(l.hardware.required) + " needed)";
+    auto d = engine::decode_block(l.activation);
+    if (auto* b = std::get_if<engine::block>(&d)) {
+      engine::byte_reader r(b->record, engine::record_header_size + 8 + 8 + 1 + 8);
+      std::string key;
+      uint64_t day = 0;
+      if (r.str8(key) && r.uint(2, day))
+        i.activated_on = engine::format_date(static_cast<int32_t>(day));
+    }
+  }
   i.issued = engine::format_date(l.lic.issued_day);
   i.expires = l.lic.expires_day == 0 ? "never" : engine::format_date(l.lic.expires_day);
   i.customer = l.lic.customer;
@@ -146,24 +420,44 @@ license_info describe(const engine::license_set& set, const engine::installed_li
 
 licenses_actor::behavior_type licenses(licenses_actor::stateful_pointer<licenses_state> self,
                                        licenses_setup setup) {
-  self->state.setup = std::move(setup);
-  if (!self->state.setup.today)
-    self->state.setup.today = today_day;
-  // The pools were made with the seats of today; remember them as told.
-  self->state.seats_told = self->state.setup.installed.seats(self->state.setup.today());
-  self->delayed_send(self, self->state.setup.recheck, lic_tick_atom::value);
+  auto& st = self->state;
+  st.setup = std::move(setup);
+  if (!st.setup.wall_ms)
+    st.setup.wall_ms = wall_now_ms;
+  st.clock_stored_ms = st.setup.clock_seen_ms;
+  check_clock(self);
+  // The pools were made with the seats as the server computed them at start (clock and all):
+  // remember those as told, and log the starting state of every license that does not count.
+  st.seats_told = st.setup.installed.seats(context(self));
+  auto ctx = context(self);
+  for (const auto& l : st.setup.installed.list())
+    if (engine::license_set::state(l, ctx) == engine::license_state::active)
+      st.states_told[l.lic.id] = engine::license_state::active;
+  settle(self, "at start");
+  self->delayed_send(self, st.setup.recheck, lic_tick_atom::value);
   return {
     [=](lic_add_atom, const std::string& code) { return add(self, code); },
     [=](lic_remove_atom, const std::string& id) { return remove(self, id); },
     [=](lic_list_atom) {
       std::vector<license_info> out;
-      auto today = self->state.setup.today();
+      auto ctx = context(self);
       for (const auto& l : self->state.setup.installed.list())
-        out.push_back(describe(self->state.setup.installed, l, today));
+        out.push_back(describe(l, ctx));
       return out;
     },
+    [=](lic_request_atom, const std::string& id) { return make_request(self, id); },
+    [=](lic_activate_atom, const std::string& id, const std::string& response) {
+      return activate(self, id, response);
+    },
+    [=](lic_deactivate_atom, const std::string& id) { return deactivate(self, id); },
+    [=](lic_clock_atom) {
+      auto& st = self->state;
+      return clock_status{st.clock_error, now_ms(self), st.setup.clock_seen_ms,
+                          static_cast<int64_t>(st.setup.clock_tolerance.count())};
+    },
     [=](lic_tick_atom) {
-      push_seats(self);
+      check_clock(self);
+      settle(self);
       self->delayed_send(self, self->state.setup.recheck, lic_tick_atom::value);
     },
   };

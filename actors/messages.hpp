@@ -47,6 +47,7 @@ struct pool_status {
   uint64_t releases = 0;
   uint64_t expiries = 0;
   uint64_t ended_by_admin = 0;
+  uint64_t ended_by_seats = 0; ///< leases ended because the seats fell below the computers
   uint64_t denied_no_seats = 0;
   uint64_t denied_cooldown = 0;
   uint64_t storage_errors = 0;
@@ -84,8 +85,13 @@ struct expiry_entry {
 struct license_info {
   std::string id;
   std::string product;
+  std::string type = "network"; ///< network (stand-alone codes are never installed on a server)
   uint32_t seats = 0;
-  std::string state; ///< active, expired, untrusted
+  std::string state;  ///< active, expired, untrusted, not activated, hardware mismatch, clock error
+  std::string advice; ///< what to do about the state; empty when active
+  bool activation_required = false;
+  std::string activated_on; ///< the vendor's response date, empty: not activated
+  std::string hardware;     ///< "5 of 5 factors match (4 needed)", empty: not activated
   std::string issued;
   std::string expires; ///< YYYY-MM-DD or "never"
   std::string customer;
@@ -93,17 +99,27 @@ struct license_info {
   std::string code;
 };
 
-/// The answer to adding or removing a license.
+/// The answer to adding, removing, activating or deactivating a license.
 struct license_result {
   bool ok = false;
   std::string error;   ///< not_a_code, text_before, ..., duplicate, not_found, storage_error
   std::string message; ///< for people
   license_info info;
+  std::string code;    ///< an activation request, or a release receipt
+};
+
+/// The licenses actor's view of the clock (for status).
+struct clock_status {
+  bool clock_error = false;
+  int64_t now_ms = 0;
+  int64_t seen_ms = 0;      ///< the latest wall-clock time licd has seen (kept in LMDB)
+  int64_t tolerance_ms = 0; ///< how far back the clock may go before `clock error`
 };
 
 } // namespace licd
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(licd::license_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(licd::clock_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<licd::license_info>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(licd::engine::identity)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(licd::engine::lease_id)

@@ -109,6 +109,8 @@ caf::result<pool_reply> checkout(self_ptr self, engine::identity& who) {
         r.lease = id;
         r.expires_in = ttl_seconds(self);
         rp.deliver(std::move(r));
+        if (st.seats->used() > st.seats->seats()) // the seats fell while this grant was stored
+          self->send(self, shrink_atom::value);
       },
       [=](caf::error& err) mutable {
         self->state.seats->abandon(id);
@@ -218,6 +220,53 @@ caf::result<uint32_t> disconnect(self_ptr self, const std::string& computer,
   return rp;
 }
 
+/// Keeps the seat invariant when the seats fall below the computers holding leases: ends every
+/// lease of the computers that arrived last, in one commit, and says so in the activity log.
+/// A failed commit is retried a second later; leases still pending or ending are looked at
+/// again once they settle.
+void shrink(self_ptr self) {
+  auto& st = self->state;
+  if (st.shrinking)
+    return;
+  std::vector<engine::lease_id> ending;
+  storage::change_set removal;
+  auto detail = "the product's licenses now cover " + std::to_string(st.seats->seats())
+                + " seats";
+  for (const auto& computer : st.seats->computers_beyond_seats())
+    for (const auto& id : st.seats->live_leases_of(computer)) {
+      st.seats->begin_end(id);
+      ending.push_back(id);
+      removal.erase_leases.push_back(id);
+      removal.events.push_back(make_event(self, engine::event_kind::seats_reduced,
+                                          st.seats->find(id)->who, &id, detail));
+    }
+  if (ending.empty())
+    return;
+  st.shrinking = true;
+  self->request(st.store, caf::infinite, commit_atom::value, std::move(removal))
+    .then(
+      [=](caf::ok_atom) {
+        auto& st = self->state;
+        st.shrinking = false;
+        for (const auto& id : ending)
+          if (auto l = st.seats->finish_end(id))
+            spdlog::warn("ended product={} computer={} user={} lease={}: {}", st.seats->product(),
+                         l->who.computer, l->who.user, id.to_hex(), detail);
+        st.counters.ended_by_seats += ending.size();
+        shrink(self); // anything that settled meanwhile
+      },
+      [=](caf::error& err) {
+        auto& st = self->state;
+        st.shrinking = false;
+        ++st.counters.storage_errors;
+        for (const auto& id : ending)
+          st.seats->cancel_end(id);
+        spdlog::error("ending {} leases beyond the seats not stored, retrying in 1 s: {}",
+                      ending.size(), to_string(err));
+        self->delayed_send(self, std::chrono::seconds(1), shrink_atom::value);
+      });
+}
+
 std::vector<lease_info> list_leases(self_ptr self) {
   auto& p = *self->state.seats;
   auto now = mono_now();
@@ -306,6 +355,8 @@ pool_actor::behavior_type pool(pool_actor::stateful_pointer<pool_state> self, po
     spdlog::info("restored {} leases of product={} on {} of {} seats", entries.size(),
                  st.seats->product(), st.seats->used(), st.seats->seats());
   arm(self, std::move(entries));
+  if (st.seats->used() > st.seats->seats()) // the licenses cover fewer seats than before the stop
+    self->send(self, shrink_atom::value);
   return {
     [=](checkout_atom, engine::identity& who) { return checkout(self, who); },
     [=](renew_atom, const engine::lease_id& id) { return renew(self, id); },
@@ -333,7 +384,9 @@ pool_actor::behavior_type pool(pool_actor::stateful_pointer<pool_state> self, po
       spdlog::info("product={} now has {} seats (was {}); {} in use", p.product(), seats,
                    p.seats(), p.used());
       p.set_seats(seats);
+      shrink(self);
     },
+    [=](shrink_atom) { shrink(self); },
     [=](disconnect_atom, const std::string& computer, int64_t cooldown_ms) {
       return disconnect(self, computer, cooldown_ms);
     },

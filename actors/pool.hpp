@@ -21,6 +21,7 @@ struct pool_state {
   expiry_actor expiry;
   std::unordered_map<std::string, engine::mono_time> cooldown; ///< computer -> refused until
   pool_status counters; ///< grants, denials, ... since start (seat fields unused here)
+  bool shrinking = false; ///< a commit ending leases beyond the seats is under way
 };
 
 /// What a pool starts with.

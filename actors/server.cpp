@@ -10,6 +10,7 @@
 #include "actors/store.hpp"
 #include "licd/version.hpp"
 #include "net/listen_socket.hpp"
+#include "engine/fields.hpp"
 #include "storage/database.hpp"
 #include "storage/files.hpp"
 
@@ -73,11 +74,37 @@ engine::license_set load_licenses(const storage::database& db, const engine::key
   return set;
 }
 
+/// This installation's own key, made at first start and kept in LMDB's meta table: its public
+/// part identifies the server in activation requests, and it signs release receipts.
+engine::ed25519::private_key server_key(storage::database& db) {
+  auto pem = db.meta("server_key");
+  if (!pem.empty())
+    return engine::ed25519::private_key::from_pem(pem);
+  auto key = engine::ed25519::private_key::generate();
+  storage::change_set cs;
+  cs.put_meta.emplace_back("server_key", key.to_pem());
+  db.commit(cs);
+  spdlog::info("made this server's key {}", engine::hex64(key.public_part().key_id()));
+  return key;
+}
+
 } // namespace
 
 server::server(caf::actor_system& sys, const server_options& opts)
   : sys_(sys), metrics_(std::make_shared<request_metrics>()) {
   auto db = std::make_shared<storage::database>(storage::database::options{opts.data_dir});
+  if (db->migrated_from() != 0)
+    spdlog::info("data dir {} migrated from format {} to {}", opts.data_dir, db->migrated_from(),
+                 storage::format_version);
+  machine_ = platform::probe_machine();
+  spdlog::info("machine: {}; hardware factors: {}", machine_.environment,
+               platform::describe_factors(machine_.facts));
+  for (const auto& w : machine_.warnings)
+    spdlog::warn("hardware binding: {}", w);
+  binding bind;
+  bind.machine = machine_.facts;
+  bind.tolerance = opts.fingerprint_tolerance;
+  bind.server_key = server_key(*db);
   engine::key_ring keys;
   for (const auto& path : opts.vendor_keys) {
     auto pub = engine::ed25519::public_key::from_pem(files::read_file(path));
@@ -91,6 +118,8 @@ server::server(caf::actor_system& sys, const server_options& opts)
     keys.emplace(pub.key_id(), pub);
   }
   auto installed = load_licenses(*db, keys);
+  for (const auto& problem : attach_activations(installed, db->activations(), keys, bind))
+    spdlog::warn("{}", problem);
   if (demo) {
     bool have_demo = false;
     for (const auto& l : installed.list())
@@ -119,7 +148,13 @@ server::server(caf::actor_system& sys, const server_options& opts)
       spdlog::info("installed a signed demo license: {} seats of {}", demo_seats, demo_product);
     }
   }
-  auto seats = installed.seats(today_day());
+  // The rollback guard's view at start decides which licenses count for the pools' first seats.
+  int64_t clock_seen = 0;
+  engine::parse_number(db->meta("clock_seen_ms"), clock_seen);
+  auto clock_tolerance_ms = std::chrono::milliseconds(opts.clock_tolerance).count();
+  engine::state_context start(today_day());
+  start.clock_error = wall_now_ms() + clock_tolerance_ms < clock_seen;
+  auto seats = installed.seats(start);
   std::map<std::string, std::vector<storage::lease_record>> restored;
   for (auto& l : db->leases()) {
     seats.emplace(l.product, 0); // a product without licenses keeps a pool until its leases end
@@ -147,6 +182,9 @@ server::server(caf::actor_system& sys, const server_options& opts)
   licenses_setup ls;
   ls.installed = std::move(installed);
   ls.keys = std::move(keys);
+  ls.bind = std::move(bind);
+  ls.clock_seen_ms = clock_seen;
+  ls.clock_tolerance = opts.clock_tolerance;
   ls.store = store_;
   ls.registry = registry_;
   licenses_ = sys.spawn(licd::licenses, std::move(ls));

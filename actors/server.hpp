@@ -2,6 +2,7 @@
 
 #include "actors/interfaces.hpp"
 #include "actors/metrics.hpp"
+#include "platform/machine.hpp"
 
 #include <caf/actor.hpp>
 #include <caf/actor_system.hpp>
@@ -25,6 +26,8 @@ struct server_options {
   /// Make a demo vendor key in the data dir, trust it, and install a signed 5-seat code for
   /// product `demo` when none is installed.
   bool demo = false;
+  size_t fingerprint_tolerance = 1; ///< activation factors that may differ (all but one match)
+  std::chrono::hours clock_tolerance{24}; ///< clock rollback allowed before `clock error`
 };
 
 /// Spawns and wires the actors (store, expiry, pools, registry, licenses, acceptor) in start-up
@@ -44,6 +47,8 @@ public:
   licenses_actor licenses() const { return licenses_; }
   store_actor store() const { return store_; }
   const request_metrics& metrics() const { return *metrics_; }
+  /// What this machine said about itself at start (hardware binding).
+  const platform::machine_report& machine() const { return machine_; }
 
   /// Stops accepting, ends every session, commits everything the store was sent, then stops
   /// the remaining actors. Idempotent.
@@ -59,6 +64,7 @@ private:
   registry_actor registry_;
   licenses_actor licenses_;
   caf::actor acceptor_;
+  platform::machine_report machine_;
 };
 
 } // namespace licd

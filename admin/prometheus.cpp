@@ -66,6 +66,9 @@ std::string prometheus_text(const std::vector<pool_status>& pools, const request
               [](const auto& p) { return p.expiries; });
   per_product(out, pools, "licd_admin_ended_total", "counter",
               "Leases ended by an administrator.", [](const auto& p) { return p.ended_by_admin; });
+  per_product(out, pools, "licd_seats_reduced_ended_total", "counter",
+              "Leases ended because the product's seats fell below the computers holding them.",
+              [](const auto& p) { return p.ended_by_seats; });
   per_product(out, pools, "licd_storage_errors_total", "counter",
               "Changes that could not be stored.", [](const auto& p) { return p.storage_errors; });
   header(out, "licd_denials_total", "counter", "Checkouts denied, by reason.");

@@ -21,6 +21,11 @@ enum class event_kind : uint8_t {
   disconnected, ///< an administrator disconnected a computer
   lease_ended,  ///< an administrator ended a lease
   admin,        ///< another administrative action (detail says which)
+  license_state,       ///< a license's state changed (detail: from, to and why)
+  license_activated,   ///< an activation response was accepted
+  license_deactivated, ///< an activation was given up (a release receipt was made)
+  clock,               ///< the wall clock went back beyond the tolerance, or came right again
+  seats_reduced,       ///< leases ended because the product's seats fell below its computers
 };
 
 std::string_view to_string(event_kind kind);

@@ -1,5 +1,8 @@
 #include "engine/pool.hpp"
 
+#include <algorithm>
+#include <functional>
+
 namespace licd::engine {
 
 pool::pool(std::string product, uint32_t seats) : product_(std::move(product)), seats_(seats) {
@@ -104,6 +107,25 @@ std::vector<lease_id> pool::live_leases_of(const std::string& computer) const {
   for (const auto& [id, l] : leases_)
     if (l.who.computer == computer && l.state == lease_state::live)
       out.push_back(id);
+  return out;
+}
+
+std::vector<std::string> pool::computers_beyond_seats() const {
+  if (used() <= seats_)
+    return {};
+  std::unordered_map<std::string, int64_t> first;
+  for (const auto& [id, l] : leases_) {
+    auto [it, fresh] = first.emplace(l.who.computer, l.granted_at_ms);
+    if (!fresh && l.granted_at_ms < it->second)
+      it->second = l.granted_at_ms;
+  }
+  std::vector<std::pair<int64_t, std::string>> newest_first;
+  for (auto& [computer, at] : first)
+    newest_first.emplace_back(at, computer);
+  std::sort(newest_first.begin(), newest_first.end(), std::greater<>());
+  std::vector<std::string> out;
+  for (size_t i = 0; i < used() - seats_; ++i)
+    out.push_back(newest_first[i].second);
   return out;
 }
 

@@ -27,6 +27,10 @@ public:
   /// Changes the number of seats. Leases already beyond a lower number run on; no new computer
   /// gets a seat until usage is under it.
   void set_seats(uint32_t seats) { seats_ = seats; }
+  /// When more computers hold leases than there are seats (the seats fell: a license expired,
+  /// was removed or deactivated), the computers that must give theirs up: the latest to arrive
+  /// (by their first grant) first. Empty when within the seats.
+  std::vector<std::string> computers_beyond_seats() const;
 
   /// Whether `computer` could get a lease now: it holds a seat already, or one is free.
   bool has_room_for(const std::string& computer) const;

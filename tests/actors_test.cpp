@@ -7,6 +7,7 @@
 #include "actors/registry.hpp"
 #include "actors/pool.hpp"
 #include "actors/store.hpp"
+#include "engine/activation.hpp"
 #include "engine/license_code.hpp"
 #include "storage/database.hpp"
 #include "temp_dir.hpp"
@@ -19,6 +20,8 @@
 
 using namespace licd;
 using namespace std::chrono_literals;
+
+constexpr int64_t day_ms = 86'400'000;
 
 namespace {
 
@@ -137,6 +140,32 @@ TEST_CASE("the pool re-arms a renewed lease and ends an unrenewed one", "[actors
   CHECK(stored[0].id == renewed.lease);
 }
 
+TEST_CASE("when the seats fall, the leases of the last computers end, durably and logged",
+          "[actors]") {
+  actors_fixture f(600s);
+  auto first = f.ask_checkout("ws1");
+  std::this_thread::sleep_for(5ms); // grants are ordered by wall-clock ms
+  auto second = f.ask_checkout("ws2");
+  REQUIRE(first.result == outcome::ok);
+  REQUIRE(second.result == outcome::ok);
+  caf::anon_send(f.pool, set_seats_atom::value, uint32_t{1});
+  for (int i = 0; i < 200 && f.holds(second.lease); ++i)
+    std::this_thread::sleep_for(10ms);
+  CHECK_FALSE(f.holds(second.lease));
+  CHECK(f.holds(first.lease));
+  CHECK(f.ask_renew(second.lease).result == outcome::unknown_lease);
+  auto s = f.ask_status();
+  CHECK(s.used == 1);
+  CHECK(s.ended_by_seats == 1);
+  auto stored = f.db->leases();
+  REQUIRE(stored.size() == 1);
+  CHECK(stored[0].id == first.lease);
+  bool logged = false;
+  for (const auto& [seq, e] : f.db->events(1, 100))
+    logged = logged || (e.kind == engine::event_kind::seats_reduced && e.computer == "ws2");
+  CHECK(logged);
+}
+
 TEST_CASE("a third computer is denied while two hold the two seats", "[actors]") {
   actors_fixture f(600s);
   REQUIRE(f.ask_checkout("ws1").result == outcome::ok);
@@ -158,7 +187,11 @@ struct licenses_fixture {
   caf::actor_system_config cfg;
   std::unique_ptr<caf::actor_system> sys;
   engine::ed25519::private_key vendor = engine::ed25519::private_key::generate();
-  std::shared_ptr<std::atomic<int32_t>> day = std::make_shared<std::atomic<int32_t>>(20000);
+  /// The wall clock the licenses actor reads: noon of day 20000 to start with.
+  std::shared_ptr<std::atomic<int64_t>> clock =
+    std::make_shared<std::atomic<int64_t>>(int64_t{20000} * day_ms + day_ms / 2);
+  engine::machine_facts machine{"machine-a", "uuid-a", "host-a", {"02:00:00:00:00:0a"}};
+  engine::ed25519::private_key server_key = engine::ed25519::private_key::generate();
   store_actor store;
   expiry_actor expiry;
   registry_actor reg;
@@ -178,10 +211,14 @@ struct licenses_fixture {
     ls.store = store;
     ls.registry = reg;
     ls.recheck = std::chrono::milliseconds(20);
-    auto d = day;
-    ls.today = [d] { return d->load(); };
+    auto c = clock;
+    ls.wall_ms = [c] { return c->load(); };
+    ls.bind.machine = machine;
+    ls.bind.server_key = server_key;
     lic = sys->spawn(licd::licenses, ls);
   }
+
+  void set_day(int32_t d) { clock->store(int64_t{d} * day_ms + day_ms / 2); }
 
   ~licenses_fixture() {
     caf::scoped_actor self{*sys};
@@ -191,14 +228,45 @@ struct licenses_fixture {
     self->wait_for(lic, reg, expiry, store);
   }
 
-  license_result install(uint32_t seats, int32_t expires_day) {
+  license_result install(uint32_t seats, int32_t expires_day, bool activation = false) {
     engine::license l;
     l.id = engine::make_random_lease_id().hi;
     l.product = "cad";
     l.seats = seats;
     l.issued_day = 19000;
     l.expires_day = expires_day;
+    l.activation_required = activation;
     return ask<license_result>(*sys, 5s, lic, lic_add_atom::value, engine::issue_code(l, vendor));
+  }
+
+  license_result call(lic_request_atom a, const std::string& id) {
+    return ask<license_result>(*sys, 5s, lic, a, id);
+  }
+  license_result call(lic_deactivate_atom a, const std::string& id) {
+    return ask<license_result>(*sys, 5s, lic, a, id);
+  }
+  license_result activate(const std::string& id, const std::string& response) {
+    return ask<license_result>(*sys, 5s, lic, lic_activate_atom::value, id, response);
+  }
+
+  /// What the vendor's licgen does with a request.
+  std::string respond(const std::string& request) {
+    auto req = std::get<engine::activation_request>(engine::decode_request(request));
+    return engine::issue_response(req, vendor, 20000);
+  }
+
+  std::string state_of(const std::string& id) {
+    for (const auto& l : ask<std::vector<license_info>>(*sys, 5s, lic, lic_list_atom::value))
+      if (l.id == id)
+        return l.state;
+    return "absent";
+  }
+
+  std::vector<std::string> event_kinds() {
+    std::vector<std::string> out;
+    for (const auto& [seq, e] : db->events(1, 1000))
+      out.emplace_back(engine::to_string(e.kind));
+    return out;
   }
 
   license_result remove(const std::string& id) {
@@ -231,9 +299,9 @@ TEST_CASE("a code stops counting once the calendar passes its expiry date", "[ac
   REQUIRE(f.install(5, 20000).ok);  // valid through day 20000
   REQUIRE(f.install(2, 0).ok);      // perpetual
   CHECK(f.eventually([&] { return f.seats() == 7; }));
-  f.day->store(20001);
+  f.set_day(20001);
   CHECK(f.eventually([&] { return f.seats() == 2; })); // the minute tick noticed
-  f.day->store(20000); // a clock set back makes it count again (issue 4 adds the rollback guard)
+  f.set_day(20000); // a day back is within the rollback guard's 24 h: the code counts again
   CHECK(f.eventually([&] { return f.seats() == 7; }));
 }
 
@@ -246,4 +314,128 @@ TEST_CASE("removing a product's last code leaves its pool with no seats", "[acto
   CHECK(f.eventually([&] { return f.seats() == 0; }));
   CHECK(f.remove(added.info.id).error == "not_found");
   CHECK(f.db->licenses().empty());
+}
+
+TEST_CASE("an activation round trip: not activated, request, response, active, deactivated",
+          "[actors][licenses][activation]") {
+  licenses_fixture f;
+  auto added = f.install(4, 0, true);
+  REQUIRE(added.ok);
+  auto id = added.info.id;
+  CHECK(added.info.state == "not activated");
+  CHECK(added.info.activation_required);
+  CHECK(f.seats() == 0);
+
+  auto req = f.call(lic_request_atom::value, id);
+  REQUIRE(req.ok);
+  CHECK(f.call(lic_request_atom::value, id).code == req.code); // the same until answered
+  auto parsed = std::get<engine::activation_request>(engine::decode_request(req.code));
+  CHECK(parsed.requester_key == f.server_key.public_part().raw());
+  CHECK(parsed.factors == engine::fingerprint_of(f.machine, parsed.license_id));
+
+  auto response = f.respond(req.code);
+  auto act = f.activate(id, response);
+  REQUIRE(act.ok);
+  CHECK(act.info.state == "active");
+  CHECK(act.info.hardware == "4 of 4 factors match (3 needed)");
+  CHECK(f.eventually([&] { return f.seats() == 4; }));
+  auto stored = f.db->activations();
+  REQUIRE(stored.size() == 1);
+  CHECK(stored[0].response == engine::encode_block(
+                                std::get<engine::activation_response>(
+                                  engine::check_response(response, {{f.vendor.public_part().key_id(),
+                                                                     f.vendor.public_part()}}))
+                                  .record));
+  CHECK(f.call(lic_request_atom::value, id).error == "already_active");
+  CHECK(f.remove(id).error == "activated"); // removal would lose the activation silently
+
+  auto off = f.call(lic_deactivate_atom::value, id);
+  REQUIRE(off.ok);
+  CHECK(off.info.state == "not activated");
+  CHECK(f.eventually([&] { return f.seats() == 0; }));
+  CHECK(f.db->activations().empty());
+  auto receipt = engine::check_receipt(off.code, {{f.vendor.public_part().key_id(),
+                                                   f.vendor.public_part()}});
+  REQUIRE(std::holds_alternative<engine::release_receipt>(receipt));
+  CHECK(engine::hex64(std::get<engine::release_receipt>(receipt).activation.license_id) == id);
+
+  // The old response does not bring the activation back: it answers a spent request.
+  auto again = f.activate(id, response);
+  CHECK_FALSE(again.ok);
+  CHECK(again.error == "stale_response");
+  CHECK(f.state_of(id) == "not activated");
+  auto kinds = f.event_kinds();
+  CHECK(std::count(kinds.begin(), kinds.end(), "license_activated") == 1);
+  CHECK(std::count(kinds.begin(), kinds.end(), "license_deactivated") == 1);
+  CHECK(std::count(kinds.begin(), kinds.end(), "license_state") >= 2);
+}
+
+TEST_CASE("responses for another machine, another license or another server are refused",
+          "[actors][licenses][activation]") {
+  licenses_fixture f;
+  auto one = f.install(2, 0, true);
+  auto two = f.install(3, 0, true);
+  REQUIRE(one.ok);
+  REQUIRE(two.ok);
+  auto req = f.call(lic_request_atom::value, one.info.id);
+  REQUIRE(req.ok);
+  auto parsed = std::get<engine::activation_request>(engine::decode_request(req.code));
+
+  // The same request, as another machine would have made it (simulated fingerprint).
+  auto elsewhere = parsed;
+  elsewhere.factors = engine::fingerprint_of(
+    engine::machine_facts{"machine-b", "uuid-b", "host-b", {"02:00:00:00:00:0b"}},
+    parsed.license_id);
+  auto r1 = f.activate(one.info.id, engine::issue_response(elsewhere, f.vendor, 20000));
+  CHECK(r1.error == "wrong_machine");
+  CHECK_THAT(r1.message, Catch::Contains("another machine"));
+  CHECK_THAT(r1.message, Catch::Contains("0 of 4"));
+
+  // One changed factor is still this machine (default tolerance: all but one).
+  auto nearly = parsed;
+  nearly.factors = engine::fingerprint_of(
+    engine::machine_facts{"machine-a", "uuid-a", "host-renamed", {"02:00:00:00:00:0a"}},
+    parsed.license_id);
+  CHECK(f.activate(one.info.id, engine::issue_response(nearly, f.vendor, 20000)).ok);
+  CHECK(f.state_of(one.info.id) == "active");
+
+  auto r2 = f.activate(two.info.id, f.respond(req.code));
+  CHECK(r2.error == "wrong_license");
+  CHECK_THAT(r2.message, Catch::Contains(one.info.id));
+
+  auto req2 = f.call(lic_request_atom::value, two.info.id);
+  auto other_server = std::get<engine::activation_request>(engine::decode_request(req2.code));
+  other_server.requester_key = engine::ed25519::private_key::generate().public_part().raw();
+  auto r3 = f.activate(two.info.id, engine::issue_response(other_server, f.vendor, 20000));
+  CHECK(r3.error == "wrong_server");
+
+  auto r4 = f.activate(two.info.id, req2.code); // the request pasted back as a response
+  CHECK(r4.error == "wrong_kind");
+  CHECK_THAT(r4.message, Catch::Contains("activation request"));
+  CHECK(f.state_of(two.info.id) == "not activated");
+  CHECK(f.eventually([&] { return f.seats() == 2; }));
+}
+
+TEST_CASE("a clock set back beyond the tolerance enters and leaves clock error",
+          "[actors][licenses][clock]") {
+  licenses_fixture f;
+  auto dated = f.install(5, 20100);
+  auto perpetual = f.install(2, 0);
+  REQUIRE(dated.ok);
+  REQUIRE(perpetual.ok);
+  CHECK(f.eventually([&] { return f.seats() == 7; }));
+  f.set_day(20050); // time passes: the mark follows
+  CHECK(f.eventually([&] { return f.db->meta("clock_seen_ms") == std::to_string(f.clock->load()); }));
+  f.set_day(20040); // ten days back: beyond 24 h
+  CHECK(f.eventually([&] { return f.seats() == 2; }));
+  CHECK(f.state_of(dated.info.id) == "clock error");
+  CHECK(f.state_of(perpetual.info.id) == "active");
+  auto st = ask<clock_status>(*f.sys, 5s, f.lic, lic_clock_atom::value);
+  CHECK(st.clock_error);
+  CHECK(st.seen_ms == int64_t{20050} * day_ms + day_ms / 2);
+  f.set_day(20050);
+  CHECK(f.eventually([&] { return f.seats() == 7; }));
+  CHECK(f.state_of(dated.info.id) == "active");
+  auto kinds = f.event_kinds();
+  CHECK(std::count(kinds.begin(), kinds.end(), "clock") == 2); // went wrong, came right
 }

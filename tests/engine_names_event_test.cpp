@@ -47,6 +47,8 @@ TEST_CASE("events survive their stored form", "[engine][event]") {
   CHECK_FALSE(decode_event("garbage"));
   CHECK_FALSE(decode_event("12\tnot-a-kind\ta\tb\tc\td\te"));
   for (auto k : {event_kind::granted, event_kind::renewed, event_kind::released,
-                 event_kind::expired, event_kind::started, event_kind::stopped})
+                 event_kind::expired, event_kind::started, event_kind::stopped,
+                 event_kind::license_state, event_kind::license_deactivated,
+                 event_kind::seats_reduced})
     CHECK(event_kind_from_string(to_string(k)) == k);
 }

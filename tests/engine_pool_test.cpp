@@ -174,3 +174,26 @@ TEST_CASE("lease id parsing refuses anything but 32 hex digits", "[engine][lease
   CHECK(id->hi == 10);
   CHECK(id->lo == 11);
 }
+
+TEST_CASE("when the seats fall, the computers that arrived last give theirs up",
+          "[engine][pool]") {
+  pool p("cad", 3);
+  int64_t at = 1000;
+  for (const char* c : {"ws-a", "ws-b", "ws-c"}) {
+    auto l = make_lease(c);
+    l.granted_at_ms = at += 1000;
+    REQUIRE(p.reserve(l));
+    p.confirm(l.id);
+  }
+  auto again = make_lease("ws-a"); // a later lease of an early computer does not make it late
+  again.granted_at_ms = at + 5000;
+  REQUIRE(p.reserve(again));
+  p.confirm(again.id);
+  CHECK(p.computers_beyond_seats().empty());
+  p.set_seats(1);
+  CHECK(p.computers_beyond_seats() == std::vector<std::string>{"ws-c", "ws-b"});
+  p.set_seats(0);
+  CHECK(p.computers_beyond_seats().size() == 3);
+  p.set_seats(5);
+  CHECK(p.computers_beyond_seats().empty());
+}

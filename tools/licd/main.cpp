@@ -86,6 +86,17 @@ int main(int argc, char** argv) {
   app.add_option("--disconnect-cooldown", cooldown,
                  "seconds a disconnected computer must wait before checking out again")
     ->capture_default_str();
+  app.add_option("--fingerprint-tolerance", opts.fingerprint_tolerance,
+                 "hardware factors of an activation that may differ (a new network card, a "
+                 "renamed host) before its licenses show `hardware mismatch`")
+    ->check(CLI::Range(0u, 8u))
+    ->capture_default_str();
+  unsigned clock_hours = 24;
+  app.add_option("--clock-tolerance", clock_hours,
+                 "hours the wall clock may go back before licenses with an expiry date show "
+                 "`clock error`")
+    ->check(CLI::Range(1u, 24u * 365u))
+    ->capture_default_str();
   bool check_config = false;
   app.add_flag("--check-config", check_config,
                "read the options and the vendor keys, say whether they are fine, and exit");
@@ -104,6 +115,7 @@ int main(int argc, char** argv) {
     return 0;
   }
   opts.lease_ttl = std::chrono::seconds(ttl);
+  opts.clock_tolerance = std::chrono::hours(clock_hours);
 
   auto logger = spdlog::stdout_color_mt("licd");
   spdlog::set_default_logger(logger);
