@@ -47,10 +47,19 @@ void fail(httplib::Response& res, int status, const std::string& error, const st
 }
 
 json license_json(const license_info& l) {
-  return json{{"id", l.id},           {"product", l.product},
-              {"seats", l.seats},     {"state", l.state},
-              {"issued", l.issued},   {"expires", l.expires},
-              {"customer", l.customer}, {"installed_at", iso_time(l.installed_at_ms)},
+  return json{{"id", l.id},
+              {"product", l.product},
+              {"type", l.type},
+              {"seats", l.seats},
+              {"state", l.state},
+              {"advice", l.advice},
+              {"activation_required", l.activation_required},
+              {"activated_on", l.activated_on},
+              {"hardware", l.hardware},
+              {"issued", l.issued},
+              {"expires", l.expires},
+              {"customer", l.customer},
+              {"installed_at", iso_time(l.installed_at_ms)},
               {"code", l.code}};
 }
 
@@ -111,9 +120,18 @@ json computers_json(const std::vector<session_info>& sessions,
   return out;
 }
 
+json machine_json(const platform::machine_report& m) {
+  return json{{"environment", m.environment},
+              {"factors", platform::describe_factors(m.facts)},
+              {"warnings", m.warnings}};
+}
+
 int status_for(const std::string& error) {
-  if (error == "duplicate")
-    return 409;
+  // The license's current state forbids it.
+  for (const char* conflict : {"duplicate", "activated", "already_active", "not_required",
+                               "not_activated", "hardware_mismatch"})
+    if (error == conflict)
+      return 409;
   if (error == "not_found")
     return 404;
   if (error == "storage_error")
@@ -224,6 +242,7 @@ void http_api::routes() {
     for (const auto& p : pools)
       products.push_back(json{{"product", p.product}, {"seats", p.seats}, {"used", p.used},
                               {"leases", p.leases}});
+    auto clock = ask<clock_status>(sys_, timeout, srv_.licenses(), lic_clock_atom::value);
     auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
                     std::chrono::steady_clock::now() - started_)
                     .count();
@@ -234,7 +253,12 @@ void http_api::routes() {
                {"ports", {{"client_tcp", opts_.client_port}, {"admin_http", port_}}},
                {"connected_computers", computers.size()},
                {"sessions", sessions.size()},
-               {"products", products}});
+               {"products", products},
+               {"machine", machine_json(srv_.machine())},
+               {"clock", {{"error", clock.clock_error},
+                          {"now", iso_time(clock.now_ms)},
+                          {"latest_seen", iso_time(clock.seen_ms)},
+                          {"tolerance_hours", clock.tolerance_ms / 3'600'000}}}});
   });
 
   http.Post("/api/v1/server/stop", [this](const httplib::Request&, httplib::Response& res) {
@@ -294,6 +318,49 @@ void http_api::routes() {
       return;
     }
     reply(res, 200, license_json(r.info));
+  });
+
+  // Activation: POST without a response gives the request for the vendor; POST with one
+  // ({"response": "LICD-..."} or the code as text) activates; DELETE deactivates and gives the
+  // release receipt.
+  http.Post(R"(/api/v1/licenses/([^/]+)/activation)", [this, timeout](const httplib::Request& req,
+                                                                      httplib::Response& res) {
+    auto id = req.matches[1].str();
+    std::string response = req.body;
+    if (req.get_header_value("Content-Type").find("json") != std::string::npos) {
+      auto body = json::parse(req.body, nullptr, false);
+      if (body.is_discarded() || !body.is_object()
+          || (body.contains("response") && !body["response"].is_string())) {
+        fail(res, 400, "bad_request", "send {} for a request, or {\"response\": \"LICD-...\"}");
+        return;
+      }
+      response = body.value("response", "");
+    }
+    auto blank = response.find_first_not_of(" \t\r\n") == std::string::npos;
+    auto r = blank ? ask<license_result>(sys_, timeout, srv_.licenses(), lic_request_atom::value,
+                                         id)
+                   : ask<license_result>(sys_, timeout, srv_.licenses(),
+                                         lic_activate_atom::value, id, response);
+    if (!r.ok) {
+      fail(res, status_for(r.error), r.error, r.message);
+      return;
+    }
+    if (blank)
+      reply(res, 200, json{{"request", r.code}, {"license", license_json(r.info)}});
+    else
+      reply(res, 200, json{{"license", license_json(r.info)}});
+  });
+
+  http.Delete(R"(/api/v1/licenses/([^/]+)/activation)", [this, timeout](
+                                                          const httplib::Request& req,
+                                                          httplib::Response& res) {
+    auto r = ask<license_result>(sys_, timeout, srv_.licenses(), lic_deactivate_atom::value,
+                                 req.matches[1].str());
+    if (!r.ok) {
+      fail(res, status_for(r.error), r.error, r.message);
+      return;
+    }
+    reply(res, 200, json{{"receipt", r.code}, {"license", license_json(r.info)}});
   });
 
   http.Get("/api/v1/computers", [this, timeout](const httplib::Request&, httplib::Response& res) {

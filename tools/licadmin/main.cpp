@@ -14,6 +14,7 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <iterator>
 #include <thread>
 
 namespace {
@@ -106,6 +107,13 @@ void print_license(const json& l) {
   for (const char* k : {"id", "product", "seats", "state", "issued", "expires", "customer",
                         "installed_at"})
     std::printf("%-13s %s\n", k, text(l[k]).c_str());
+  if (l.value("activation_required", false))
+    std::printf("%-13s %s\n", "activation",
+                l.value("activated_on", "").empty()
+                  ? "required, not activated"
+                  : ("activated " + text(l["activated_on"]) + ", " + text(l["hardware"])).c_str());
+  if (!l.value("advice", "").empty())
+    std::printf("%-13s %s\n", "to do", text(l["advice"]).c_str());
 }
 
 void print_event(const json& e) {
@@ -151,6 +159,15 @@ int main(int argc, char** argv) {
   lic_show->add_option("ID", id)->required();
   auto* lic_remove = lic->add_subcommand("remove", "remove a license");
   lic_remove->add_option("ID", id)->required();
+  std::string response;
+  auto* lic_activate = lic->add_subcommand(
+    "activate", "print the activation request for the vendor, or apply the vendor's --response");
+  lic_activate->add_option("ID", id)->required();
+  lic_activate->add_option("--response", response,
+                           "the vendor's activation response (- reads it from stdin)");
+  auto* lic_deactivate = lic->add_subcommand(
+    "deactivate", "give up the activation and print the release receipt for the vendor");
+  lic_deactivate->add_option("ID", id)->required();
   auto* comp = app.add_subcommand("computers", "connected and lease-holding computers")
                  ->require_subcommand(1);
   auto* comp_list = comp->add_subcommand("list", "every computer with what it holds");
@@ -192,6 +209,15 @@ int main(int argc, char** argv) {
       for (const auto& p : s["products"])
         rows.push_back({text(p["product"]), text(p["seats"]), text(p["used"]), text(p["leases"])});
       table({"PRODUCT", "SEATS", "USED", "LEASES"}, rows);
+      const auto& m = s["machine"];
+      std::cout << "\nmachine: " << text(m["environment"]) << "; hardware factors: "
+                << text(m["factors"]) << '\n';
+      for (const auto& w : m["warnings"])
+        std::cout << "  warning: " << text(w) << '\n';
+      if (s["clock"]["error"].get<bool>())
+        std::cout << "clock error: the clock reads " << text(s["clock"]["now"])
+                  << " but licd has seen " << text(s["clock"]["latest_seen"])
+                  << "; licenses with an expiry date count no seats until it is corrected\n";
     } else if (lic_list->parsed()) {
       auto all = a.call("GET", "/api/v1/licenses");
       if (json_out)
@@ -219,6 +245,31 @@ int main(int argc, char** argv) {
         return emit(l), 0;
       std::cout << "removed license " << text(l["id"]) << " (" << text(l["seats"]) << " seats of "
                 << text(l["product"]) << ")\n";
+    } else if (lic_activate->parsed()) {
+      if (response == "-")
+        response.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+      auto path = "/api/v1/licenses/" + id + "/activation";
+      if (response.empty()) {
+        auto r = a.call("POST", path, "{}", "application/json");
+        if (json_out)
+          return emit(r), 0;
+        std::cout << "Send this activation request to the vendor:\n\n"
+                  << text(r["request"]) << "\n\nthen apply the response with:\n"
+                  << "  licadmin licenses activate " << id << " --response=LICD-...\n";
+      } else {
+        auto r = a.call("POST", path, json{{"response", response}}.dump(), "application/json");
+        if (json_out)
+          return emit(r), 0;
+        std::cout << "activated:\n";
+        print_license(r["license"]);
+      }
+    } else if (lic_deactivate->parsed()) {
+      auto r = a.call("DELETE", "/api/v1/licenses/" + id + "/activation");
+      if (json_out)
+        return emit(r), 0;
+      std::cout << "License " << id << " is deactivated here and counts no seats.\n"
+                << "Send this release receipt to the vendor (licgen verify-release checks it):\n\n"
+                << text(r["receipt"]) << '\n';
     } else if (comp_list->parsed()) {
       auto all = a.call("GET", "/api/v1/computers");
       if (json_out)

@@ -1,6 +1,7 @@
-// licgen: the vendor's tool. Makes Ed25519 vendor keys, issues signed license codes, and
-// inspects codes. Exit status: 0 success, 2 usage error, 3 a code that does not verify, 1 other.
+// licgen: the vendor's tool. Makes Ed25519 vendor keys, issues signed license codes, answers
+// activation requests, checks release receipts, and inspects codes. Exit status: 0 success, 2 usage error, 3 a code that does not verify, 1 other.
 
+#include "engine/activation.hpp"
 #include "engine/license_code.hpp"
 #include "engine/names.hpp"
 #include "licd/version.hpp"
@@ -44,9 +45,24 @@ std::string join(const std::vector<std::string>& words) {
   return out;
 }
 
+std::string type_name(engine::license_type t) {
+  return t == engine::license_type::standalone ? "standalone" : "network";
+}
+
+/// The words of a code given on the command line, or stdin for "-".
+std::string read_words(const std::vector<std::string>& words) {
+  auto text = join(words);
+  if (text == "-")
+    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  return text;
+}
+
 void print_license(const engine::license& l, bool json, const std::string& verified) {
+  auto activation = l.activation_required ? "required" : "none";
   if (json) {
     nlohmann::json j{{"id", l.id_hex()},
+                     {"type", type_name(l.type)},
+                     {"activation", activation},
                      {"product", l.product},
                      {"seats", l.seats},
                      {"issued", engine::format_date(l.issued_day)},
@@ -57,7 +73,8 @@ void print_license(const engine::license& l, bool json, const std::string& verif
     std::cout << j.dump() << '\n';
     return;
   }
-  std::cout << "license id  " << l.id_hex() << "\nproduct     " << l.product << "\nseats       "
+  std::cout << "license id  " << l.id_hex() << "\ntype        " << type_name(l.type)
+            << "\nactivation  " << activation << "\nproduct     " << l.product << "\nseats       "
             << l.seats << "\nissued      " << engine::format_date(l.issued_day)
             << "\nexpires     "
             << (l.expires_day == 0 ? "never" : engine::format_date(l.expires_day))
@@ -90,6 +107,32 @@ int main(int argc, char** argv) {
   issue->add_option("--expires", expires, "last valid day, YYYY-MM-DD (default: never)");
   issue->add_option("--customer", customer, "customer name (at most 255 bytes)");
   issue->add_option("--issued", issued, "issue date, YYYY-MM-DD (default: today)");
+  std::string type = "network", activation = "none";
+  issue->add_option("--type", type, "network (for a license server) or standalone (one workstation)")
+    ->check(CLI::IsMember({"network", "standalone"}))
+    ->capture_default_str();
+  issue->add_option("--activation", activation,
+                    "required: the code counts only once activated on one machine (always so "
+                    "for standalone)")
+    ->check(CLI::IsMember({"none", "required"}))
+    ->capture_default_str();
+
+  std::vector<std::string> request_words;
+  auto* activate = app.add_subcommand("activate", "answer an activation request: print the "
+                                                  "signed activation response");
+  activate->add_option("--key", key_file, "the vendor's private key file")->required();
+  activate->add_option("REQUEST", request_words, "the request (several words are joined; - "
+                                                 "reads stdin)")
+    ->required();
+
+  std::vector<std::string> receipt_words;
+  std::string verify_key;
+  auto* verify = app.add_subcommand("verify-release",
+                                    "check a release receipt: was this activation given up?");
+  verify->add_option("--pub", verify_key, "the vendor's public (or private) key file")->required();
+  verify->add_option("RECEIPT", receipt_words, "the receipt (several words are joined; - reads "
+                                               "stdin)")
+    ->required();
 
   std::vector<std::string> code_words;
   std::string pub_file;
@@ -133,13 +176,72 @@ int main(int argc, char** argv) {
       }
       l.issued_day = *issued_day;
       l.expires_day = *expires_day;
+      l.type = type == "standalone" ? engine::license_type::standalone
+                                    : engine::license_type::network;
+      l.activation_required = activation == "required" || type == "standalone";
       auto key = engine::ed25519::private_key::from_pem(files::read_file(key_file));
       std::cout << engine::issue_code(l, key) << '\n';
       return 0;
     }
-    std::string text = join(code_words);
-    if (text == "-")
-      text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    if (activate->parsed()) {
+      auto text = read_words(request_words);
+      auto req = engine::decode_request(text);
+      if (auto* err = std::get_if<engine::code_error>(&req)) {
+        std::cerr << "licgen: " << err->message << '\n';
+        return 3;
+      }
+      auto& r = std::get<engine::activation_request>(req);
+      auto key = engine::ed25519::private_key::from_pem(files::read_file(key_file));
+      auto response = engine::issue_response(r, key, today());
+      if (json) {
+        std::cout << nlohmann::json{{"license", engine::hex64(r.license_id)},
+                                    {"type", type_name(r.type)},
+                                    {"product", r.product},
+                                    {"factors", r.factors.size()},
+                                    {"response", response}}
+                       .dump()
+                  << '\n';
+        return 0;
+      }
+      std::cerr << "activation of license " << engine::hex64(r.license_id) << " ("
+                << type_name(r.type) << ", product " << r.product << ") on a machine with "
+                << r.factors.size() << " hardware factors:\n";
+      std::cout << response << '\n';
+      return 0;
+    }
+    if (verify->parsed()) {
+      auto text = read_words(receipt_words);
+      auto pem = files::read_file(verify_key);
+      auto pub = pem.find("PRIVATE KEY") != std::string::npos
+                   ? engine::ed25519::private_key::from_pem(pem).public_part()
+                   : engine::ed25519::public_key::from_pem(pem);
+      auto r = engine::check_receipt(text, {{pub.key_id(), pub}});
+      if (auto* err = std::get_if<engine::code_error>(&r)) {
+        std::cerr << "licgen: the receipt is not valid: " << err->message << '\n';
+        return 3;
+      }
+      const auto& rr = std::get<engine::release_receipt>(r);
+      auto id = engine::hex64(rr.activation.license_id);
+      auto when = engine::format_date(static_cast<int32_t>(rr.released_at_ms / 86'400'000));
+      auto server = engine::hex64(
+        engine::ed25519::public_key::from_raw(rr.activation.requester_key).key_id());
+      if (json) {
+        std::cout << nlohmann::json{{"license", id},
+                                    {"released", when},
+                                    {"server_key", server},
+                                    {"activated", engine::format_date(rr.activation.issued_day)},
+                                    {"valid", true}}
+                       .dump()
+                  << '\n';
+        return 0;
+      }
+      std::cout << "valid release receipt: license " << id << " was deactivated on " << when
+                << " by the server (key " << server << ") it was activated for on "
+                << engine::format_date(rr.activation.issued_day)
+                << ".\nIt may be activated on another machine.\n";
+      return 0;
+    }
+    std::string text = read_words(code_words);
     if (pub_file.empty()) {
       auto d = engine::decode_code(text);
       if (auto* err = std::get_if<engine::code_error>(&d)) {
