@@ -75,6 +75,10 @@ void settle(self_ptr self, const std::string& why = "") {
     auto told = st.states_told.find(l.lic.id);
     if (told != st.states_told.end() && told->second == now)
       continue;
+    if (told == st.states_told.end() && now == engine::license_state::active) {
+      st.states_told[l.lic.id] = now; // a license that counts from the start is no news
+      continue;
+    }
     std::string detail = (told == st.states_told.end()
                             ? std::string("now ")
                             : std::string(engine::to_string(told->second)) + " -> ")
@@ -427,12 +431,8 @@ licenses_actor::behavior_type licenses(licenses_actor::stateful_pointer<licenses
   st.clock_stored_ms = st.setup.clock_seen_ms;
   check_clock(self);
   // The pools were made with the seats as the server computed them at start (clock and all):
-  // remember those as told, and log the starting state of every license that does not count.
+  // remember those as told, and log the state of every license that does not count.
   st.seats_told = st.setup.installed.seats(context(self));
-  auto ctx = context(self);
-  for (const auto& l : st.setup.installed.list())
-    if (engine::license_set::state(l, ctx) == engine::license_state::active)
-      st.states_told[l.lic.id] = engine::license_state::active;
   settle(self, "at start");
   self->delayed_send(self, st.setup.recheck, lic_tick_atom::value);
   return {

@@ -19,15 +19,20 @@ struct server_fixture {
   temp_dir tmp;
   std::string data = tmp.path() + "/data";
   std::unique_ptr<licd_process> licd;
+  std::vector<std::string> env; ///< added to licd's environment at every start
 
-  explicit server_fixture(std::vector<std::string> args = {"--demo"}) { start(std::move(args)); }
+  explicit server_fixture(std::vector<std::string> args = {"--demo"},
+                          std::vector<std::string> environment = {})
+    : env(std::move(environment)) {
+    start(std::move(args));
+  }
   /// The server's log goes to stderr, which ctest --output-on-failure shows for failed tests.
   ~server_fixture() {
     if (licd)
       std::cerr << "---- licd log (" << licd->log_path() << ") ----\n" << licd->log();
   }
   void start(std::vector<std::string> args = {"--demo"}) {
-    licd = std::make_unique<licd_process>(data, std::move(args));
+    licd = std::make_unique<licd_process>(data, std::move(args), env);
   }
 };
 

@@ -28,7 +28,8 @@ std::vector<char*> c_argv(std::vector<std::string>& args) {
 
 } // namespace
 
-licd_process::licd_process(std::string data_dir, std::vector<std::string> args)
+licd_process::licd_process(std::string data_dir, std::vector<std::string> args,
+                           std::vector<std::string> env)
   : data_dir_(std::move(data_dir)) {
   log_ = data_dir_ + ".licd-" + std::to_string(++counter) + ".log";
   std::filesystem::remove(data_dir_ + "/licd.port");
@@ -48,6 +49,8 @@ licd_process::licd_process(std::string data_dir, std::vector<std::string> args)
     int fd = ::open(log_.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
     ::dup2(fd, 1);
     ::dup2(fd, 2);
+    for (auto& e : env)
+      ::putenv(e.data());
     ::execv(cargv[0], cargv.data());
     ::_exit(127);
   }

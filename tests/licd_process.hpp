@@ -14,7 +14,9 @@ public:
   /// Starts licd with `--data-dir=DIR` plus `args` (and `--port=0` unless they name a port),
   /// and waits until it listens
   /// (it writes DIR/licd.port when ready). Throws if it exits or does not get ready.
-  licd_process(std::string data_dir, std::vector<std::string> args);
+  /// `env` entries ("NAME=value") are added to licd's environment.
+  licd_process(std::string data_dir, std::vector<std::string> args,
+               std::vector<std::string> env = {});
   /// Kills it (SIGKILL) if it still runs.
   ~licd_process();
   licd_process(const licd_process&) = delete;
