@@ -1,8 +1,12 @@
 // licclient: a thin command line over the client library.
-// Exit status: 0 success, 2 usage error, 3 refused by the server (no free seat, unknown product,
-// unknown lease, ...), 4 server unreachable or connection lost, 1 anything else.
+// Exit status: 0 success, 2 usage error, 3 refused (by the server: no free seat, unknown product,
+// unknown lease, ...; or a stand-alone code, response or license that does not pass), 4 server
+// unreachable or connection lost, 1 anything else.
 
 #include "client/connection.hpp"
+#include "client/standalone.hpp"
+#include "platform/machine.hpp"
+#include "storage/files.hpp"
 #include "licd/version.hpp"
 
 #include "tools/common/cli.hpp"
@@ -13,9 +17,11 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
+#include <iterator>
 
 namespace {
 
@@ -45,6 +51,133 @@ int fail(bool json, int code, const std::string& kind, const std::string& messag
     std::cerr << "licclient: " << message << '\n';
   return code;
 }
+
+std::string join(const std::vector<std::string>& words) {
+  std::string out;
+  for (const auto& w : words)
+    out += (out.empty() ? "" : " ") + w;
+  if (out == "-")
+    out.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  return out;
+}
+
+/// The stand-alone commands: no server, no network.
+struct standalone_cli {
+  CLI::App* group = nullptr;
+  CLI::App *add = nullptr, *activate = nullptr, *list = nullptr, *check = nullptr,
+           *remove = nullptr;
+  std::vector<std::string> vendor_keys;
+  std::string file = licd::client::standalone_store::default_path();
+  std::vector<std::string> words;
+  std::string target, response;
+
+  void define(CLI::App& app) {
+    group = app.add_subcommand("standalone", "stand-alone licenses on this workstation (no server)")
+              ->require_subcommand(1);
+    group->add_option("--vendor-key", vendor_keys,
+                      "the vendor's public key file (PEM); repeat for several vendors")
+      ->required();
+    group->add_option("--file", file, "the license file ($LICD_STANDALONE_FILE)")
+      ->capture_default_str();
+    add = group->add_subcommand("add", "verify and store a stand-alone license code");
+    add->add_option("CODE", words, "the code (several words are joined; - reads stdin)")
+      ->required();
+    activate = group->add_subcommand(
+      "activate", "print the activation request for the vendor, or apply its --response");
+    activate->add_option("PRODUCT", target, "product name or license id")->required();
+    activate->add_option("--response", response, "the vendor's activation response");
+    list = group->add_subcommand("list", "stored licenses with their states here");
+    check = group->add_subcommand("check", "exit 0 if the product has an active license here");
+    check->add_option("PRODUCT", target)->required();
+    remove = group->add_subcommand("remove", "forget a stored license");
+    remove->add_option("ID", target)->required();
+  }
+
+  int run(bool json) {
+    using namespace licd;
+    client::standalone_context ctx;
+    for (const auto& path : vendor_keys) {
+      auto pub = engine::ed25519::public_key::from_pem(files::read_file(path));
+      ctx.keys.emplace(pub.key_id(), pub);
+    }
+    auto machine = platform::probe_machine();
+    ctx.machine = machine.facts;
+    using namespace std::chrono;
+    ctx.today = static_cast<int32_t>(
+      duration_cast<hours>(system_clock::now().time_since_epoch()).count() / 24);
+    if (check->parsed()) {
+      auto v = client::check_standalone(target, ctx, file);
+      if (json)
+        std::cout << nlohmann::json{{"product", target}, {"ok", v.ok}, {"message", v.message}}
+                       .dump()
+                  << '\n';
+      else
+        std::cout << v.message << '\n';
+      return v.ok ? 0 : exit_refused;
+    }
+    client::standalone_store store(file);
+    if (add->parsed()) {
+      auto lic = store.add(join(words), ctx);
+      if (json)
+        std::cout << nlohmann::json{{"id", lic.id_hex()}, {"product", lic.product},
+                                    {"state", "not activated"}}
+                       .dump()
+                  << '\n';
+      else
+        std::cout << "stored stand-alone license " << lic.id_hex() << " for " << lic.product
+                  << "; activate it with: licclient standalone activate " << lic.product << '\n';
+    } else if (activate->parsed() && response.empty()) {
+      auto request = store.request(target, ctx);
+      if (json)
+        std::cout << nlohmann::json{{"request", request}}.dump() << '\n';
+      else
+        std::cout << "Send this activation request to the vendor:\n\n" << request
+                  << "\n\nthen apply the response with:\n  licclient standalone activate "
+                  << target << " --response=LICD-...\n";
+    } else if (activate->parsed()) {
+      auto lic = store.activate(target, response, ctx);
+      if (json)
+        std::cout << nlohmann::json{{"id", lic.id_hex()}, {"product", lic.product},
+                                    {"state", "active"}}
+                       .dump()
+                  << '\n';
+      else
+        std::cout << "stand-alone license " << lic.id_hex() << " for " << lic.product
+                  << " is active on this machine\n";
+    } else if (list->parsed()) {
+      auto all = store.list(ctx);
+      auto arr = nlohmann::json::array();
+      for (const auto& l : all) {
+        const auto& lic = l.inst.lic;
+        arr.push_back({{"id", lic.id_hex()},
+                       {"product", lic.product},
+                       {"state", std::string(engine::to_string(l.state))},
+                       {"expires", lic.expires_day == 0 ? "never"
+                                                        : engine::format_date(lic.expires_day)},
+                       {"customer", lic.customer}});
+      }
+      if (json) {
+        std::cout << nlohmann::json{{"file", store.path()}, {"licenses", arr}}.dump() << '\n';
+      } else {
+        std::printf("%-16s  %-20s  %-18s  %s\n", "ID", "PRODUCT", "STATE", "EXPIRES");
+        for (const auto& l : arr)
+          std::printf("%-16s  %-20s  %-18s  %s\n", l["id"].get<std::string>().c_str(),
+                      l["product"].get<std::string>().c_str(),
+                      l["state"].get<std::string>().c_str(),
+                      l["expires"].get<std::string>().c_str());
+        for (const auto& w : machine.warnings)
+          std::cerr << "licclient: hardware binding: " << w << '\n';
+      }
+    } else if (remove->parsed()) {
+      if (!store.remove(target))
+        throw client::standalone_error("not_found", "no stored stand-alone license " + target);
+      std::cout << (json ? nlohmann::json{{"id", target}, {"removed", true}}.dump()
+                         : "removed stand-alone license " + target)
+                << '\n';
+    }
+    return 0;
+  }
+};
 
 } // namespace
 
@@ -77,10 +210,15 @@ int main(int argc, char** argv) {
   auto* st = app.add_subcommand("status", "seats and seats in use per product");
   st->add_option("PRODUCT", product, "only this product");
 
+  standalone_cli sa;
+  sa.define(app);
+
   if (auto stop = licd::tools::parse_command_line(app, argc, argv))
     return *stop;
 
   try {
+    if (sa.group->parsed())
+      return sa.run(json);
     auto [host, port] = licd::client::parse_endpoint(server);
     licd::client::connection conn(host, port);
     conn.hello(computer, user, std::to_string(getpid()));
@@ -125,6 +263,8 @@ int main(int argc, char** argv) {
     return fail(json, exit_usage, "USAGE", e.what());
   } catch (const licd::client::refused& e) {
     return fail(json, exit_refused, e.code(), e.message());
+  } catch (const licd::client::standalone_error& e) {
+    return fail(json, exit_refused, e.code(), e.what());
   } catch (const licd::client::connection_error& e) {
     return fail(json, exit_unreachable, "UNREACHABLE", e.what());
   } catch (const std::exception& e) {
