@@ -439,3 +439,33 @@ TEST_CASE("a clock set back beyond the tolerance enters and leaves clock error",
   auto kinds = f.event_kinds();
   CHECK(std::count(kinds.begin(), kinds.end(), "clock") == 2); // went wrong, came right
 }
+
+TEST_CASE("leases beyond an expired license's seats end and are not renewed past the date",
+          "[actors][licenses][clock]") {
+  licenses_fixture f;
+  REQUIRE(f.install(1, 20000).ok); // valid through day 20000
+  REQUIRE(f.install(1, 0).ok);     // perpetual
+  CHECK(f.eventually([&] { return f.seats() == 2; }));
+  auto pool = ask<pool_actor>(*f.sys, 5s, f.reg, pool_atom::value, std::string("cad"));
+  REQUIRE(pool);
+  auto first = ask<pool_reply>(*f.sys, 5s, pool, checkout_atom::value,
+                               engine::identity{"ws1", "u", "1"});
+  std::this_thread::sleep_for(5ms);
+  auto second = ask<pool_reply>(*f.sys, 5s, pool, checkout_atom::value,
+                                engine::identity{"ws2", "u", "1"});
+  REQUIRE(first.result == outcome::ok);
+  REQUIRE(second.result == outcome::ok);
+  f.set_day(20001);
+  CHECK(f.eventually([&] {
+    return ask<pool_status>(*f.sys, 5s, pool, status_atom::value).used == 1;
+  }));
+  CHECK(ask<pool_reply>(*f.sys, 5s, pool, renew_atom::value, second.lease).result
+        == outcome::unknown_lease);
+  CHECK(ask<pool_reply>(*f.sys, 5s, pool, renew_atom::value, first.lease).result == outcome::ok);
+  CHECK(ask<pool_reply>(*f.sys, 5s, pool, checkout_atom::value, engine::identity{"ws3", "u", "1"})
+          .result
+        == outcome::no_seats);
+  auto kinds = f.event_kinds();
+  CHECK(std::count(kinds.begin(), kinds.end(), "seats_reduced") == 1);
+  CHECK(std::count(kinds.begin(), kinds.end(), "license_state") == 1); // active -> expired
+}
