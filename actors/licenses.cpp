@@ -2,9 +2,9 @@
 
 #include "actors/clock.hpp"
 #include "engine/activation.hpp"
+#include "engine/lease_id.hpp"
 
 #include <caf/all.hpp>
-#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
 namespace licd {
@@ -217,18 +217,6 @@ caf::result<license_result> remove(self_ptr self, const std::string& id_text) {
   });
 }
 
-uint64_t fresh_nonce() {
-  uint64_t n = 0;
-  while (n == 0) {
-    unsigned char b[8];
-    if (RAND_bytes(b, sizeof(b)) != 1)
-      throw std::runtime_error("OpenSSL RAND_bytes failed");
-    for (auto x : b)
-      n = (n << 8) | x;
-  }
-  return n;
-}
-
 engine::activation_request request_for(self_ptr self, const engine::installed_license& l,
                                        uint64_t nonce) {
   const auto& bind = self->state.setup.bind;
@@ -254,7 +242,7 @@ caf::result<license_result> make_request(self_ptr self, const std::string& id_te
   auto id = l->lic.id;
   if (l->pending_nonce != 0) // the same request until it is answered
     return done(self, id, engine::encode_request(request_for(self, *l, l->pending_nonce)));
-  auto nonce = fresh_nonce();
+  auto nonce = engine::random_u64();
   storage::change_set cs;
   cs.put_activations.push_back({id, nonce, l->activation});
   return commit_then(self, std::move(cs), "the activation request for " + id_text, [=]() {

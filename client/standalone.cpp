@@ -1,9 +1,9 @@
 #include "client/standalone.hpp"
 
 #include "engine/activation.hpp"
+#include "engine/lease_id.hpp"
 
 #include <nlohmann/json.hpp>
-#include <openssl/rand.h>
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -33,18 +33,6 @@ void refuse_if(const engine::code_error* err) {
 int64_t now_ms() {
   using namespace std::chrono;
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
-}
-
-uint64_t fresh_nonce() {
-  uint64_t n = 0;
-  while (n == 0) {
-    unsigned char b[8];
-    if (RAND_bytes(b, sizeof(b)) != 1)
-      refuse("random", "OpenSSL RAND_bytes failed");
-    for (auto x : b)
-      n = (n << 8) | x;
-  }
-  return n;
 }
 
 } // namespace
@@ -191,7 +179,7 @@ std::string standalone_store::request(const std::string& product_or_id,
   auto& e = pick(product_or_id, ctx);
   auto lic = judge(e, ctx).inst.lic;
   if (e.nonce == 0) {
-    e.nonce = fresh_nonce();
+    e.nonce = engine::random_u64();
     save();
   }
   engine::activation_request req;

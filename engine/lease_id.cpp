@@ -61,4 +61,11 @@ lease_id make_random_lease_id() {
   return id;
 }
 
+uint64_t random_u64() {
+  uint64_t x = 0;
+  while (x == 0)
+    x = make_random_lease_id().hi;
+  return x;
+}
+
 } // namespace licd::engine

@@ -33,6 +33,10 @@ struct lease_id {
 /// 128 bits from OpenSSL's CSPRNG. Throws std::runtime_error if the generator fails.
 lease_id make_random_lease_id();
 
+/// 64 bits from OpenSSL's CSPRNG, never 0 (license ids, activation nonces). Throws
+/// std::runtime_error if the generator fails.
+uint64_t random_u64();
+
 } // namespace licd::engine
 
 template <>

@@ -2,6 +2,7 @@
 // activation requests, checks release receipts, and inspects codes. Exit status: 0 success, 2 usage error, 3 a code that does not verify, 1 other.
 
 #include "engine/activation.hpp"
+#include "engine/lease_id.hpp"
 #include "engine/license_code.hpp"
 #include "engine/names.hpp"
 #include "licd/version.hpp"
@@ -11,7 +12,6 @@
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
-#include <openssl/rand.h>
 
 #include <chrono>
 #include <filesystem>
@@ -26,16 +26,6 @@ int32_t today() {
   using namespace std::chrono;
   return static_cast<int32_t>(
     duration_cast<hours>(system_clock::now().time_since_epoch()).count() / 24);
-}
-
-uint64_t random_license_id() {
-  uint64_t id = 0;
-  unsigned char b[8];
-  if (RAND_bytes(b, sizeof(b)) != 1)
-    throw std::runtime_error("OpenSSL RAND_bytes failed");
-  for (auto x : b)
-    id = (id << 8) | x;
-  return id;
 }
 
 std::string join(const std::vector<std::string>& words) {
@@ -156,7 +146,7 @@ int main(int argc, char** argv) {
     }
     if (issue->parsed()) {
       engine::license l;
-      l.id = random_license_id();
+      l.id = engine::random_u64();
       l.product = product;
       l.seats = seats;
       l.customer = customer;
