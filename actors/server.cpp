@@ -92,6 +92,16 @@ engine::ed25519::private_key server_key(storage::database& db) {
 
 server::server(caf::actor_system& sys, const server_options& opts)
   : sys_(sys), metrics_(std::make_shared<request_metrics>()) {
+  // TLS first: a bad certificate stops the start before any actor runs.
+  std::shared_ptr<net::tls_context> tls;
+  if (!opts.tls_cert.empty() || !opts.tls_key.empty()) {
+    if (opts.tls_cert.empty() || opts.tls_key.empty())
+      throw std::runtime_error("TLS needs both --tls-cert and --tls-key");
+    tls = net::tls_context::load(opts.tls_cert, opts.tls_key);
+    tls_fingerprint_ = tls->fingerprint();
+    spdlog::info("the client port speaks TLS (1.2 and newer); certificate SHA-256 fingerprint {}",
+                 tls_fingerprint_);
+  }
   auto db = std::make_shared<storage::database>(storage::database::options{opts.data_dir});
   if (db->migrated_from() != 0)
     spdlog::info("data dir {} migrated from format {} to {}", opts.data_dir, db->migrated_from(),
@@ -191,7 +201,7 @@ server::server(caf::actor_system& sys, const server_options& opts)
 
   auto listener = net::open_listen_socket(opts.bind, opts.port);
   port_ = listener.port;
-  session_setup ss{registry_, static_cast<uint32_t>(opts.lease_ttl.count()), metrics_};
+  session_setup ss{registry_, static_cast<uint32_t>(opts.lease_ttl.count()), metrics_, tls};
   acceptor_ = sys.middleman().spawn_broker(acceptor, listener.fd, ss);
   spdlog::info("licd {} listening on {}:{} (data dir {}, lease TTL {} s, {} products)", version,
                opts.bind, port_, opts.data_dir, opts.lease_ttl.count(), product_count);

@@ -28,6 +28,8 @@ struct server_options {
   bool demo = false;
   size_t fingerprint_tolerance = 1; ///< activation factors that may differ (all but one match)
   std::chrono::hours clock_tolerance{24}; ///< clock rollback allowed before `clock error`
+  std::string tls_cert; ///< with tls_key: the client port speaks TLS (PEM files)
+  std::string tls_key;
 };
 
 /// Spawns and wires the actors (store, expiry, pools, registry, licenses, acceptor) in start-up
@@ -49,6 +51,8 @@ public:
   const request_metrics& metrics() const { return *metrics_; }
   /// What this machine said about itself at start (hardware binding).
   const platform::machine_report& machine() const { return machine_; }
+  /// The SHA-256 fingerprint of the TLS certificate; empty when the client port is plain TCP.
+  const std::string& tls_fingerprint() const { return tls_fingerprint_; }
 
   /// Stops accepting, ends every session, commits everything the store was sent, then stops
   /// the remaining actors. Idempotent.
@@ -65,6 +69,7 @@ private:
   licenses_actor licenses_;
   caf::actor acceptor_;
   platform::machine_report machine_;
+  std::string tls_fingerprint_;
 };
 
 } // namespace licd

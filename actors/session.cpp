@@ -35,8 +35,31 @@ void leave(session_broker* self, hdl_t hdl) {
   st.setup->metrics->sessions.fetch_sub(1, std::memory_order_relaxed);
   if (st.who)
     self->send(st.setup->registry, bye_atom::value, self->id());
+  if (st.tls) { // close_notify, so a TLS client sees a clean end, not a truncation
+    st.tls->shutdown();
+    auto bye = st.tls->take_output();
+    if (!bye.empty()) {
+      auto& buf = self->wr_buf(hdl);
+      buf.insert(buf.end(), bye.begin(), bye.end());
+      self->flush(hdl);
+    }
+  }
   self->close(hdl);
   self->quit();
+}
+
+/// Puts bytes on the wire.
+void send_bytes(session_broker* self, hdl_t hdl, std::string_view bytes) {
+  if (bytes.empty())
+    return;
+  auto& buf = self->wr_buf(hdl);
+  buf.insert(buf.end(), bytes.begin(), bytes.end());
+  self->flush(hdl);
+}
+
+/// Sends what the TLS layer has to say (handshake messages, records).
+void send_tls_output(session_broker* self, hdl_t hdl) {
+  send_bytes(self, hdl, self->state.tls->take_output());
 }
 
 /// Writes one reply line; after QUIT, closes once the last reply is out.
@@ -44,10 +67,19 @@ void write_line(session_broker* self, hdl_t hdl, const std::string& line) {
   auto& st = self->state;
   if (st.left)
     return;
-  auto& buf = self->wr_buf(hdl);
-  buf.insert(buf.end(), line.begin(), line.end());
-  buf.push_back('\n');
-  self->flush(hdl);
+  if (st.tls) {
+    if (!st.tls->write(line + "\n")) {
+      spdlog::info("TLS session from {} ended: {}", self->remote_addr(hdl), st.tls->error());
+      leave(self, hdl);
+      return;
+    }
+    send_tls_output(self, hdl);
+  } else {
+    auto& buf = self->wr_buf(hdl);
+    buf.insert(buf.end(), line.begin(), line.end());
+    buf.push_back('\n');
+    self->flush(hdl);
+  }
   if (st.outstanding > 0)
     --st.outstanding;
   if (st.closing && st.outstanding == 0)
@@ -306,6 +338,8 @@ caf::behavior session(session_broker* self, hdl_t hdl, session_setup setup) {
     leave(self, hdl);
     return caf::sec::runtime_error;
   });
+  if (setup.tls)
+    self->state.tls = std::make_unique<net::tls_stream>(setup.tls);
   auto handler = std::make_shared<net::line_splitter::handler>();
   handler->on_line = [=](std::string_view line) {
     if (!self->state.closing)
@@ -324,8 +358,34 @@ caf::behavior session(session_broker* self, hdl_t hdl, session_setup setup) {
   return {
     [=](const caf::io::new_data_msg& msg) {
       std::string_view bytes(msg.buf.data(), msg.buf.size());
-      if (!self->state.closing)
-        self->state.splitter.feed(bytes, *handler);
+      auto& st = self->state;
+      bool first = !st.received_any;
+      st.received_any = st.received_any || !bytes.empty();
+      if (st.tls && first && !bytes.empty() && bytes[0] != 0x16) {
+        // Not a TLS handshake record: most likely a plain-text client. Say so in its language.
+        send_bytes(self, hdl, "ERR - TLS_REQUIRED this port speaks TLS (1.2 or newer): connect "
+                              "with TLS\n");
+        st.setup->metrics->protocol_errors.fetch_add(1, std::memory_order_relaxed);
+        st.tls.reset();
+        leave(self, hdl);
+        return;
+      }
+      if (st.tls) {
+        std::string plain;
+        bool ok = st.tls->feed(bytes, plain);
+        send_tls_output(self, hdl); // handshake replies, alerts
+        if (!ok) {
+          spdlog::info("TLS session from {} ended: {}", self->remote_addr(hdl), st.tls->error());
+          st.setup->metrics->protocol_errors.fetch_add(1, std::memory_order_relaxed);
+          leave(self, hdl);
+          return;
+        }
+        if (!st.closing && !plain.empty())
+          st.splitter.feed(plain, *handler);
+        return;
+      }
+      if (!st.closing)
+        st.splitter.feed(bytes, *handler);
     },
     [=](const caf::io::connection_closed_msg&) { leave(self, hdl); },
     [=](close_atom) {

@@ -4,6 +4,7 @@
 #include "actors/metrics.hpp"
 #include "net/line_splitter.hpp"
 #include "net/protocol.hpp"
+#include "net/tls_stream.hpp"
 
 #include <caf/io/broker.hpp>
 #include <caf/stateful_actor.hpp>
@@ -20,6 +21,7 @@ struct session_setup {
   registry_actor registry;
   uint32_t ttl_seconds = 600;
   std::shared_ptr<request_metrics> metrics;
+  std::shared_ptr<net::tls_context> tls; ///< set: the client port speaks TLS
 };
 
 /// State of a SESSION broker: one client connection. It only frames, parses and forwards;
@@ -36,6 +38,8 @@ struct session_state {
   bool left = false;       ///< the session has ended (guards a second leave)
   int64_t connected_at_ms = 0;
   std::shared_ptr<const session_setup> setup;
+  std::unique_ptr<net::tls_stream> tls; ///< the TLS layer, when the port speaks TLS
+  bool received_any = false;            ///< a first byte arrived (TLS: must open a handshake)
 };
 
 using session_broker = caf::stateful_actor<session_state, caf::io::broker>;

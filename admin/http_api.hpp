@@ -23,6 +23,7 @@ struct options {
   std::chrono::seconds cooldown{60};      ///< after a disconnect, before the computer may return
   std::string data_dir;                   ///< shown in the server status
   uint16_t client_port = 0;               ///< shown in the server status
+  uint16_t discovery_port = 0;            ///< shown in the server status (0: off)
   std::chrono::milliseconds actor_timeout{10'000};
 };
 

@@ -1,5 +1,9 @@
 #include "client/connection.hpp"
 
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -41,7 +45,8 @@ std::pair<std::string, uint16_t> parse_endpoint(const std::string& text) {
   return {host, static_cast<uint16_t>(std::stoul(port))};
 }
 
-connection::connection(const std::string& host, uint16_t port, duration timeout)
+connection::connection(const std::string& host, uint16_t port, duration timeout,
+                       const tls_options& tls)
   : timeout_(timeout) {
   addrinfo hints{};
   hints.ai_family = AF_UNSPEC;
@@ -79,14 +84,145 @@ connection::connection(const std::string& host, uint16_t port, duration timeout)
   freeaddrinfo(found);
   if (fd_ < 0)
     throw connection_error("cannot connect to " + host + ":" + service + ": " + why);
+  if (tls.enabled) {
+    try {
+      start_tls(host, tls);
+    } catch (...) {
+      close_all(); // the destructor does not run for a constructor that throws
+      throw;
+    }
+  }
 }
 
 connection::~connection() {
+  close_all();
+}
+
+void connection::close_all() {
+  if (ssl_ != nullptr) {
+    SSL_shutdown(static_cast<SSL*>(ssl_)); // best effort close_notify; no waiting
+    SSL_free(static_cast<SSL*>(ssl_));
+    ssl_ = nullptr;
+  }
+  if (ssl_ctx_ != nullptr) {
+    SSL_CTX_free(static_cast<SSL_CTX*>(ssl_ctx_));
+    ssl_ctx_ = nullptr;
+  }
   if (fd_ >= 0)
     ::close(fd_);
+  fd_ = -1;
+}
+
+void connection::wait_for(bool write, const char* what) {
+  for (;;) {
+    pollfd p{fd_, static_cast<short>(write ? POLLOUT : POLLIN), 0};
+    int rc = ::poll(&p, 1, static_cast<int>(timeout_.count()));
+    if (rc > 0)
+      return;
+    if (rc == 0)
+      throw connection_error(std::string("timed out ") + what);
+    if (errno != EINTR)
+      throw connection_error(std::string("poll: ") + std::strerror(errno));
+  }
+}
+
+namespace {
+
+std::string openssl_error() {
+  char buf[256] = {};
+  ERR_error_string_n(ERR_get_error(), buf, sizeof(buf));
+  ERR_clear_error();
+  return buf;
+}
+
+std::string normalized_pin(const std::string& pin) {
+  std::string out;
+  for (char c : pin)
+    if (c != ':')
+      out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
+  return out;
+}
+
+} // namespace
+
+void connection::start_tls(const std::string& host, const tls_options& tls) {
+  auto pin = normalized_pin(tls.pin_sha256);
+  if (tls.ca_file.empty() && pin.empty())
+    throw tls_error("TLS needs a CA file or a pinned certificate fingerprint to verify the "
+                    "server with");
+  if (!pin.empty()
+      && (pin.size() != 64 || pin.find_first_not_of("0123456789abcdef") != std::string::npos))
+    throw tls_error("the pinned fingerprint is not 64 hex digits (SHA-256)");
+  auto* ctx = SSL_CTX_new(TLS_client_method());
+  ssl_ctx_ = ctx;
+  if (ctx == nullptr || SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
+    throw tls_error("cannot set up TLS: " + openssl_error());
+  if (!tls.ca_file.empty()) {
+    if (SSL_CTX_load_verify_locations(ctx, tls.ca_file.c_str(), nullptr) != 1)
+      throw tls_error("cannot read the CA file " + tls.ca_file + ": " + openssl_error());
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  }
+  auto* ssl = SSL_new(ctx);
+  ssl_ = ssl;
+  SSL_set_fd(ssl, fd_);
+  SSL_set_tlsext_host_name(ssl, host.c_str());
+  if (!tls.ca_file.empty())
+    SSL_set1_host(ssl, host.c_str());
+  for (;;) {
+    int rc = SSL_connect(ssl);
+    if (rc == 1)
+      break;
+    int err = SSL_get_error(ssl, rc);
+    if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+      wait_for(err == SSL_ERROR_WANT_WRITE, "in the TLS handshake");
+      continue;
+    }
+    auto verify = SSL_get_verify_result(ssl);
+    if (verify != X509_V_OK)
+      throw tls_error(std::string("the server's certificate was refused: ")
+                      + X509_verify_cert_error_string(verify));
+    throw tls_error("the TLS handshake failed (is the server speaking TLS?): " + openssl_error());
+  }
+  if (!pin.empty()) {
+    X509* cert = SSL_get1_peer_certificate(ssl);
+    if (cert == nullptr)
+      throw tls_error("the server sent no certificate");
+    unsigned char md[EVP_MAX_MD_SIZE];
+    unsigned len = 0;
+    X509_digest(cert, EVP_sha256(), md, &len);
+    X509_free(cert);
+    static constexpr char hex[] = "0123456789abcdef";
+    std::string got;
+    for (unsigned i = 0; i < len; ++i) {
+      got.push_back(hex[md[i] >> 4]);
+      got.push_back(hex[md[i] & 15]);
+    }
+    if (got != pin)
+      throw tls_error("the server's certificate does not match the pinned fingerprint "
+                      "(expected " + pin + ", got " + got + "): refusing to talk to it");
+  }
 }
 
 void connection::send_raw(const std::string& bytes) {
+  if (ssl_ != nullptr) {
+    auto* ssl = static_cast<SSL*>(ssl_);
+    size_t sent = 0;
+    while (sent < bytes.size()) {
+      size_t n = 0;
+      int rc = SSL_write_ex(ssl, bytes.data() + sent, bytes.size() - sent, &n);
+      if (rc == 1) {
+        sent += n;
+        continue;
+      }
+      int err = SSL_get_error(ssl, rc);
+      if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+        wait_for(err == SSL_ERROR_WANT_WRITE, "sending to the server");
+        continue;
+      }
+      throw connection_error("connection lost while sending (TLS): " + openssl_error());
+    }
+    return;
+  }
   size_t sent = 0;
   while (sent < bytes.size()) {
     auto n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
@@ -115,16 +251,25 @@ std::string connection::read_line() {
         line.pop_back();
       return line;
     }
-    pollfd p{fd_, POLLIN, 0};
-    int rc = ::poll(&p, 1, static_cast<int>(timeout_.count()));
-    if (rc == 0)
-      throw connection_error("timed out waiting for the server's reply");
-    if (rc < 0) {
-      if (errno == EINTR)
-        continue;
-      throw connection_error(std::string("poll: ") + std::strerror(errno));
-    }
     char buf[4096];
+    if (ssl_ != nullptr) {
+      auto* ssl = static_cast<SSL*>(ssl_);
+      size_t n = 0;
+      int rc = SSL_read_ex(ssl, buf, sizeof(buf), &n);
+      if (rc == 1) {
+        inbuf_.append(buf, n);
+        continue;
+      }
+      int err = SSL_get_error(ssl, rc);
+      if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE) {
+        wait_for(err == SSL_ERROR_WANT_WRITE, "waiting for the server's reply");
+        continue;
+      }
+      if (err == SSL_ERROR_ZERO_RETURN)
+        throw connection_error("the server closed the connection");
+      throw connection_error("connection lost (TLS): " + openssl_error());
+    }
+    wait_for(false, "waiting for the server's reply");
     auto n = ::recv(fd_, buf, sizeof(buf), 0);
     if (n == 0)
       throw connection_error("the server closed the connection");

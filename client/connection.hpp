@@ -48,13 +48,31 @@ struct product_usage {
   uint32_t used = 0;
 };
 
+/// TLS for the client connection (docs/PROTOCOL.md, "TLS"). The server is verified either
+/// against a CA file (chain and host name) or by the SHA-256 fingerprint of its certificate
+/// (a pin); TLS without either is refused, never used unverified.
+struct tls_options {
+  bool enabled = false;
+  std::string ca_file;    ///< PEM file of the CA (or the self-signed certificate itself)
+  std::string pin_sha256; ///< 64 hex digits, colons allowed: `openssl x509 -fingerprint -sha256`
+};
+
+/// Thrown when the server's certificate does not pass (a wrong pin, an unknown CA, a wrong host
+/// name): a connection_error, so callers that retry unreachable servers retry it too.
+class tls_error : public connection_error {
+public:
+  using connection_error::connection_error;
+};
+
 /// One blocking connection speaking protocol v1, one request at a time.
 class connection {
 public:
   using duration = std::chrono::milliseconds;
 
-  /// Connects (throws connection_error on failure or timeout).
-  connection(const std::string& host, uint16_t port, duration timeout = duration{5000});
+  /// Connects (throws connection_error on failure or timeout, tls_error when the server's
+  /// certificate is refused).
+  connection(const std::string& host, uint16_t port, duration timeout = duration{5000},
+             const tls_options& tls = {});
   ~connection();
   connection(const connection&) = delete;
   connection& operator=(const connection&) = delete;
@@ -75,9 +93,18 @@ public:
   void send_raw(const std::string& bytes);
   std::string read_line();
 
+  /// Whether the connection is over TLS.
+  bool secure() const { return ssl_ != nullptr; }
+
 private:
   net::protocol::reply request(const std::string& line);
+  void start_tls(const std::string& host, const tls_options& tls);
+  void close_all();
+  /// Waits until the socket is readable (or writable); throws connection_error on timeout.
+  void wait_for(bool write, const char* what);
 
+  void* ssl_ctx_ = nullptr; ///< SSL_CTX*
+  void* ssl_ = nullptr;     ///< SSL*
   int fd_ = -1;
   duration timeout_;
   std::string inbuf_;

@@ -35,11 +35,15 @@ licd_process::licd_process(std::string data_dir, std::vector<std::string> args,
   std::filesystem::remove(data_dir_ + "/licd.port");
   std::vector<std::string> argv{LICD_BINARY, "--data-dir=" + data_dir_, "--bind=127.0.0.1",
                                 "--admin-port=0"};
-  bool port_given = false;
-  for (const auto& a : args)
+  bool port_given = false, discovery_given = false;
+  for (const auto& a : args) {
     port_given = port_given || a.rfind("--port=", 0) == 0;
+    discovery_given = discovery_given || a.rfind("--discovery-port=", 0) == 0;
+  }
   if (!port_given)
     argv.push_back("--port=0");
+  if (!discovery_given) // tests run in parallel: only a discovery test answers broadcasts
+    argv.push_back("--discovery-port=0");
   argv.insert(argv.end(), args.begin(), args.end());
   auto cargv = c_argv(argv);
   pid_ = ::fork();

@@ -203,7 +203,10 @@ int main(int argc, char** argv) {
       std::cout << "licd " << text(s["version"]) << ", up " << text(s["uptime_seconds"])
                 << " s, data dir " << text(s["data_dir"]) << "\nports: client tcp "
                 << text(s["ports"]["client_tcp"]) << ", admin http "
-                << text(s["ports"]["admin_http"]) << "\n" << text(s["connected_computers"])
+                << text(s["ports"]["admin_http"]) << ", discovery udp "
+                << (s["ports"]["discovery_udp"] == 0 ? std::string("off")
+                                                     : text(s["ports"]["discovery_udp"]))
+                << "\n" << text(s["connected_computers"])
                 << " computers connected over " << text(s["sessions"]) << " sessions\n\n";
       std::vector<std::vector<std::string>> rows;
       for (const auto& p : s["products"])

@@ -1,10 +1,13 @@
 // licd: the floating-license server daemon. Parses options, takes the data dir, starts the
 // actors (actors/server.hpp) and waits for SIGTERM or SIGINT to stop them cleanly.
 
+#include "actors/ask.hpp"
 #include "actors/server.hpp"
 #include "admin/http_api.hpp"
 #include "engine/ed25519.hpp"
 #include "licd/version.hpp"
+#include "net/discovery_responder.hpp"
+#include "net/tls_stream.hpp"
 #include "storage/files.hpp"
 #include "tools/common/cli.hpp"
 #include "tools/licd/data_dir.hpp"
@@ -16,8 +19,12 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <unistd.h>
+
 #include <csignal>
+#include <filesystem>
 #include <cstdio>
+#include <memory>
 #include <pthread.h>
 #include <sys/resource.h>
 
@@ -39,6 +46,13 @@ std::string load_or_make_token(const std::string& named, const std::string& data
   licd::files::write_file(path, token + "\n", 0600, true);
   spdlog::info("made an admin token in {} (mode 0600)", path);
   return token;
+}
+
+std::string host_name() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == '\0')
+    return "licd";
+  return buf;
 }
 
 } // namespace
@@ -97,12 +111,49 @@ int main(int argc, char** argv) {
                  "`clock error`")
     ->check(CLI::Range(1u, 24u * 365u))
     ->capture_default_str();
+  uint16_t discovery_port = licd::net::discovery::default_port;
+  std::string discovery_bind = "0.0.0.0";
+  std::string server_name = host_name();
+  app.add_option("--discovery-port", discovery_port,
+                 "UDP port where licd answers clients' discovery broadcasts (0: off)")
+    ->capture_default_str();
+  app.add_option("--discovery-bind", discovery_bind,
+                 "address for discovery (all interfaces, so broadcasts are heard)")
+    ->capture_default_str();
+  app.add_option("--server-name", server_name, "the name discovery answers with (default: host name)");
+  app.add_option("--tls-cert", opts.tls_cert,
+                 "serve the client port over TLS with this certificate (PEM; with --tls-key)");
+  app.add_option("--tls-key", opts.tls_key, "the TLS certificate's private key (PEM)");
+  bool make_cert = false;
+  std::string tls_name = host_name();
+  app.add_flag("--make-tls-cert", make_cert,
+               "write a self-signed certificate and key to --tls-cert and --tls-key (default "
+               "DATA_DIR/tls.crt and tls.key), print its SHA-256 fingerprint, and exit");
+  app.add_option("--tls-name", tls_name,
+                 "the host name or address the self-signed certificate is for")
+    ->capture_default_str();
   bool check_config = false;
   app.add_flag("--check-config", check_config,
                "read the options and the vendor keys, say whether they are fine, and exit");
   app.allow_config_extras(CLI::config_extras_mode::error); // a mistyped key is an error
   if (auto stop = licd::tools::parse_command_line(app, argc, argv))
     return *stop;
+  if (make_cert) {
+    try {
+      std::filesystem::create_directories(opts.data_dir);
+      auto cert = opts.tls_cert.empty() ? opts.data_dir + "/tls.crt" : opts.tls_cert;
+      auto key = opts.tls_key.empty() ? opts.data_dir + "/tls.key" : opts.tls_key;
+      auto fp = licd::net::make_self_signed(cert, key, tls_name);
+      std::printf("wrote %s and %s (mode 0600) for %s\nSHA-256 fingerprint (clients pin it): %s\n"
+                  "serve with: licd --tls-cert=%s --tls-key=%s\n",
+                  cert.c_str(), key.c_str(), tls_name.c_str(), fp.c_str(), cert.c_str(),
+                  key.c_str());
+      return 0;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "licd: %s\n", e.what());
+      return 1;
+    }
+  }
   if (check_config) {
     try {
       for (const auto& path : opts.vendor_keys)
@@ -154,6 +205,32 @@ int main(int argc, char** argv) {
     admin.cooldown = std::chrono::seconds(cooldown);
     admin.data_dir = dir.path();
     admin.client_port = srv.port();
+    std::unique_ptr<licd::net::discovery_responder> discovery;
+    if (discovery_port != 0) {
+      auto registry = srv.registry();
+      auto tcp_port = srv.port();
+      bool tls_on = !srv.tls_fingerprint().empty();
+      discovery = std::make_unique<licd::net::discovery_responder>(
+        discovery_bind, discovery_port, [&sys, registry, tcp_port, tls_on, server_name](const auto& q) {
+          auto pools = licd::ask<std::vector<licd::pool_status>>(
+            sys, std::chrono::seconds(2), registry, licd::status_atom::value);
+          licd::net::discovery::answer a;
+          a.name = server_name;
+          a.port = tcp_port;
+          a.tls = tls_on;
+          for (const auto& p : pools) {
+            bool asked = q.products.empty();
+            for (const auto& want : q.products)
+              asked = asked || want == p.product;
+            if (asked)
+              a.products.push_back({p.product, p.seats, p.seats > p.used ? p.seats - p.used : 0});
+          }
+          return a;
+        });
+      admin.discovery_port = discovery->port();
+      spdlog::info("answering discovery on {}:{}/udp as {}", discovery_bind, discovery->port(),
+                   server_name);
+    }
     licd::admin::http_api api{sys, srv, admin};
     auto admin_host = admin.bind == "0.0.0.0" ? "127.0.0.1"
                       : admin.bind == "::"    ? "[::1]"
@@ -168,6 +245,7 @@ int main(int argc, char** argv) {
     spdlog::info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
     dir.remove_port_file();
     api.stop();
+    discovery.reset();
     srv.stop();
   } catch (const std::exception& e) {
     spdlog::critical("licd cannot run: {}", e.what());

@@ -1,0 +1,170 @@
+#include "client/config.hpp"
+
+#include "client/connection.hpp"
+#include "engine/names.hpp"
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <stdexcept>
+
+namespace licd::client {
+
+namespace {
+
+std::string trim(const std::string& s) {
+  auto b = s.find_first_not_of(" \t\r");
+  if (b == std::string::npos)
+    return {};
+  auto e = s.find_last_not_of(" \t\r");
+  return s.substr(b, e - b + 1);
+}
+
+/// Sections of one file, in order, each with its key = value lines.
+struct ini {
+  std::vector<std::pair<std::string, std::map<std::string, std::string>>> sections;
+};
+
+ini read_ini(const std::string& path) {
+  ini out;
+  std::ifstream in(path);
+  if (!in)
+    return out;
+  std::string line;
+  int n = 0;
+  while (std::getline(in, line)) {
+    ++n;
+    auto t = trim(line.substr(0, line.find('#')));
+    if (t.empty())
+      continue;
+    auto where = path + ":" + std::to_string(n);
+    if (t.front() == '[') {
+      if (t.back() != ']' || !engine::valid_product_name(t.substr(1, t.size() - 2)))
+        throw std::runtime_error(where + ": a section is [PRODUCT]");
+      out.sections.push_back({t.substr(1, t.size() - 2), {}});
+      continue;
+    }
+    auto eq = t.find('=');
+    if (eq == std::string::npos || out.sections.empty())
+      throw std::runtime_error(where + ": expected key = value inside a [PRODUCT] section");
+    out.sections.back().second[trim(t.substr(0, eq))] = trim(t.substr(eq + 1));
+  }
+  return out;
+}
+
+product_mode to_mode(const std::map<std::string, std::string>& kv, const std::string& where) {
+  product_mode m;
+  m.source = where;
+  if (auto it = kv.find("mode"); it != kv.end())
+    m.mode = it->second;
+  if (m.mode != "network" && m.mode != "standalone")
+    throw std::runtime_error(where + ": mode is network or standalone, not '" + m.mode + "'");
+  if (auto it = kv.find("server"); it != kv.end()) {
+    try {
+      m.servers = parse_server_list(it->second);
+    } catch (const std::invalid_argument& e) {
+      throw std::runtime_error(where + ": " + e.what());
+    }
+  }
+  return m;
+}
+
+std::string home_config() {
+  if (const char* x = std::getenv("XDG_CONFIG_HOME"); x != nullptr && *x != '\0')
+    return std::string(x) + "/licd/client.conf";
+  if (const char* h = std::getenv("HOME"); h != nullptr && *h != '\0')
+    return std::string(h) + "/.config/licd/client.conf";
+  return ".licd-client.conf";
+}
+
+} // namespace
+
+product_mode mode_config::for_product(const std::string& product) const {
+  auto it = products.find(product);
+  return it == products.end() ? product_mode{} : it->second;
+}
+
+std::string system_config_path() {
+  if (const char* p = std::getenv("LICD_SYSTEM_CONFIG"); p != nullptr && *p != '\0')
+    return p;
+  return "/etc/licd/client.conf";
+}
+
+std::string user_config_path() {
+  if (const char* p = std::getenv("LICD_USER_CONFIG"); p != nullptr && *p != '\0')
+    return p;
+  return home_config();
+}
+
+std::vector<std::string> parse_server_list(const std::string& text) {
+  auto t = trim(text);
+  if (t == "auto" || t.empty())
+    return {};
+  std::vector<std::string> out;
+  std::stringstream ss(t);
+  std::string item;
+  while (std::getline(ss, item, ',')) {
+    item = trim(item);
+    parse_endpoint(item); // throws std::invalid_argument for a bad one
+    out.push_back(item);
+  }
+  return out;
+}
+
+mode_config load_mode_config(const std::string& system_path, const std::string& user_path) {
+  mode_config out;
+  for (const auto* path : {&system_path, &user_path})
+    for (const auto& [product, kv] : read_ini(*path).sections)
+      out.products[product] = to_mode(kv, *path);
+  return out;
+}
+
+void set_product_mode(const std::string& path, const std::string& product,
+                      const std::string& mode, const std::vector<std::string>& servers) {
+  if (!engine::valid_product_name(product))
+    throw std::invalid_argument("'" + product + "' is not a product name");
+  if (mode != "network" && mode != "standalone")
+    throw std::invalid_argument("the mode is network or standalone");
+  for (const auto& s : servers)
+    parse_endpoint(s);
+  auto file = read_ini(path);
+  std::map<std::string, std::string> section{{"mode", mode}};
+  if (mode == "network") {
+    std::string list;
+    for (const auto& s : servers)
+      list += (list.empty() ? "" : ",") + s;
+    section["server"] = list.empty() ? "auto" : list;
+  }
+  bool replaced = false;
+  for (auto& [name, kv] : file.sections)
+    if (name == product) {
+      kv = section;
+      replaced = true;
+    }
+  if (!replaced)
+    file.sections.push_back({product, section});
+  std::ostringstream out;
+  out << "# licd client license modes (licclient mode set ...): one section per product\n";
+  for (const auto& [name, kv] : file.sections) {
+    out << "\n[" << name << "]\n";
+    for (const auto& [k, v] : kv)
+      out << k << " = " << v << "\n";
+  }
+  auto dir = std::filesystem::path(path).parent_path();
+  std::error_code ec;
+  if (!dir.empty())
+    std::filesystem::create_directories(dir, ec);
+  auto tmp = path + ".tmp";
+  {
+    std::ofstream f(tmp, std::ios::trunc);
+    f << out.str();
+    if (!f)
+      throw std::runtime_error("cannot write " + path);
+  }
+  std::filesystem::rename(tmp, path, ec);
+  if (ec)
+    throw std::runtime_error("cannot write " + path + ": " + ec.message());
+}
+
+} // namespace licd::client

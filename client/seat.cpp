@@ -1,0 +1,260 @@
+#include "client/seat.hpp"
+
+#include <pwd.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cstdlib>
+
+namespace licd::client {
+
+namespace {
+
+std::string host_name() {
+  char buf[256] = {};
+  if (gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == '\0')
+    return "unknown-host";
+  return buf;
+}
+
+std::string user_name() {
+  if (auto* pw = getpwuid(geteuid()); pw != nullptr && pw->pw_name != nullptr)
+    return pw->pw_name;
+  if (const char* u = std::getenv("USER"))
+    return u;
+  return "unknown-user";
+}
+
+} // namespace
+
+std::string_view to_string(seat_event e) {
+  switch (e) {
+    case seat_event::connection_lost:
+      return "connection_lost";
+    case seat_event::reconnected:
+      return "reconnected";
+    case seat_event::lost:
+      return "lost";
+    case seat_event::regained:
+      return "regained";
+  }
+  return "unknown";
+}
+
+seat::seat(seat_options opts) : opts_(std::move(opts)) {
+  if (opts_.computer.empty())
+    opts_.computer = host_name();
+  if (opts_.user.empty())
+    opts_.user = user_name();
+  if (opts_.instance.empty())
+    opts_.instance = std::to_string(getpid());
+  auto until = clock::now() + opts_.acquire_timeout;
+  auto backoff = opts_.backoff_min;
+  for (;;) {
+    try {
+      if (!conn_)
+        connect_any();
+      checkout_now();
+      break;
+    } catch (const refused& e) {
+      // A product no server has, or a malformed name, will not get better by waiting.
+      if (e.code() != "NO_SEATS" && e.code() != "DISCONNECTED" && e.code() != "STORAGE_ERROR"
+          && e.code() != "SERVER_ERROR")
+        throw;
+      if (clock::now() + backoff > until)
+        throw;
+    } catch (const connection_error&) {
+      conn_.reset();
+      if (clock::now() + backoff > until)
+        throw;
+    }
+    std::this_thread::sleep_for(backoff);
+    backoff = std::min(backoff * 2, opts_.backoff_max);
+  }
+  thread_ = std::thread([this] { run(); });
+}
+
+seat::~seat() {
+  release();
+}
+
+std::string seat::lease() const {
+  std::lock_guard<std::mutex> g(mu_);
+  return lease_;
+}
+
+std::string seat::server() const {
+  std::lock_guard<std::mutex> g(mu_);
+  return server_;
+}
+
+uint32_t seat::ttl() const {
+  std::lock_guard<std::mutex> g(mu_);
+  return ttl_;
+}
+
+bool seat::held() const {
+  std::lock_guard<std::mutex> g(mu_);
+  return held_;
+}
+
+std::chrono::steady_clock::time_point seat::expires_at() const {
+  std::lock_guard<std::mutex> g(mu_);
+  return last_renewal_ + std::chrono::seconds(ttl_);
+}
+
+void seat::release() {
+  {
+    std::lock_guard<std::mutex> g(mu_);
+    if (stopping_)
+      return;
+    stopping_ = true;
+  }
+  cv_.notify_all();
+  if (thread_.joinable())
+    thread_.join();
+  // The renewal thread is gone: the connection and lease are this thread's now.
+  if (held_ && conn_) {
+    try {
+      conn_->release(lease_);
+    } catch (const std::exception&) {
+      // Unreachable or already gone: the server lets it expire after one TTL.
+    }
+  }
+  held_ = false;
+  conn_.reset();
+}
+
+std::vector<std::string> seat::candidates() const {
+  std::vector<std::string> out;
+  if (!server_.empty())
+    out.push_back(server_); // the server that holds the lease comes first
+  if (opts_.servers.empty()) {
+    auto found = discover({opts_.product}, opts_.discovery);
+    if (auto best = choose(found, opts_.product))
+      out.push_back(best->endpoint());
+    for (const auto& f : found)
+      out.push_back(f.endpoint());
+  } else {
+    out.insert(out.end(), opts_.servers.begin(), opts_.servers.end());
+  }
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+void seat::connect_any() {
+  std::string why = "no server found (nothing answered the discovery broadcast)";
+  for (const auto& endpoint : candidates()) {
+    try {
+      auto [host, port] = parse_endpoint(endpoint);
+      auto c = std::make_unique<connection>(host, port, opts_.io_timeout, opts_.tls);
+      auto ttl = c->hello(opts_.computer, opts_.user, opts_.instance);
+      std::lock_guard<std::mutex> g(mu_);
+      conn_ = std::move(c);
+      server_ = endpoint;
+      if (ttl_ == 0)
+        ttl_ = ttl;
+      return;
+    } catch (const connection_error& e) {
+      why = e.what();
+    } catch (const std::invalid_argument& e) {
+      why = e.what();
+    }
+  }
+  throw connection_error(why);
+}
+
+void seat::checkout_now() {
+  auto g = conn_->checkout(opts_.product);
+  std::lock_guard<std::mutex> lock(mu_);
+  lease_ = g.lease;
+  ttl_ = g.expires_in;
+  held_ = true;
+  last_renewal_ = clock::now();
+}
+
+void seat::notify(seat_event e, const std::string& detail) {
+  if (opts_.on_event)
+    opts_.on_event(e, detail);
+}
+
+bool seat::sleep_for(std::chrono::milliseconds d) {
+  std::unique_lock<std::mutex> lock(mu_);
+  return !cv_.wait_for(lock, d, [this] { return stopping_; });
+}
+
+void seat::run() {
+  auto backoff = opts_.backoff_min;
+  bool link_down = false; // the server stopped answering and has not answered since
+  for (;;) {
+    clock::time_point next;
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      // Renew at a third of the TTL: two more chances before the lease lapses.
+      next = !link_down && held_ ? last_renewal_ + std::chrono::seconds(ttl_) / 3 : clock::now();
+    }
+    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next - clock::now());
+    if (!sleep_for(std::max(wait, std::chrono::milliseconds(0))))
+      return;
+    try {
+      if (!conn_)
+        connect_any();
+      bool was_held = held();
+      try {
+        auto left = conn_->renew(lease_);
+        {
+          std::lock_guard<std::mutex> g(mu_);
+          ttl_ = left;
+          held_ = true;
+          last_renewal_ = clock::now();
+        }
+        if (!was_held)
+          notify(seat_event::regained, "lease " + lease_ + " honoured again by " + server_);
+        else if (link_down)
+          notify(seat_event::reconnected, "lease " + lease_ + " renewed on " + server_);
+      } catch (const refused& e) {
+        if (e.code() != "UNKNOWN_LEASE")
+          throw;
+        // The server says the lease is gone: only now may this instance check out again.
+        {
+          std::lock_guard<std::mutex> g(mu_);
+          held_ = false;
+        }
+        if (was_held)
+          notify(seat_event::lost,
+                 "the server no longer knows lease " + lease_ + ": " + e.message());
+        checkout_now();
+        notify(seat_event::regained, "new lease " + lease_ + " from " + server_);
+      }
+      link_down = false;
+      backoff = opts_.backoff_min;
+      continue;
+    } catch (const connection_error& e) {
+      {
+        std::lock_guard<std::mutex> g(mu_);
+        conn_.reset();
+      }
+      if (!link_down) {
+        link_down = true;
+        notify(seat_event::connection_lost, e.what());
+      }
+    } catch (const refused&) {
+      // NO_SEATS on a re-checkout, DISCONNECTED, STORAGE_ERROR: try again after the backoff.
+    }
+    // Without contact for a whole TTL, the server has let the lease go (unless it restarted
+    // meanwhile and restored it: the next renewal will say).
+    {
+      std::unique_lock<std::mutex> g(mu_);
+      if (held_ && clock::now() >= last_renewal_ + std::chrono::seconds(ttl_)) {
+        held_ = false;
+        g.unlock();
+        notify(seat_event::lost, "no contact with the server for a whole lease TTL");
+      }
+    }
+    if (!sleep_for(backoff))
+      return;
+    backoff = std::min(backoff * 2, opts_.backoff_max);
+  }
+}
+
+} // namespace licd::client

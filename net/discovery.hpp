@@ -1,0 +1,44 @@
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+/// Server discovery over UDP (docs/PROTOCOL.md, "Finding the server"): a client broadcasts one
+/// query datagram; every licd that hears it answers the sender with one datagram. Pure
+/// formatting and parsing.
+namespace licd::net::discovery {
+
+inline constexpr uint16_t default_port = 27600;
+/// Datagrams longer than this are not sent (answers list fewer products) nor read.
+inline constexpr size_t max_datagram = 1400;
+
+/// "LICD-DISCOVER 1 [products=a,b]": empty products asks for every product.
+struct query {
+  std::vector<std::string> products;
+};
+
+struct product_seats {
+  std::string product;
+  uint32_t seats = 0;
+  uint32_t free = 0;
+};
+
+/// "LICD-SERVER 1 name=NAME port=PORT tls=0|1 [product=NAME,SEATS,FREE ...]". The server's
+/// address is where the datagram came from.
+struct answer {
+  std::string name;
+  uint16_t port = 0;
+  bool tls = false;
+  std::vector<product_seats> products;
+};
+
+std::string format(const query& q);
+std::optional<query> parse_query(std::string_view datagram);
+/// Products beyond max_datagram are left out.
+std::string format(const answer& a);
+std::optional<answer> parse_answer(std::string_view datagram);
+
+} // namespace licd::net::discovery

@@ -1,0 +1,246 @@
+#include "net/tls_stream.hpp"
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/pem.h>
+#include <openssl/rand.h>
+#include <openssl/ssl.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <stdexcept>
+
+namespace licd::net {
+
+namespace {
+
+std::string last_error() {
+  char buf[256] = {};
+  ERR_error_string_n(ERR_get_error(), buf, sizeof(buf));
+  ERR_clear_error();
+  return buf;
+}
+
+std::string sha256_hex(X509* cert) {
+  unsigned char md[EVP_MAX_MD_SIZE];
+  unsigned len = 0;
+  X509_digest(cert, EVP_sha256(), md, &len);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string out;
+  for (unsigned i = 0; i < len; ++i) {
+    out.push_back(hex[md[i] >> 4]);
+    out.push_back(hex[md[i] & 15]);
+  }
+  return out;
+}
+
+SSL* ssl(void* p) {
+  return static_cast<SSL*>(p);
+}
+
+} // namespace
+
+std::shared_ptr<tls_context> tls_context::load(const std::string& cert_file,
+                                               const std::string& key_file) {
+  std::shared_ptr<tls_context> out(new tls_context());
+  auto* ctx = SSL_CTX_new(TLS_server_method());
+  out->ctx_ = ctx;
+  if (ctx == nullptr || SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
+    throw std::runtime_error("cannot set up TLS: " + last_error());
+  if (SSL_CTX_use_certificate_chain_file(ctx, cert_file.c_str()) != 1)
+    throw std::runtime_error("cannot use the TLS certificate " + cert_file + ": " + last_error());
+  if (SSL_CTX_use_PrivateKey_file(ctx, key_file.c_str(), SSL_FILETYPE_PEM) != 1)
+    throw std::runtime_error("cannot use the TLS key " + key_file + ": " + last_error());
+  if (SSL_CTX_check_private_key(ctx) != 1)
+    throw std::runtime_error("the TLS key " + key_file + " does not belong to the certificate "
+                             + cert_file);
+  SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
+  out->fingerprint_ = sha256_hex(SSL_CTX_get0_certificate(ctx));
+  return out;
+}
+
+tls_context::~tls_context() {
+  SSL_CTX_free(static_cast<SSL_CTX*>(ctx_));
+}
+
+std::string make_self_signed(const std::string& cert_file, const std::string& key_file,
+                             const std::string& name) {
+  EVP_PKEY* key = EVP_EC_gen("P-256");
+  X509* cert = X509_new();
+  auto cleanup = [&] {
+    X509_free(cert);
+    EVP_PKEY_free(key);
+  };
+  if (key == nullptr || cert == nullptr) {
+    cleanup();
+    throw std::runtime_error("cannot make a key: " + last_error());
+  }
+  X509_set_version(cert, 2);
+  unsigned char serial[16];
+  if (RAND_bytes(serial, sizeof(serial)) != 1) {
+    cleanup();
+    throw std::runtime_error("OpenSSL RAND_bytes failed");
+  }
+  serial[0] &= 0x7f;
+  BIGNUM* bn = BN_bin2bn(serial, sizeof(serial), nullptr);
+  BN_to_ASN1_INTEGER(bn, X509_get_serialNumber(cert));
+  BN_free(bn);
+  X509_gmtime_adj(X509_getm_notBefore(cert), -3600);
+  X509_gmtime_adj(X509_getm_notAfter(cert), 10L * 365 * 24 * 3600);
+  X509_set_pubkey(cert, key);
+  X509_NAME* subject = X509_get_subject_name(cert);
+  X509_NAME_add_entry_by_txt(subject, "CN", MBSTRING_UTF8,
+                             reinterpret_cast<const unsigned char*>(name.c_str()), -1, -1, 0);
+  X509_NAME_add_entry_by_txt(subject, "O", MBSTRING_UTF8,
+                             reinterpret_cast<const unsigned char*>("licd"), -1, -1, 0);
+  X509_set_issuer_name(cert, subject);
+  in6_addr a6{};
+  in_addr a4{};
+  bool is_ip = inet_pton(AF_INET, name.c_str(), &a4) == 1
+               || inet_pton(AF_INET6, name.c_str(), &a6) == 1;
+  auto san = (is_ip ? "IP:" : "DNS:") + name;
+  X509V3_CTX v3;
+  X509V3_set_ctx_nodb(&v3);
+  X509V3_set_ctx(&v3, cert, cert, nullptr, nullptr, 0);
+  for (auto [nid, value] : {std::pair<int, std::string>{NID_subject_alt_name, san},
+                            {NID_basic_constraints, "critical,CA:TRUE"},
+                            {NID_key_usage, "critical,digitalSignature,keyCertSign"}}) {
+    X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &v3, nid, value.c_str());
+    if (ext == nullptr) {
+      cleanup();
+      throw std::runtime_error("cannot make the certificate's extensions: " + last_error());
+    }
+    X509_add_ext(cert, ext, -1);
+    X509_EXTENSION_free(ext);
+  }
+  if (X509_sign(cert, key, EVP_sha256()) == 0) {
+    cleanup();
+    throw std::runtime_error("cannot sign the certificate: " + last_error());
+  }
+  // The key: created 0600, never readable by others even for a moment.
+  int kfd = ::open(key_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  FILE* kf = kfd >= 0 ? ::fdopen(kfd, "w") : nullptr;
+  FILE* cf = kf != nullptr ? std::fopen(cert_file.c_str(), "wx") : nullptr;
+  bool ok = kf != nullptr && cf != nullptr
+            && PEM_write_PrivateKey(kf, key, nullptr, nullptr, 0, nullptr, nullptr) == 1
+            && PEM_write_X509(cf, cert) == 1;
+  if (kf != nullptr)
+    ok = std::fclose(kf) == 0 && ok;
+  else if (kfd >= 0)
+    ::close(kfd);
+  if (cf != nullptr)
+    ok = std::fclose(cf) == 0 && ok;
+  auto fp = sha256_hex(cert);
+  cleanup();
+  if (!ok)
+    throw std::runtime_error("cannot write " + cert_file + " and " + key_file
+                             + " (they must not exist yet)");
+  return fp;
+}
+
+tls_stream::tls_stream(std::shared_ptr<tls_context> ctx) : ctx_(std::move(ctx)) {
+  auto* s = SSL_new(static_cast<SSL_CTX*>(ctx_->native()));
+  auto* in = BIO_new(BIO_s_mem());
+  auto* out = BIO_new(BIO_s_mem());
+  SSL_set_bio(s, in, out); // the SSL owns both BIOs now
+  SSL_set_accept_state(s);
+  ssl_ = s;
+  in_ = in;
+  out_ = out;
+}
+
+tls_stream::~tls_stream() {
+  SSL_free(ssl(ssl_));
+}
+
+bool tls_stream::pump(std::string& plain) {
+  if (!established_) {
+    int rc = SSL_do_handshake(ssl(ssl_));
+    if (rc != 1) {
+      int err = SSL_get_error(ssl(ssl_), rc);
+      if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
+        return true;
+      error_ = "TLS handshake failed: " + last_error();
+      return false;
+    }
+    established_ = true;
+    if (!pending_.empty()) {
+      auto p = std::move(pending_);
+      pending_.clear();
+      if (!write(p))
+        return false;
+    }
+  }
+  char buf[4096];
+  for (;;) {
+    size_t n = 0;
+    int rc = SSL_read_ex(ssl(ssl_), buf, sizeof(buf), &n);
+    if (rc == 1) {
+      plain.append(buf, n);
+      continue;
+    }
+    int err = SSL_get_error(ssl(ssl_), rc);
+    if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
+      return true;
+    if (err == SSL_ERROR_ZERO_RETURN) {
+      error_ = "the client closed the TLS session";
+      return false;
+    }
+    error_ = "TLS error: " + last_error();
+    return false;
+  }
+}
+
+bool tls_stream::feed(std::string_view bytes, std::string& plain) {
+  if (!bytes.empty()
+      && BIO_write(static_cast<BIO*>(in_), bytes.data(), static_cast<int>(bytes.size()))
+           != static_cast<int>(bytes.size())) {
+    error_ = "TLS buffer failure";
+    return false;
+  }
+  return pump(plain);
+}
+
+bool tls_stream::write(std::string_view plain) {
+  if (!established_) {
+    pending_.append(plain);
+    return true;
+  }
+  size_t done = 0;
+  while (done < plain.size()) {
+    size_t n = 0;
+    if (SSL_write_ex(ssl(ssl_), plain.data() + done, plain.size() - done, &n) != 1) {
+      error_ = "TLS write failed: " + last_error();
+      return false;
+    }
+    done += n;
+  }
+  return true;
+}
+
+void tls_stream::shutdown() {
+  if (established_)
+    SSL_shutdown(ssl(ssl_));
+  ERR_clear_error();
+}
+
+std::string tls_stream::take_output() {
+  std::string out;
+  auto* bio = static_cast<BIO*>(out_);
+  char buf[16384];
+  for (;;) {
+    int n = BIO_read(bio, buf, sizeof(buf));
+    if (n <= 0)
+      break;
+    out.append(buf, static_cast<size_t>(n));
+  }
+  return out;
+}
+
+} // namespace licd::net
