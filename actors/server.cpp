@@ -115,6 +115,7 @@ server::server(caf::actor_system& sys, const server_options& opts)
   bind.machine = machine_.facts;
   bind.tolerance = opts.fingerprint_tolerance;
   bind.server_key = server_key(*db);
+  server_id_ = engine::hex64(bind.server_key->public_part().key_id());
   engine::key_ring keys;
   for (const auto& path : opts.vendor_keys) {
     auto pub = engine::ed25519::public_key::from_pem(files::read_file(path));

@@ -53,6 +53,8 @@ public:
   const platform::machine_report& machine() const { return machine_; }
   /// The SHA-256 fingerprint of the TLS certificate; empty when the client port is plain TCP.
   const std::string& tls_fingerprint() const { return tls_fingerprint_; }
+  /// This installation's id: the key id of the server key (16 hex digits).
+  const std::string& server_id() const { return server_id_; }
 
   /// Stops accepting, ends every session, commits everything the store was sent, then stops
   /// the remaining actors. Idempotent.
@@ -70,6 +72,7 @@ private:
   caf::actor acceptor_;
   platform::machine_report machine_;
   std::string tls_fingerprint_;
+  std::string server_id_;
 };
 
 } // namespace licd

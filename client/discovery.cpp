@@ -81,9 +81,9 @@ std::vector<found_server> discover(const std::vector<std::string>& products,
         continue;
       char host[INET_ADDRSTRLEN] = {};
       inet_ntop(AF_INET, &from.sin_addr, host, sizeof(host));
-      found_server s{host, a->port, a->name, a->tls, a->products};
+      found_server s{a->id, host, a->port, a->name, a->tls, a->products};
       bool seen = std::any_of(found.begin(), found.end(), [&](const found_server& f) {
-        return f.host == s.host && f.port == s.port;
+        return (!s.id.empty() && f.id == s.id) || (f.host == s.host && f.port == s.port);
       });
       if (!seen)
         found.push_back(std::move(s));

@@ -11,6 +11,7 @@
 namespace licd::client {
 
 struct found_server {
+  std::string id;   ///< the server's installation id: the same server heard on two routes
   std::string host; ///< where the answer came from
   uint16_t port = 0;
   std::string name;
@@ -29,7 +30,7 @@ struct discovery_options {
   bool gather_all = false;              ///< keep listening the whole wait (to list servers)
 };
 
-/// Every server that answered, in the order their answers came, without duplicates.
+/// Every server that answered, in the order their answers came, each once (by its id).
 std::vector<found_server> discover(const std::vector<std::string>& products,
                                    const discovery_options& opts = {});
 

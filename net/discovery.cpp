@@ -72,7 +72,7 @@ std::optional<query> parse_query(std::string_view datagram) {
 }
 
 std::string format(const answer& a) {
-  std::string out = "LICD-SERVER 1 name=" + a.name + " port=" + std::to_string(a.port)
+  std::string out = "LICD-SERVER 1 id=" + a.id + " name=" + a.name + " port=" + std::to_string(a.port)
                     + " tls=" + (a.tls ? "1" : "0");
   for (const auto& p : a.products) {
     auto field = " product=" + p.product + "," + std::to_string(p.seats) + ","
@@ -97,7 +97,11 @@ std::optional<answer> parse_answer(std::string_view datagram) {
       return std::nullopt;
     auto key = w[i].substr(0, eq);
     auto value = w[i].substr(eq + 1);
-    if (key == "name") {
+    if (key == "id") {
+      if (!printable(value))
+        return std::nullopt;
+      a.id = value;
+    } else if (key == "name") {
       if (!printable(value))
         return std::nullopt;
       a.name = value;

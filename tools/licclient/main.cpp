@@ -3,7 +3,10 @@
 // unknown lease, ...; or a stand-alone code, response or license that does not pass), 4 server
 // unreachable or connection lost, 1 anything else.
 
+#include "client/config.hpp"
 #include "client/connection.hpp"
+#include "client/discovery.hpp"
+#include "client/seat.hpp"
 #include "client/standalone.hpp"
 #include "platform/machine.hpp"
 #include "storage/files.hpp"
@@ -17,7 +20,11 @@
 #include <pwd.h>
 #include <unistd.h>
 
+#include <pthread.h>
+#include <signal.h>
+
 #include <chrono>
+#include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
@@ -179,25 +186,78 @@ struct standalone_cli {
   }
 };
 
+/// Where to connect for `product` (empty: any server): --server, else $LICD_SERVER, else the
+/// product's mode config, else the first server discovery finds (with a free seat, if asked for
+/// a product).
+std::vector<std::string> resolve_servers(const std::string& flag, const std::string& product,
+                                         const licd::client::discovery_options& dopts) {
+  using namespace licd::client;
+  if (!flag.empty())
+    return parse_server_list(flag);
+  if (const char* env = std::getenv("LICD_SERVER"); env != nullptr && *env != '\0')
+    return parse_server_list(env);
+  if (!product.empty()) {
+    auto mode = load_mode_config().for_product(product);
+    if (!mode.servers.empty())
+      return mode.servers;
+  }
+  auto found = discover(product.empty() ? std::vector<std::string>{}
+                                        : std::vector<std::string>{product},
+                        dopts);
+  if (found.empty())
+    throw connection_error("no licd answered the discovery broadcast on port "
+                           + std::to_string(dopts.port)
+                           + " (give the server with --server=HOST:PORT or $LICD_SERVER)");
+  if (!product.empty())
+    if (auto best = choose(found, product))
+      return {best->endpoint()};
+  return {found.front().endpoint()};
+}
+
+/// Connects to the first server of the list that answers.
+std::unique_ptr<licd::client::connection> connect_first(const std::vector<std::string>& servers,
+                                                        const licd::client::tls_options& tls) {
+  std::string why;
+  for (const auto& s : servers) {
+    try {
+      auto [host, port] = licd::client::parse_endpoint(s);
+      return std::make_unique<licd::client::connection>(host, port,
+                                                        std::chrono::milliseconds(5000), tls);
+    } catch (const licd::client::tls_error&) {
+      throw; // a certificate that does not pass is not a reason to try the next server
+    } catch (const licd::client::connection_error& e) {
+      why = e.what();
+    }
+  }
+  throw licd::client::connection_error(why.empty() ? "no server given" : why);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
-  std::string server = "127.0.0.1:27600";
-  if (const char* env = std::getenv("LICD_SERVER"))
-    server = env;
+  std::string server_flag;
   std::string computer = this_host();
   std::string user = this_user();
   bool json = false;
   std::string product;
   std::string lease;
+  licd::client::discovery_options dopts;
+  licd::client::tls_options tls;
 
-  CLI::App app{"licclient: check floating licenses out of a licd server"};
+  CLI::App app{"licclient: floating licenses from a licd server, and stand-alone licenses"};
   app.set_version_flag("--version", std::string("licclient ") + licd::version);
-  app.add_option("--server", server, "HOST:PORT of the licd server ($LICD_SERVER)")
+  app.add_option("--server", server_flag,
+                 "HOST:PORT of the licd server, or a comma-separated list tried in order "
+                 "(default: $LICD_SERVER, the product's mode config, else discovery)");
+  app.add_option("--discovery-port", dopts.port, "UDP port of the discovery broadcast")
     ->capture_default_str();
   app.add_option("--computer", computer, "computer name to present (default: this host)");
   app.add_option("--user", user, "user name to present (default: the current user)");
-  app.add_flag("--json", json, "print one JSON object");
+  app.add_option("--tls-ca", tls.ca_file,
+                 "speak TLS, verifying the server against this CA (or self-signed) certificate");
+  app.add_option("--tls-pin", tls.pin_sha256,
+                 "speak TLS, verifying the server by its certificate's SHA-256 fingerprint");
+  app.add_flag("--json", json, "print JSON");
   app.require_subcommand(1);
   auto* co = app.add_subcommand("checkout", "check a seat out");
   co->add_option("PRODUCT", product, "product name")->required();
@@ -209,21 +269,152 @@ int main(int argc, char** argv) {
   rl->add_option("LEASE", lease, "lease id")->required();
   auto* st = app.add_subcommand("status", "seats and seats in use per product");
   st->add_option("PRODUCT", product, "only this product");
-
+  auto* hold = app.add_subcommand(
+    "hold", "check a seat out and keep it, renewing, until interrupted; prints lease events");
+  hold->add_option("PRODUCT", product, "product name")->required();
+  unsigned hold_timeout = 30;
+  hold->add_option("--timeout", hold_timeout, "seconds to keep trying for a seat")
+    ->capture_default_str();
+  std::vector<std::string> wanted;
+  auto* servers = app.add_subcommand("servers", "every server that answers discovery");
+  servers->add_option("PRODUCT", wanted, "show these products' seats (default: all)");
+  auto* mode = app.add_subcommand("mode", "the license mode of products on this workstation")
+                 ->require_subcommand(1);
+  auto* mode_show = mode->add_subcommand("show", "each product's mode and where it comes from");
+  mode_show->add_option("PRODUCT", product);
+  auto* mode_set = mode->add_subcommand("set", "set a product's mode (in your user config)");
+  std::string new_mode, mode_servers = "auto";
+  bool system_wide = false;
+  mode_set->add_option("PRODUCT", product)->required();
+  mode_set->add_option("MODE", new_mode, "network or standalone")
+    ->required()
+    ->check(CLI::IsMember({"network", "standalone"}));
+  mode_set->add_option("--server", mode_servers, "auto, or HOST:PORT[,HOST:PORT...]")
+    ->capture_default_str();
+  mode_set->add_flag("--system", system_wide, "write the system-wide file instead (root)");
   standalone_cli sa;
   sa.define(app);
 
   if (auto stop = licd::tools::parse_command_line(app, argc, argv))
     return *stop;
+  tls.enabled = !tls.ca_file.empty() || !tls.pin_sha256.empty();
 
   try {
     if (sa.group->parsed())
       return sa.run(json);
-    auto [host, port] = licd::client::parse_endpoint(server);
-    licd::client::connection conn(host, port);
-    conn.hello(computer, user, std::to_string(getpid()));
+    if (servers->parsed()) {
+      dopts.gather_all = true;
+      auto found = licd::client::discover(wanted, dopts);
+      auto arr = nlohmann::json::array();
+      for (const auto& f : found) {
+        auto products = nlohmann::json::array();
+        for (const auto& p : f.products)
+          products.push_back({{"product", p.product}, {"seats", p.seats}, {"free", p.free}});
+        arr.push_back({{"server", f.endpoint()}, {"name", f.name}, {"tls", f.tls},
+                       {"products", products}});
+      }
+      if (json) {
+        std::cout << nlohmann::json{{"servers", arr}}.dump() << '\n';
+      } else {
+        for (const auto& f : found) {
+          std::cout << f.endpoint() << "  " << f.name << (f.tls ? "  (TLS)" : "") << '\n';
+          for (const auto& p : f.products)
+            std::cout << "    " << p.product << ": " << p.free << " of " << p.seats
+                      << " seats free\n";
+        }
+      }
+      return found.empty() ? exit_unreachable : 0;
+    }
+    if (mode_show->parsed()) {
+      auto cfg = licd::client::load_mode_config();
+      std::vector<std::string> names;
+      if (!product.empty())
+        names.push_back(product);
+      else
+        for (const auto& kv : cfg.products)
+          names.push_back(kv.first);
+      auto arr = nlohmann::json::array();
+      for (const auto& n : names) {
+        auto m = cfg.for_product(n);
+        std::string list;
+        for (const auto& s : m.servers)
+          list += (list.empty() ? "" : ",") + s;
+        arr.push_back({{"product", n},
+                       {"mode", m.mode},
+                       {"server", m.mode == "standalone" ? "" : list.empty() ? "auto" : list},
+                       {"from", m.source.empty() ? "default" : m.source}});
+      }
+      if (json) {
+        std::cout << nlohmann::json{{"products", arr}}.dump() << '\n';
+      } else {
+        for (const auto& a : arr)
+          std::cout << a["product"].get<std::string>() << ": " << a["mode"].get<std::string>()
+                    << (a["server"].get<std::string>().empty()
+                          ? ""
+                          : " (server " + a["server"].get<std::string>() + ")")
+                    << "  [" << a["from"].get<std::string>() << "]\n";
+      }
+      return 0;
+    }
+    if (mode_set->parsed()) {
+      auto path = system_wide ? licd::client::system_config_path()
+                              : licd::client::user_config_path();
+      licd::client::set_product_mode(path, product, new_mode,
+                                     licd::client::parse_server_list(mode_servers));
+      std::cout << (json ? nlohmann::json{{"product", product}, {"mode", new_mode}, {"file", path}}
+                             .dump()
+                         : product + " now uses a " + new_mode + " license (" + path + ")")
+                << '\n';
+      return 0;
+    }
+    if (hold->parsed()) {
+      licd::client::seat_options so;
+      so.product = product;
+      so.servers = server_flag.empty() ? std::vector<std::string>{}
+                                       : licd::client::parse_server_list(server_flag);
+      if (so.servers.empty())
+        if (const char* env = std::getenv("LICD_SERVER"); env != nullptr && *env != '\0')
+          so.servers = licd::client::parse_server_list(env);
+      if (so.servers.empty())
+        so.servers = licd::client::load_mode_config().for_product(product).servers;
+      so.discovery = dopts;
+      so.computer = computer;
+      so.user = user;
+      so.tls = tls;
+      so.acquire_timeout = std::chrono::seconds(hold_timeout);
+      auto print = [json](const std::string& event, const std::string& lease,
+                          const std::string& detail) {
+        if (json)
+          std::cout << nlohmann::json{{"event", event}, {"lease", lease}, {"detail", detail}}.dump()
+                    << std::endl;
+        else
+          std::cout << event << " " << lease << (detail.empty() ? "" : ": " + detail) << std::endl;
+      };
+      licd::client::seat* current = nullptr;
+      so.on_event = [&](licd::client::seat_event e, const std::string& detail) {
+        print(std::string(licd::client::to_string(e)), current ? current->lease() : "", detail);
+      };
+      sigset_t stop_set;
+      sigemptyset(&stop_set);
+      sigaddset(&stop_set, SIGINT);
+      sigaddset(&stop_set, SIGTERM);
+      pthread_sigmask(SIG_BLOCK, &stop_set, nullptr); // the renewal thread inherits the mask
+      licd::client::seat held(std::move(so));
+      current = &held;
+      print("acquired", held.lease(),
+            "from " + held.server() + ", ttl " + std::to_string(held.ttl()) + " s");
+      int sig = 0;
+      sigwait(&stop_set, &sig);
+      held.release();
+      print("released", held.lease(), "");
+      return 0;
+    }
+    auto servers_to_try = resolve_servers(server_flag, co->parsed() ? product : "", dopts);
+    auto conn = connect_first(servers_to_try, tls);
+    conn->hello(computer, user, std::to_string(getpid()));
+    auto& c = *conn;
     if (co->parsed()) {
-      auto g = conn.checkout(product);
+      auto g = c.checkout(product);
       if (json)
         std::cout << nlohmann::json{{"lease", g.lease},     {"product", g.product},
                                     {"expires_in", g.expires_in}, {"seats", g.seats},
@@ -235,19 +426,19 @@ int main(int argc, char** argv) {
                   << g.expires_in << " s (" << g.used << " of " << g.seats
                   << " seats in use)\n";
     } else if (rn->parsed()) {
-      auto left = conn.renew(lease);
+      auto left = c.renew(lease);
       if (json)
         std::cout << nlohmann::json{{"lease", lease}, {"expires_in", left}}.dump() << '\n';
       else
         std::cout << "lease " << lease << " renewed, expires in " << left << " s\n";
     } else if (rl->parsed()) {
-      conn.release(lease);
+      c.release(lease);
       if (json)
         std::cout << nlohmann::json{{"lease", lease}, {"released", true}}.dump() << '\n';
       else
         std::cout << "lease " << lease << " released\n";
     } else if (st->parsed()) {
-      auto all = conn.status(product);
+      auto all = c.status(product);
       if (json) {
         auto arr = nlohmann::json::array();
         for (const auto& p : all)
@@ -265,6 +456,8 @@ int main(int argc, char** argv) {
     return fail(json, exit_refused, e.code(), e.message());
   } catch (const licd::client::standalone_error& e) {
     return fail(json, exit_refused, e.code(), e.what());
+  } catch (const licd::client::tls_error& e) {
+    return fail(json, exit_unreachable, "TLS", e.what());
   } catch (const licd::client::connection_error& e) {
     return fail(json, exit_unreachable, "UNREACHABLE", e.what());
   } catch (const std::exception& e) {

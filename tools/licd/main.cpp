@@ -210,11 +210,13 @@ int main(int argc, char** argv) {
       auto registry = srv.registry();
       auto tcp_port = srv.port();
       bool tls_on = !srv.tls_fingerprint().empty();
+      auto server_id = srv.server_id();
       discovery = std::make_unique<licd::net::discovery_responder>(
-        discovery_bind, discovery_port, [&sys, registry, tcp_port, tls_on, server_name](const auto& q) {
+        discovery_bind, discovery_port, [&sys, registry, tcp_port, tls_on, server_id, server_name](const auto& q) {
           auto pools = licd::ask<std::vector<licd::pool_status>>(
             sys, std::chrono::seconds(2), registry, licd::status_atom::value);
           licd::net::discovery::answer a;
+          a.id = server_id;
           a.name = server_name;
           a.port = tcp_port;
           a.tls = tls_on;

@@ -1,0 +1,180 @@
+// The C API over product_license: exceptions never cross it.
+
+#include "licd/client.h"
+#include "licd/client.hpp"
+
+#include "client/config.hpp"
+
+#include <cstring>
+#include <mutex>
+#include <string>
+
+struct licd_options {
+  licd::license_options opts;
+};
+
+struct licd_license {
+  std::unique_ptr<licd::product_license> lic;
+  std::mutex mu;
+  std::string lease, mode, server; ///< what the accessors last returned
+};
+
+namespace {
+
+void copy_message(char* out, size_t size, const std::string& text) {
+  if (out == nullptr || size == 0)
+    return;
+  auto n = std::min(size - 1, text.size());
+  std::memcpy(out, text.data(), n);
+  out[n] = '\0';
+}
+
+licd_status status_of(const std::string& code) {
+  if (code == "NO_SEATS")
+    return LICD_NO_SEATS;
+  if (code == "UNREACHABLE")
+    return LICD_UNREACHABLE;
+  if (code == "TLS")
+    return LICD_TLS;
+  if (code == "NOT_LICENSED")
+    return LICD_NOT_LICENSED;
+  if (code == "BAD_ARGUMENT")
+    return LICD_BAD_ARGUMENT;
+  return LICD_REFUSED;
+}
+
+} // namespace
+
+extern "C" {
+
+licd_options* licd_options_new(void) {
+  return new (std::nothrow) licd_options();
+}
+
+void licd_options_free(licd_options* opts) {
+  delete opts;
+}
+
+licd_status licd_options_set(licd_options* o, const char* key, const char* value) {
+  if (o == nullptr || key == nullptr || value == nullptr)
+    return LICD_BAD_ARGUMENT;
+  std::string k = key, v = value;
+  auto& opts = o->opts;
+  try {
+    if (k == "server")
+      opts.servers = licd::client::parse_server_list(v);
+    else if (k == "discovery_port")
+      opts.discovery_port = static_cast<uint16_t>(std::stoul(v));
+    else if (k == "computer")
+      opts.computer = v;
+    else if (k == "user")
+      opts.user = v;
+    else if (k == "timeout_ms")
+      opts.timeout = std::chrono::milliseconds(std::stoul(v));
+    else if (k == "tls_ca_file")
+      opts.tls_ca_file = v;
+    else if (k == "tls_pin_sha256")
+      opts.tls_pin_sha256 = v;
+    else if (k == "vendor_key")
+      opts.vendor_keys.push_back(v);
+    else if (k == "standalone_file")
+      opts.standalone_file = v;
+    else if (k == "system_config")
+      opts.system_config = v;
+    else if (k == "user_config")
+      opts.user_config = v;
+    else
+      return LICD_BAD_ARGUMENT;
+  } catch (const std::exception&) {
+    return LICD_BAD_ARGUMENT;
+  }
+  return LICD_OK;
+}
+
+licd_status licd_acquire(const char* product, const licd_options* opts, licd_event_fn on_event,
+                         void* user_data, licd_license** out, char* message,
+                         size_t message_size) {
+  if (out != nullptr)
+    *out = nullptr;
+  if (product == nullptr || out == nullptr) {
+    copy_message(message, message_size, "product and out are required");
+    return LICD_BAD_ARGUMENT;
+  }
+  try {
+    auto o = opts != nullptr ? opts->opts : licd::license_options{};
+    if (on_event != nullptr)
+      o.on_event = [on_event, user_data](licd::license_event e, const std::string& detail) {
+        on_event(static_cast<licd_event>(e), detail.c_str(), user_data);
+      };
+    auto handle = std::make_unique<licd_license>();
+    handle->lic = std::make_unique<licd::product_license>(product, std::move(o));
+    *out = handle.release();
+    copy_message(message, message_size, "");
+    return LICD_OK;
+  } catch (const licd::license_error& e) {
+    copy_message(message, message_size, e.code() + ": " + e.what());
+    return status_of(e.code());
+  } catch (const std::exception& e) {
+    copy_message(message, message_size, e.what());
+    return LICD_ERROR;
+  }
+}
+
+int licd_held(const licd_license* lic) {
+  return lic != nullptr && lic->lic->held() ? 1 : 0;
+}
+
+const char* licd_lease(const licd_license* lic) {
+  if (lic == nullptr)
+    return "";
+  auto* l = const_cast<licd_license*>(lic);
+  std::lock_guard<std::mutex> g(l->mu);
+  l->lease = l->lic->lease();
+  return l->lease.c_str();
+}
+
+const char* licd_mode(const licd_license* lic) {
+  if (lic == nullptr)
+    return "";
+  auto* l = const_cast<licd_license*>(lic);
+  std::lock_guard<std::mutex> g(l->mu);
+  l->mode = l->lic->mode();
+  return l->mode.c_str();
+}
+
+const char* licd_server(const licd_license* lic) {
+  if (lic == nullptr)
+    return "";
+  auto* l = const_cast<licd_license*>(lic);
+  std::lock_guard<std::mutex> g(l->mu);
+  l->server = l->lic->server();
+  return l->server.c_str();
+}
+
+void licd_release(licd_license* lic) {
+  delete lic; // the product_license releases its seat
+}
+
+const char* licd_status_name(licd_status status) {
+  switch (status) {
+    case LICD_OK:
+      return "LICD_OK";
+    case LICD_NO_SEATS:
+      return "LICD_NO_SEATS";
+    case LICD_UNREACHABLE:
+      return "LICD_UNREACHABLE";
+    case LICD_TLS:
+      return "LICD_TLS";
+    case LICD_NOT_LICENSED:
+      return "LICD_NOT_LICENSED";
+    case LICD_REFUSED:
+      return "LICD_REFUSED";
+    case LICD_BAD_ARGUMENT:
+      return "LICD_BAD_ARGUMENT";
+    case LICD_ERROR:
+      return "LICD_ERROR";
+  }
+  return "LICD_UNKNOWN";
+}
+
+} // extern "C"

@@ -1,0 +1,66 @@
+/* licd client library, C API: opaque handles, status codes and messages, for plugins and for
+ * other languages through their FFI. The same library as the C++ API (licd/client.hpp).
+ * docs/CLIENT.md has a complete example. */
+#ifndef LICD_CLIENT_H
+#define LICD_CLIENT_H
+
+#include <stddef.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum licd_status {
+  LICD_OK = 0,
+  LICD_NO_SEATS = 1,      /* every seat is in use (after retrying until the timeout) */
+  LICD_UNREACHABLE = 2,   /* no server answered */
+  LICD_TLS = 3,           /* the server's certificate did not pass */
+  LICD_NOT_LICENSED = 4,  /* stand-alone mode: no valid license on this machine */
+  LICD_REFUSED = 5,       /* another refusal by the server (the message has its code) */
+  LICD_BAD_ARGUMENT = 6,  /* a bad option, product name or config file */
+  LICD_ERROR = 7          /* anything else */
+} licd_status;
+
+typedef enum licd_event {
+  LICD_EVENT_CONNECTION_LOST = 0, /* the seat is still held; renewals retry */
+  LICD_EVENT_RECONNECTED = 1,
+  LICD_EVENT_LOST = 2,            /* the lease is gone: the application runs unlicensed */
+  LICD_EVENT_REGAINED = 3
+} licd_event;
+
+/* Called from the library's renewal thread. `detail` is valid during the call only. */
+typedef void (*licd_event_fn)(licd_event event, const char* detail, void* user_data);
+
+typedef struct licd_options licd_options;
+typedef struct licd_license licd_license;
+
+licd_options* licd_options_new(void);
+void licd_options_free(licd_options* opts);
+/* Keys: "server" (host:port, a comma-separated list tried in order), "discovery_port",
+ * "computer", "user", "timeout_ms", "tls_ca_file", "tls_pin_sha256", "vendor_key" (repeatable),
+ * "standalone_file", "system_config", "user_config". Returns LICD_BAD_ARGUMENT for an unknown
+ * key or a bad value. */
+licd_status licd_options_set(licd_options* opts, const char* key, const char* value);
+
+/* Acquires the product's license (in its configured mode). On LICD_OK, *out is the handle;
+ * otherwise *out is NULL and `message` (if not NULL) receives why, NUL-terminated. `opts`,
+ * `on_event` and `user_data` may be NULL. */
+licd_status licd_acquire(const char* product, const licd_options* opts, licd_event_fn on_event,
+                         void* user_data, licd_license** out, char* message,
+                         size_t message_size);
+
+int licd_held(const licd_license* lic);            /* 1 while the seat is held */
+const char* licd_lease(const licd_license* lic);   /* valid until the next call on lic */
+const char* licd_mode(const licd_license* lic);    /* "network" or "standalone" */
+const char* licd_server(const licd_license* lic);  /* "host:port", "" when stand-alone */
+
+/* Releases the seat and frees the handle. NULL is fine. */
+void licd_release(licd_license* lic);
+
+const char* licd_status_name(licd_status status);  /* "LICD_OK", ... */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
