@@ -139,7 +139,7 @@ run_result run(const std::vector<std::string>& argv) {
     ::dup2(pipefd[1], 1);
     ::close(pipefd[0]);
     ::close(pipefd[1]);
-    ::execv(cargv[0], cargv.data());
+    ::execvp(cargv[0], cargv.data()); // PATH for cmake, openssl, sh
     ::_exit(127);
   }
   ::close(pipefd[1]);
