@@ -93,6 +93,9 @@ TEST_CASE("discovery finds servers by loopback broadcast, and lists two of them"
   REQUIRE(best);
   CHECK(best->name == "server-b");
   CHECK(!cl::choose(again, "no-such-product"));
+  auto status = run({LICADMIN_BINARY, "--data-dir=" + a.data, "--json", "status"});
+  REQUIRE(status.status == 0);
+  CHECK(json::parse(status.out)["ports"]["discovery_udp"] == port);
 
   temp_dir tmp;
   auto argv = clean_env(tmp);
@@ -282,9 +285,16 @@ TEST_CASE("the installed package builds the C and C++ examples, which hold a sea
   REQUIRE(install.status == 0);
   CHECK(std::filesystem::exists(prefix + "/include/licd/client.h"));
   CHECK(std::filesystem::exists(prefix + "/include/licd/client.hpp"));
-  auto configure = run({"cmake", "-S", std::string(LICD_SOURCE_DIR) + "/examples/client", "-B",
-                        tmp.path() + "/b", "-DCMAKE_PREFIX_PATH=" + prefix,
-                        "-DCMAKE_BUILD_TYPE=Release"});
+  std::vector<std::string> configure_argv{
+    "cmake", "-S", std::string(LICD_SOURCE_DIR) + "/examples/client", "-B", tmp.path() + "/b",
+    "-DCMAKE_PREFIX_PATH=" + prefix, "-DCMAKE_BUILD_TYPE=Release"};
+#ifdef LICD_SANITIZED
+  // The library was built with ASan and UBSan: so must its users be.
+  for (const char* v : {"C", "CXX"})
+    configure_argv.push_back(std::string("-DCMAKE_") + v
+                             + "_FLAGS=-fsanitize=address,undefined -fno-omit-frame-pointer");
+#endif
+  auto configure = run(configure_argv);
   INFO(configure.out);
   REQUIRE(configure.status == 0);
   auto build = run({"cmake", "--build", tmp.path() + "/b"});

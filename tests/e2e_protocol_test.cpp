@@ -2,6 +2,10 @@
 
 #include "e2e_support.hpp"
 
+#include <unistd.h>
+
+#include <filesystem>
+
 #include <nlohmann/json.hpp>
 
 #include <fstream>
@@ -144,6 +148,21 @@ TEST_CASE("licd reports its version and refuses bad options", "[e2e][licd]") {
   CHECK(run({LICD_BINARY, "--lease-ttl=0"}).status == 2);
   CHECK(run({LICD_BINARY, "--no-such-option"}).status == 2);
   CHECK(run({LICD_BINARY, "--scheduler=fifo"}).status == 2);
+}
+
+TEST_CASE("licd refuses to run as root unless told to", "[e2e][licd]") {
+  if (::geteuid() != 0) {
+    WARN("not running as root: the refusal cannot be seen here");
+    return;
+  }
+  temp_dir tmp;
+  auto r = run({"/bin/sh", "-c",
+                std::string(LICD_BINARY) + " --data-dir=" + tmp.path()
+                  + "/data --port=0 --admin-port=0 --discovery-port=0 2>&1"});
+  CHECK(r.status == 1);
+  CHECK(r.out.find("refusing to run as root") != std::string::npos);
+  CHECK(r.out.find("--allow-root") != std::string::npos);
+  CHECK_FALSE(std::filesystem::exists(tmp.path() + "/data/data.mdb")); // nothing was touched
 }
 
 TEST_CASE("licd serves with either scheduler policy", "[e2e][licd]") {

@@ -132,6 +132,10 @@ int main(int argc, char** argv) {
   app.add_option("--tls-name", tls_name,
                  "the host name or address the self-signed certificate is for")
     ->capture_default_str();
+  bool allow_root = false;
+  app.add_flag("--allow-root", allow_root,
+               "run even as root (licd refuses by default: run it as its own user, as the "
+               "systemd unit does)");
   bool check_config = false;
   app.add_flag("--check-config", check_config,
                "read the options and the vendor keys, say whether they are fine, and exit");
@@ -164,6 +168,13 @@ int main(int argc, char** argv) {
     }
     std::printf("configuration ok\n");
     return 0;
+  }
+  if (::geteuid() == 0 && !allow_root) {
+    std::fprintf(stderr,
+                 "licd: refusing to run as root: a network service should not have every right "
+                 "on the machine. Run it as its own user (the systemd unit does: DynamicUser=yes), "
+                 "or pass --allow-root to run it as root anyway.\n");
+    return 1;
   }
   opts.lease_ttl = std::chrono::seconds(ttl);
   opts.clock_tolerance = std::chrono::hours(clock_hours);
