@@ -4,14 +4,34 @@
 #include <caf/io/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include <map>
 #include <memory>
 #include <set>
+#include <string>
 
 namespace licd {
+
+namespace {
+
+/// Refuses a connection at a limit: one error line, then closed; nothing else happens.
+void refuse(caf::io::broker* self, caf::io::connection_handle hdl, const std::string& why) {
+  auto line = net::protocol::format_error("-", net::protocol::error_code::too_many_connections,
+                                          why)
+              + "\n";
+  auto& buf = self->wr_buf(hdl);
+  buf.insert(buf.end(), line.begin(), line.end());
+  self->flush(hdl);
+  self->close(hdl);
+}
+
+} // namespace
 
 caf::behavior acceptor(caf::io::broker* self, int listen_fd, session_setup setup) {
   self->add_doorman(listen_fd);
   auto sessions = std::make_shared<std::set<caf::actor>>();
+  // Open connections per client address, and each session's address.
+  auto per_address = std::make_shared<std::map<std::string, size_t>>();
+  auto address_of = std::make_shared<std::map<caf::actor_addr, std::string>>();
   self->set_exit_handler([=](caf::exit_msg& msg) {
     for (const auto& s : *sessions)
       self->send_exit(s, msg.reason);
@@ -20,12 +40,38 @@ caf::behavior acceptor(caf::io::broker* self, int listen_fd, session_setup setup
   });
   self->set_down_handler([=](caf::down_msg& msg) {
     sessions->erase(caf::actor_cast<caf::actor>(msg.source));
+    if (auto it = address_of->find(msg.source); it != address_of->end()) {
+      if (auto n = per_address->find(it->second); n != per_address->end() && --n->second == 0)
+        per_address->erase(n);
+      address_of->erase(it);
+    }
   });
   return {
     [=](const caf::io::new_connection_msg& msg) {
+      const auto& lim = setup.limits;
+      auto address = self->remote_addr(msg.handle);
+      if (sessions->size() >= lim.max_connections) {
+        setup.metrics->refused_total_limit.fetch_add(1, std::memory_order_relaxed);
+        spdlog::warn("connection from {} refused: {} connections open (--max-connections)",
+                     address, sessions->size());
+        refuse(self, msg.handle, "the server has " + std::to_string(lim.max_connections)
+                                   + " connections open, its limit; try again later");
+        return;
+      }
+      auto& from_here = (*per_address)[address];
+      if (lim.max_per_address != 0 && from_here >= lim.max_per_address) {
+        setup.metrics->refused_address_limit.fetch_add(1, std::memory_order_relaxed);
+        spdlog::warn("connection from {} refused: {} open from that address", address,
+                     from_here);
+        refuse(self, msg.handle, "this address has " + std::to_string(from_here)
+                                   + " connections open, the server's limit per address");
+        return;
+      }
       auto s = self->fork(session, msg.handle, setup);
       self->monitor(s);
       sessions->insert(s);
+      ++from_here;
+      address_of->emplace(s.address(), address);
     },
     [=](const caf::io::acceptor_closed_msg&) {
       spdlog::error("the client listener closed; no new connections are accepted");

@@ -36,6 +36,8 @@ using lic_activate_atom = caf::atom_constant<caf::atom("lic_act")>;
 using lic_deactivate_atom = caf::atom_constant<caf::atom("lic_deact")>;
 using lic_clock_atom = caf::atom_constant<caf::atom("lic_clock")>;
 using shrink_atom = caf::atom_constant<caf::atom("shrink")>;
+using hello_due_atom = caf::atom_constant<caf::atom("hello_due")>;
+using idle_check_atom = caf::atom_constant<caf::atom("idle_chk")>;
 using lic_tick_atom = caf::atom_constant<caf::atom("lic_tick")>;
 using events_atom = caf::atom_constant<caf::atom("events")>;
 

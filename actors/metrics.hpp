@@ -30,6 +30,10 @@ struct request_metrics {
   std::atomic<int64_t> sessions{0};         ///< connected now
   std::atomic<uint64_t> connections{0};     ///< accepted since start
   std::atomic<uint64_t> protocol_errors{0}; ///< malformed, oversized, unknown-command lines
+  std::atomic<uint64_t> refused_total_limit{0};   ///< connections refused: --max-connections
+  std::atomic<uint64_t> refused_address_limit{0}; ///< refused: --max-connections-per-address
+  std::atomic<uint64_t> hello_timeouts{0};        ///< closed: no HELLO within --hello-timeout
+  std::atomic<uint64_t> idle_timeouts{0};         ///< closed: silent for --idle-timeout
 
   /// Time from a request line's arrival to its reply being written.
   void observe(request_kind k, std::chrono::nanoseconds elapsed);

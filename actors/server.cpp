@@ -202,7 +202,8 @@ server::server(caf::actor_system& sys, const server_options& opts)
 
   auto listener = net::open_listen_socket(opts.bind, opts.port);
   port_ = listener.port;
-  session_setup ss{registry_, static_cast<uint32_t>(opts.lease_ttl.count()), metrics_, tls};
+  session_setup ss{registry_, static_cast<uint32_t>(opts.lease_ttl.count()), metrics_, tls,
+                   opts.limits};
   acceptor_ = sys.middleman().spawn_broker(acceptor, listener.fd, ss);
   spdlog::info("licd {} listening on {}:{} (data dir {}, lease TTL {} s, {} products)", version,
                opts.bind, port_, opts.data_dir, opts.lease_ttl.count(), product_count);

@@ -2,6 +2,7 @@
 
 #include "actors/interfaces.hpp"
 #include "actors/metrics.hpp"
+#include "actors/session.hpp"
 #include "platform/machine.hpp"
 
 #include <caf/actor.hpp>
@@ -28,6 +29,7 @@ struct server_options {
   bool demo = false;
   size_t fingerprint_tolerance = 1; ///< activation factors that may differ (all but one match)
   std::chrono::hours clock_tolerance{24}; ///< clock rollback allowed before `clock error`
+  connection_limits limits;
   std::string tls_cert; ///< with tls_key: the client port speaks TLS (PEM files)
   std::string tls_key;
 };

@@ -86,6 +86,15 @@ void write_line(session_broker* self, hdl_t hdl, const std::string& line) {
     leave(self, hdl);
 }
 
+/// Tells the client why it is being closed (one unsolicited error line, id "-"), then closes.
+void say_goodbye(session_broker* self, hdl_t hdl, proto::error_code code,
+                 const std::string& message) {
+  auto& st = self->state;
+  st.closing = true;
+  st.outstanding = 0;
+  write_line(self, hdl, proto::format_error("-", code, message)); // leaves: closing, none owed
+}
+
 /// Answers one request exactly once, and records how long the answer took.
 struct responder {
   session_broker* self;
@@ -340,6 +349,12 @@ caf::behavior session(session_broker* self, hdl_t hdl, session_setup setup) {
   });
   if (setup.tls)
     self->state.tls = std::make_unique<net::tls_stream>(setup.tls);
+  self->state.last_heard = mono_now();
+  auto idle = setup.limits.idle_timeout.count() > 0
+                ? setup.limits.idle_timeout
+                : std::chrono::seconds(std::max<int64_t>(60, 2 * int64_t{setup.ttl_seconds}));
+  self->delayed_send(self, setup.limits.hello_timeout, hello_due_atom::value);
+  self->delayed_send(self, idle, idle_check_atom::value);
   auto handler = std::make_shared<net::line_splitter::handler>();
   handler->on_line = [=](std::string_view line) {
     if (!self->state.closing)
@@ -359,12 +374,15 @@ caf::behavior session(session_broker* self, hdl_t hdl, session_setup setup) {
     [=](const caf::io::new_data_msg& msg) {
       std::string_view bytes(msg.buf.data(), msg.buf.size());
       auto& st = self->state;
+      st.last_heard = mono_now();
       bool first = !st.received_any;
       st.received_any = st.received_any || !bytes.empty();
       if (st.tls && first && !bytes.empty() && bytes[0] != 0x16) {
         // Not a TLS handshake record: most likely a plain-text client. Say so in its language.
-        send_bytes(self, hdl, "ERR - TLS_REQUIRED this port speaks TLS (1.2 or newer): connect "
-                              "with TLS\n");
+        send_bytes(self, hdl,
+                   proto::format_error("-", proto::error_code::tls_required,
+                                       "this port speaks TLS (1.2 or newer): connect with TLS")
+                     + "\n");
         st.setup->metrics->protocol_errors.fetch_add(1, std::memory_order_relaxed);
         st.tls.reset();
         leave(self, hdl);
@@ -388,6 +406,28 @@ caf::behavior session(session_broker* self, hdl_t hdl, session_setup setup) {
         st.splitter.feed(bytes, *handler);
     },
     [=](const caf::io::connection_closed_msg&) { leave(self, hdl); },
+    [=](hello_due_atom) {
+      auto& st = self->state;
+      if (st.who || st.left)
+        return;
+      st.setup->metrics->hello_timeouts.fetch_add(1, std::memory_order_relaxed);
+      say_goodbye(self, hdl, proto::error_code::timeout,
+                  "no HELLO within " + std::to_string(st.setup->limits.hello_timeout.count())
+                    + " s: closing");
+    },
+    [=](idle_check_atom) {
+      auto& st = self->state;
+      if (st.left)
+        return;
+      auto silent = mono_now() - st.last_heard;
+      if (silent < idle) {
+        self->delayed_send(self, idle - silent, idle_check_atom::value);
+        return;
+      }
+      st.setup->metrics->idle_timeouts.fetch_add(1, std::memory_order_relaxed);
+      say_goodbye(self, hdl, proto::error_code::timeout,
+                  "nothing heard for " + std::to_string(idle.count()) + " s: closing");
+    },
     [=](close_atom) {
       spdlog::info("session from {} closed by the administrator", self->remote_addr(hdl));
       leave(self, hdl);

@@ -9,6 +9,7 @@
 #include <caf/io/broker.hpp>
 #include <caf/stateful_actor.hpp>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -16,12 +17,21 @@
 
 namespace licd {
 
+/// Limits on connections (each refusal or timeout is counted in request_metrics).
+struct connection_limits {
+  size_t max_connections = 19'000;  ///< in total (licd raises its open-file limit to the hard one)
+  size_t max_per_address = 0;       ///< from one client address; 0: no limit
+  std::chrono::seconds hello_timeout{10}; ///< a connection must say HELLO this soon
+  std::chrono::seconds idle_timeout{0}; ///< silent this long: closed; 0: 2 TTLs, at least 60 s
+};
+
 /// What every session needs to know about the server.
 struct session_setup {
   registry_actor registry;
   uint32_t ttl_seconds = 600;
   std::shared_ptr<request_metrics> metrics;
   std::shared_ptr<net::tls_context> tls; ///< set: the client port speaks TLS
+  connection_limits limits;
 };
 
 /// State of a SESSION broker: one client connection. It only frames, parses and forwards;
@@ -40,6 +50,7 @@ struct session_state {
   std::shared_ptr<const session_setup> setup;
   std::unique_ptr<net::tls_stream> tls; ///< the TLS layer, when the port speaks TLS
   bool received_any = false;            ///< a first byte arrived (TLS: must open a handshake)
+  engine::mono_time last_heard{};       ///< the last bytes from the client (idle timeout)
 };
 
 using session_broker = caf::stateful_actor<session_state, caf::io::broker>;

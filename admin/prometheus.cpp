@@ -85,6 +85,18 @@ std::string prometheus_text(const std::vector<pool_status>& pools, const request
   header(out, "licd_protocol_errors_total", "counter",
          "Request lines refused as malformed, oversized or unknown.");
   sample(out, "licd_protocol_errors_total", "", static_cast<double>(m.protocol_errors.load()));
+  header(out, "licd_connections_refused_total", "counter",
+         "Connections refused at a limit, by limit.");
+  sample(out, "licd_connections_refused_total", "limit=\"total\"",
+         static_cast<double>(m.refused_total_limit.load()));
+  sample(out, "licd_connections_refused_total", "limit=\"per_address\"",
+         static_cast<double>(m.refused_address_limit.load()));
+  header(out, "licd_connection_timeouts_total", "counter",
+         "Connections closed for silence, by kind.");
+  sample(out, "licd_connection_timeouts_total", "kind=\"hello\"",
+         static_cast<double>(m.hello_timeouts.load()));
+  sample(out, "licd_connection_timeouts_total", "kind=\"idle\"",
+         static_cast<double>(m.idle_timeouts.load()));
   header(out, "licd_request_duration_seconds", "histogram",
          "Time from a request line's arrival to its reply, by request kind.");
   for (size_t k = 0; k < request_kinds; ++k) {

@@ -10,10 +10,11 @@ namespace licd::net::protocol {
 
 namespace {
 
-constexpr std::array<std::string_view, 11> error_names = {
+constexpr std::array<std::string_view, 14> error_names = {
   "BAD_REQUEST",   "LINE_TOO_LONG", "UNKNOWN_COMMAND", "NO_HELLO",
   "BAD_VERSION",   "UNKNOWN_PRODUCT", "NO_SEATS",      "UNKNOWN_LEASE",
-  "STORAGE_ERROR", "SERVER_ERROR",  "DISCONNECTED"};
+  "STORAGE_ERROR", "SERVER_ERROR",  "DISCONNECTED",  "TOO_MANY_CONNECTIONS",
+  "TIMEOUT",       "TLS_REQUIRED"};
 
 struct command_name {
   std::string_view name;

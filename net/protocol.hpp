@@ -32,6 +32,9 @@ enum class error_code {
   storage_error,   ///< the change could not be made durable; nothing changed
   server_error,    ///< an internal failure; nothing changed
   disconnected,    ///< an administrator disconnected this computer; it must wait (cooldown)
+  too_many_connections, ///< the server's connection limit (total or per address) is reached
+  timeout,         ///< no HELLO in time, or idle for too long: the connection is closed
+  tls_required,    ///< plain text on a TLS port
 };
 
 std::string_view to_string(error_code code);

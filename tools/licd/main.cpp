@@ -132,6 +132,22 @@ int main(int argc, char** argv) {
   app.add_option("--tls-name", tls_name,
                  "the host name or address the self-signed certificate is for")
     ->capture_default_str();
+  app.add_option("--max-connections", opts.limits.max_connections,
+                 "client connections open at once; more are refused (TOO_MANY_CONNECTIONS)")
+    ->check(CLI::Range(1ul, 1'000'000ul))
+    ->capture_default_str();
+  app.add_option("--max-connections-per-address", opts.limits.max_per_address,
+                 "client connections from one address (0: no limit; NAT and relays share one)")
+    ->capture_default_str();
+  unsigned hello_timeout = 10, idle_timeout = 0;
+  app.add_option("--hello-timeout", hello_timeout,
+                 "seconds a new connection has to say HELLO (and finish TLS) before it is closed")
+    ->check(CLI::Range(1u, 3600u))
+    ->capture_default_str();
+  app.add_option("--idle-timeout", idle_timeout,
+                 "seconds a connection may stay silent before it is closed (0: twice the lease "
+                 "TTL, at least 60)")
+    ->capture_default_str();
   bool allow_root = false;
   app.add_flag("--allow-root", allow_root,
                "run even as root (licd refuses by default: run it as its own user, as the "
@@ -177,6 +193,8 @@ int main(int argc, char** argv) {
     return 1;
   }
   opts.lease_ttl = std::chrono::seconds(ttl);
+  opts.limits.hello_timeout = std::chrono::seconds(hello_timeout);
+  opts.limits.idle_timeout = std::chrono::seconds(idle_timeout);
   opts.clock_tolerance = std::chrono::hours(clock_hours);
 
   auto logger = spdlog::stdout_color_mt("licd");

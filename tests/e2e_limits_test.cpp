@@ -1,0 +1,202 @@
+// End to end: hostile and broken clients. Connection limits (total and per address) answer with
+// TOO_MANY_CONNECTIONS, silent connections are closed (TIMEOUT), a flood of idle connections and
+// a client sending garbage as fast as it can do not keep a well-behaved client from its seat,
+// and every refusal is counted in /metrics.
+
+#include "e2e_admin_support.hpp"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <random>
+
+using namespace licd::test;
+using namespace std::chrono_literals;
+
+namespace {
+
+/// A raw TCP connection from a chosen loopback source address (127.0.0.x are all this host).
+struct raw_client {
+  int fd = -1;
+  std::string inbuf;
+
+  raw_client(const std::string& source, uint16_t port) {
+    fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    sockaddr_in src{};
+    src.sin_family = AF_INET;
+    ::inet_pton(AF_INET, source.c_str(), &src.sin_addr);
+    REQUIRE(::bind(fd, reinterpret_cast<sockaddr*>(&src), sizeof(src)) == 0);
+    sockaddr_in dst{};
+    dst.sin_family = AF_INET;
+    dst.sin_port = htons(port);
+    ::inet_pton(AF_INET, "127.0.0.1", &dst.sin_addr);
+    REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&dst), sizeof(dst)) == 0);
+  }
+  ~raw_client() { ::close(fd); }
+  raw_client(const raw_client&) = delete;
+
+  void send_line(const std::string& line) {
+    auto l = line + "\n";
+    REQUIRE(::send(fd, l.data(), l.size(), MSG_NOSIGNAL) == static_cast<ssize_t>(l.size()));
+  }
+  /// The next line, or "<closed>" / "<timeout>".
+  std::string read_line(std::chrono::milliseconds patience = 5000ms) {
+    auto until = std::chrono::steady_clock::now() + patience;
+    for (;;) {
+      if (auto lf = inbuf.find('\n'); lf != std::string::npos) {
+        auto line = inbuf.substr(0, lf);
+        inbuf.erase(0, lf + 1);
+        return line;
+      }
+      auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        until - std::chrono::steady_clock::now());
+      pollfd p{fd, POLLIN, 0};
+      if (left.count() <= 0 || ::poll(&p, 1, static_cast<int>(left.count())) <= 0)
+        return "<timeout>";
+      char buf[4096];
+      auto n = ::recv(fd, buf, sizeof(buf), 0);
+      if (n <= 0)
+        return "<closed>";
+      inbuf.append(buf, static_cast<size_t>(n));
+    }
+  }
+};
+
+/// One /metrics sample's value (the first line that starts with `series`).
+double metric(const admin_fixture& f, const std::string& series) {
+  httplib::Client cli(f.url());
+  auto r = cli.Get("/metrics", httplib::Headers{{"Authorization", "Bearer " + f.token()}});
+  REQUIRE(r);
+  std::istringstream in(r->body);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(series + " ", 0) == 0)
+      return std::stod(line.substr(series.size() + 1));
+  FAIL("no metric " << series);
+  return -1;
+}
+
+void raise_file_limit() {
+  rlimit r{};
+  ::getrlimit(RLIMIT_NOFILE, &r);
+  r.rlim_cur = r.rlim_max;
+  ::setrlimit(RLIMIT_NOFILE, &r);
+}
+
+} // namespace
+
+TEST_CASE("connections beyond the per-address limit are refused, and silent ones time out",
+          "[e2e][limits]") {
+  admin_fixture f({"--demo", "--max-connections-per-address=20", "--hello-timeout=2"});
+  auto port = f.licd().port();
+  std::vector<std::unique_ptr<raw_client>> idle;
+  for (int i = 0; i < 20; ++i)
+    idle.push_back(std::make_unique<raw_client>("127.0.0.1", port));
+  std::this_thread::sleep_for(200ms); // the acceptor has taken them all
+  raw_client extra("127.0.0.1", port);
+  auto refusal_line = extra.read_line();
+  CHECK(refusal_line.rfind("ERR - TOO_MANY_CONNECTIONS", 0) == 0);
+  CHECK(extra.read_line() == "<closed>");
+  // Another address is served meanwhile.
+  raw_client good("127.0.0.2", port);
+  good.send_line("HELLO 1 version=1 computer=ws-good user=u");
+  CHECK(good.read_line().rfind("OK 1", 0) == 0);
+  good.send_line("CHECKOUT 2 demo");
+  CHECK(good.read_line().rfind("OK 2 lease=", 0) == 0);
+  // The silent ones are told and closed after the HELLO timeout.
+  for (auto& c : idle) {
+    CHECK(c->read_line().rfind("ERR - TIMEOUT no HELLO within 2 s", 0) == 0);
+    CHECK(c->read_line() == "<closed>");
+  }
+  CHECK(metric(f, "licd_connections_refused_total{limit=\"per_address\"}") == 1);
+  CHECK(metric(f, "licd_connection_timeouts_total{kind=\"hello\"}") == 20);
+  // The good client said HELLO: it was not timed out.
+  good.send_line("PING 3");
+  CHECK(good.read_line().rfind("OK 3", 0) == 0);
+  raw_client again("127.0.0.1", port); // room again from that address
+  again.send_line("PING 1");
+  CHECK(again.read_line().rfind("OK 1", 0) == 0);
+}
+
+TEST_CASE("connections beyond the total limit are refused with a clear error", "[e2e][limits]") {
+  admin_fixture f({"--demo", "--max-connections=10"});
+  std::vector<std::unique_ptr<raw_client>> held;
+  for (int i = 0; i < 10; ++i)
+    held.push_back(std::make_unique<raw_client>("127.0.0.1", f.licd().port()));
+  std::this_thread::sleep_for(200ms);
+  raw_client eleventh("127.0.0.3", f.licd().port());
+  auto line = eleventh.read_line();
+  CHECK(line.rfind("ERR - TOO_MANY_CONNECTIONS", 0) == 0);
+  CHECK(line.find("10 connections open") != std::string::npos);
+  CHECK(metric(f, "licd_connections_refused_total{limit=\"total\"}") == 1);
+  held.pop_back(); // one closes: a new one is served
+  CHECK(eventually(
+    [&] {
+      raw_client next("127.0.0.3", f.licd().port());
+      next.send_line("PING 1");
+      return next.read_line(1000ms).rfind("OK 1", 0) == 0;
+    },
+    3s));
+}
+
+TEST_CASE("a flood of idle connections does not keep a well-behaved client from a seat",
+          "[e2e][limits][flood]") {
+  raise_file_limit();
+  admin_fixture f({"--demo", "--hello-timeout=3"});
+  std::vector<std::unique_ptr<raw_client>> flood;
+  for (int i = 0; i < 2000; ++i)
+    flood.push_back(std::make_unique<raw_client>("127.0.0." + std::to_string(10 + i % 200),
+                                                 f.licd().port()));
+  auto c = connect_as(f.licd(), "ws-good");
+  for (int i = 0; i < 20; ++i) {
+    auto g = c->checkout("demo");
+    c->release(g.lease);
+  }
+  CHECK(eventually([&] { return metric(f, "licd_connection_timeouts_total{kind=\"hello\"}") == 2000; },
+                   20s));
+  CHECK(eventually([&] { return metric(f, "licd_sessions") == 1; }, 5s)); // only ws-good
+  CHECK(c->checkout("demo").used == 1);
+}
+
+TEST_CASE("a client sending garbage as fast as it can does not disturb the others",
+          "[e2e][limits][garbage]") {
+  admin_fixture f({"--demo"});
+  std::atomic<bool> stop{false};
+  std::atomic<uint64_t> sent{0};
+  std::thread garbage([&] {
+    raw_client g("127.0.0.4", f.licd().port());
+    std::mt19937 rng(42);
+    std::string chunk(8192, '\0');
+    while (!stop) {
+      for (auto& ch : chunk) {
+        auto r = rng() % 64;
+        ch = r == 0 ? '\n' : static_cast<char>(rng() % 256);
+      }
+      auto n = ::send(g.fd, chunk.data(), chunk.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+      if (n > 0)
+        sent += static_cast<uint64_t>(n);
+      else if (n < 0 && errno != EAGAIN)
+        break; // the server closed it (that is allowed too)
+      char sink[65536]; // read the error replies, so the server is not kept writing to no one
+      while (::recv(g.fd, sink, sizeof(sink), MSG_DONTWAIT) > 0) {
+      }
+    }
+  });
+  auto c = connect_as(f.licd(), "ws-good");
+  for (int i = 0; i < 200; ++i) {
+    auto g = c->checkout("demo");
+    CHECK(g.used == 1);
+    c->release(g.lease);
+  }
+  stop = true;
+  garbage.join();
+  CHECK(sent > 100'000);
+  CHECK(metric(f, "licd_protocol_errors_total") > 100);
+  CHECK(f.licd().port() != 0);
+  CHECK(connect_as(f.licd(), "ws-after")->checkout("demo").used == 1);
+}
