@@ -6,6 +6,9 @@
 
 #include <caf/actor.hpp>
 #include <caf/allowed_unsafe_message_type.hpp>
+#include <caf/atom.hpp>
+#include <caf/error.hpp>
+#include <caf/make_message.hpp>
 
 #include <cstdint>
 #include <string>
@@ -15,12 +18,22 @@
 /// whitelisted instead of made serializable.
 namespace licd {
 
+/// The store's failures, as CAF errors of category "storage": code 2 when the data dir is full
+/// (LMDB's map or the disk), 1 otherwise.
+inline caf::error storage_failure(bool full, const std::string& what) {
+  return caf::error(full ? 2 : 1, caf::atom("storage"), caf::make_message(what));
+}
+inline bool is_storage_full(const caf::error& e) {
+  return e.category() == caf::atom("storage") && e.code() == 2;
+}
+
 /// How a pool answered a request.
 enum class outcome : uint8_t {
   ok,
   no_seats,      ///< every seat is held by other computers
   unknown_lease, ///< no live lease with that id here
   storage_error, ///< the change could not be made durable; nothing changed
+  storage_full,  ///< the data dir (LMDB map or disk) is full; nothing changed
   server_error,  ///< an internal failure (no random id); nothing changed
   cooldown,      ///< the computer was disconnected by an administrator and must wait
 };

@@ -117,7 +117,11 @@ caf::result<pool_reply> checkout(self_ptr self, engine::identity& who) {
         ++self->state.counters.storage_errors;
         spdlog::error("grant for product={} computer={} not stored, seat given back: {}",
                       self->state.seats->product(), who.computer, to_string(err));
-        rp.deliver(reply_for(self, outcome::storage_error, "the grant could not be stored"));
+        rp.deliver(is_storage_full(err)
+                     ? reply_for(self, outcome::storage_full,
+                                 "the server's storage is full: nothing changed; leases already "
+                                 "granted keep renewing")
+                     : reply_for(self, outcome::storage_error, "the grant could not be stored"));
       });
   return rp;
 }
@@ -172,7 +176,10 @@ caf::result<pool_reply> end_lease(self_ptr self, const engine::lease_id& id,
         if (const auto* l = st.seats->find(id))
           arm(self, {expiry_entry{id, to_ns(l->deadline)}});
         spdlog::error("end of lease={} not stored, lease kept: {}", id.to_hex(), to_string(err));
-        rp.deliver(reply_for(self, outcome::storage_error, "the change could not be stored"));
+        rp.deliver(reply_for(self,
+                             is_storage_full(err) ? outcome::storage_full : outcome::storage_error,
+                             is_storage_full(err) ? "the server's storage is full: nothing changed"
+                                                  : "the change could not be stored"));
       });
   return rp;
 }

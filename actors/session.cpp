@@ -131,6 +131,8 @@ proto::error_code to_error_code(outcome o) {
       return proto::error_code::unknown_lease;
     case outcome::storage_error:
       return proto::error_code::storage_error;
+    case outcome::storage_full:
+      return proto::error_code::storage_full;
     case outcome::cooldown:
       return proto::error_code::disconnected;
     case outcome::server_error:

@@ -1,5 +1,9 @@
 #include "actors/store.hpp"
 
+#include "storage/lmdb.hpp"
+
+#include <cerrno>
+
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
@@ -34,9 +38,13 @@ void flush(store_actor::stateful_pointer<store_state> self) {
       if (w.promise)
         w.promise->deliver(caf::ok_atom::value);
   } catch (const std::exception& e) {
-    spdlog::error("storage commit of {} change sets failed, nothing of them stored: {}",
-                  group.size(), e.what());
-    auto err = caf::make_error(caf::sec::runtime_error, e.what());
+    auto* lmdb_err = dynamic_cast<const storage::lmdb::error*>(&e);
+    // A write cut short by a full disk comes back from LMDB as EIO: look at the free space.
+    bool full = lmdb_err != nullptr
+                && (lmdb_err->is_full() || (lmdb_err->code() == EIO && st.db->disk_nearly_full()));
+    spdlog::error("storage commit of {} change sets failed{}, nothing of them stored: {}",
+                  group.size(), full ? " (the data dir is full)" : "", e.what());
+    auto err = storage_failure(full, e.what());
     for (auto& w : group)
       if (w.promise)
         w.promise->deliver(err);

@@ -35,6 +35,7 @@ enum class error_code {
   too_many_connections, ///< the server's connection limit (total or per address) is reached
   timeout,         ///< no HELLO in time, or idle for too long: the connection is closed
   tls_required,    ///< plain text on a TLS port
+  storage_full,    ///< the server's data dir is full; nothing changed
 };
 
 std::string_view to_string(error_code code);

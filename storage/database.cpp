@@ -3,6 +3,8 @@
 #include "engine/code_block.hpp"
 #include "engine/fields.hpp"
 
+#include <sys/statvfs.h>
+
 #include <stdexcept>
 
 namespace licd::storage {
@@ -68,7 +70,7 @@ bool decode_lease(std::string_view key, std::string_view value, lease_record& ou
   return true;
 }
 
-database::database(const options& opts) : env_(opts.dir, opts.map_size, 8) {
+database::database(const options& opts) : dir_(opts.dir), env_(opts.dir, opts.map_size, 8) {
   lmdb::txn t(env_, false);
   meta_ = t.open_db("meta", true);
   leases_ = t.open_db("leases", true);
@@ -135,6 +137,13 @@ std::vector<activation_record> database::activations() const {
     out.push_back(std::move(r));
   });
   return out;
+}
+
+bool database::disk_nearly_full(uint64_t margin) const {
+  struct statvfs fs {};
+  if (::statvfs(dir_.c_str(), &fs) != 0)
+    return false;
+  return static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize < margin;
 }
 
 std::string database::meta(const std::string& key) const {

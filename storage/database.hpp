@@ -36,6 +36,10 @@ public:
   std::vector<activation_record> activations() const;
   /// A `meta` value, empty when there is none.
   std::string meta(const std::string& key) const;
+  /// Whether the data dir's filesystem has less than `margin` bytes free for licd. LMDB reports
+  /// a write cut short by a full disk as EIO, so a failed commit is told apart with this.
+  bool disk_nearly_full(uint64_t margin = uint64_t{4} << 20) const;
+
   /// The format the data dir had before this open migrated it (0: no migration).
   uint32_t migrated_from() const { return migrated_from_; }
 
@@ -51,6 +55,7 @@ public:
   void commit(const change_set& set) { commit(std::vector<const change_set*>{&set}); }
 
 private:
+  std::string dir_;
   lmdb::env env_;
   MDB_dbi meta_ = 0;
   MDB_dbi leases_ = 0;

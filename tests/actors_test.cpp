@@ -112,7 +112,8 @@ TEST_CASE("a grant that cannot be stored gives its seat back and renewals go on"
   REQUIRE(kept.result == outcome::ok);
   f.fill_disk();
   auto refused = f.ask_checkout("ws2");
-  CHECK(refused.result == outcome::storage_error);
+  CHECK(refused.result == outcome::storage_full);
+  CHECK(refused.detail.find("storage is full") != std::string::npos);
   auto s = f.ask_status();
   CHECK(s.used == 1); // ws2's reservation was abandoned
   CHECK(s.leases == 1);
