@@ -70,7 +70,27 @@ bool decode_lease(std::string_view key, std::string_view value, lease_record& ou
   return true;
 }
 
-database::database(const options& opts) : dir_(opts.dir), env_(opts.dir, opts.map_size, 8) {
+namespace {
+
+/// Opens the environment, turning "this is no LMDB file" into a message a site admin can act on.
+lmdb::env open_env(const std::string& dir, size_t map_size) {
+  try {
+    return lmdb::env(dir, map_size, 8);
+  } catch (const lmdb::error& e) {
+    if (e.code() == MDB_INVALID || e.code() == MDB_CORRUPTED || e.code() == MDB_VERSION_MISMATCH
+        || e.code() == MDB_PAGE_NOTFOUND)
+      throw std::runtime_error("data dir " + dir + " is corrupt or not a licd data dir ("
+                               + e.what()
+                               + "); licd leaves it untouched: restore data.mdb from a backup "
+                                 "(docs/OPERATIONS.md) or start with an empty data dir");
+    throw;
+  }
+}
+
+} // namespace
+
+database::database(const options& opts)
+  : dir_(opts.dir), env_(open_env(opts.dir, opts.map_size)) {
   lmdb::txn t(env_, false);
   meta_ = t.open_db("meta", true);
   leases_ = t.open_db("leases", true);

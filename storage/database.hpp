@@ -30,6 +30,8 @@ public:
   /// Opens or creates the data dir's environment. Throws lmdb::error or std::runtime_error
   /// (a newer format).
   explicit database(const options& opts);
+  /// (Throws std::runtime_error saying "corrupt" when the files are not a readable LMDB
+  /// environment: it never rewrites them.)
 
   std::vector<lease_record> leases() const;
   std::vector<license_record> licenses() const;

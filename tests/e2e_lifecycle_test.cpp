@@ -3,6 +3,8 @@
 #include "e2e_support.hpp"
 #include "storage/database.hpp"
 
+#include <filesystem>
+#include <fstream>
 #include <map>
 #include <vector>
 
@@ -146,4 +148,19 @@ TEST_CASE("a second licd on the same data dir is refused", "[e2e][restart]") {
   server_fixture s;
   CHECK_THROWS_WITH(licd_process(s.data, {}), Catch::Contains("locked by another running licd"));
   CHECK(used_seats(*s.licd) == 0); // the first one is unharmed
+}
+
+TEST_CASE("licd refuses a corrupt data dir, saying so, and leaves it as it was",
+          "[e2e][restart]") {
+  temp_dir tmp;
+  auto data = tmp.path() + "/data";
+  std::filesystem::create_directories(data);
+  {
+    std::ofstream out(data + "/data.mdb", std::ios::binary);
+    for (int i = 0; i < 100000; ++i)
+      out.put(static_cast<char>(i * 31 % 256));
+  }
+  auto size = std::filesystem::file_size(data + "/data.mdb");
+  CHECK_THROWS_WITH(licd_process(data, {}), Catch::Contains("is corrupt or not a licd data dir"));
+  CHECK(std::filesystem::file_size(data + "/data.mdb") == size);
 }

@@ -3,6 +3,9 @@
 
 #include <catch2/catch.hpp>
 
+#include <fstream>
+#include <iterator>
+
 using namespace licd;
 using licd::test::temp_dir;
 
@@ -227,4 +230,21 @@ TEST_CASE("a corrupt activation record is reported, not guessed at", "[storage]"
   }
   storage::database db({dir.path()});
   CHECK_THROWS_WITH(db.activations(), Catch::Contains("corrupt activation"));
+}
+
+TEST_CASE("a data dir whose data file is not LMDB is refused as corrupt and left untouched",
+          "[storage]") {
+  temp_dir dir;
+  std::string garbage(64 * 1024, '\0');
+  for (size_t i = 0; i < garbage.size(); ++i)
+    garbage[i] = static_cast<char>((i * 7919) % 251);
+  {
+    std::ofstream out(dir.path() + "/data.mdb", std::ios::binary);
+    out << garbage;
+  }
+  CHECK_THROWS_WITH(storage::database({dir.path()}),
+                    Catch::Contains("corrupt") && Catch::Contains("untouched"));
+  std::ifstream in(dir.path() + "/data.mdb", std::ios::binary);
+  std::string after((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  CHECK(after == garbage);
 }
