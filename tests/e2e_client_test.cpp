@@ -134,15 +134,15 @@ TEST_CASE("a server list is tried in order, and LICD_SERVER names the server",
 
 TEST_CASE("the seat keeps its lease through a dropped connection, one seat used throughout",
           "[e2e][client][seat]") {
-  server_fixture s({"--demo", "--lease-ttl=3"});
+  server_fixture s({"--demo", "--lease-ttl=6"}); // renewals every 2 s; the blip lasts 2 s
   tcp_proxy proxy(s.licd->port());
   event_log log;
   cl::seat seat(seat_to("127.0.0.1:" + std::to_string(proxy.port()), log));
   auto lease = seat.lease();
-  CHECK(seat.ttl() == 3);
+  CHECK(seat.ttl() == 6);
   proxy.set_down(true);
   bool always_one = true;
-  auto until = std::chrono::steady_clock::now() + 2s; // the lease outlives the blip (TTL 3 s)
+  auto until = std::chrono::steady_clock::now() + 2s; // the lease outlives the blip (TTL 6 s)
   while (std::chrono::steady_clock::now() < until) {
     always_one = always_one && used_seats(*s.licd) == 1;
     std::this_thread::sleep_for(100ms);
