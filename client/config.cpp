@@ -26,11 +26,8 @@ struct ini {
   std::vector<std::pair<std::string, std::map<std::string, std::string>>> sections;
 };
 
-ini read_ini(const std::string& path) {
+ini parse_ini(std::istream& in, const std::string& path) {
   ini out;
-  std::ifstream in(path);
-  if (!in)
-    return out;
   std::string line;
   int n = 0;
   while (std::getline(in, line)) {
@@ -51,6 +48,13 @@ ini read_ini(const std::string& path) {
     out.sections.back().second[trim(t.substr(0, eq))] = trim(t.substr(eq + 1));
   }
   return out;
+}
+
+ini read_ini(const std::string& path) {
+  std::ifstream in(path);
+  if (!in)
+    return {};
+  return parse_ini(in, path);
 }
 
 product_mode to_mode(const std::map<std::string, std::string>& kv, const std::string& where) {
@@ -109,6 +113,14 @@ std::vector<std::string> parse_server_list(const std::string& text) {
     parse_endpoint(item); // throws std::invalid_argument for a bad one
     out.push_back(item);
   }
+  return out;
+}
+
+mode_config parse_mode_config(const std::string& text, const std::string& source) {
+  std::istringstream in(text);
+  mode_config out;
+  for (const auto& [product, kv] : parse_ini(in, source).sections)
+    out.products[product] = to_mode(kv, source);
   return out;
 }
 

@@ -39,6 +39,9 @@ std::string user_config_path();
 mode_config load_mode_config(const std::string& system_path = system_config_path(),
                              const std::string& user_path = user_config_path());
 
+/// One file's text (`source` names it in errors). Throws std::runtime_error on a syntax error.
+mode_config parse_mode_config(const std::string& text, const std::string& source);
+
 /// Rewrites one product's section in `path` (creating the file), keeping the others.
 /// Throws std::invalid_argument for a bad mode or server list, std::runtime_error when the file
 /// cannot be written.

@@ -44,6 +44,10 @@ bool printable(std::string_view s) {
 
 } // namespace
 
+bool valid_server_name(std::string_view name) {
+  return printable(name) && name.size() <= 64;
+}
+
 std::string format(const query& q) {
   std::string out = "LICD-DISCOVER 1";
   if (!q.products.empty()) {
@@ -72,8 +76,13 @@ std::optional<query> parse_query(std::string_view datagram) {
 }
 
 std::string format(const answer& a) {
-  std::string out = "LICD-SERVER 1 id=" + a.id + " name=" + a.name + " port=" + std::to_string(a.port)
-                    + " tls=" + (a.tls ? "1" : "0");
+  // Empty fields are left out (an answer read without them must format and read back).
+  std::string out = "LICD-SERVER 1";
+  if (!a.id.empty())
+    out += " id=" + a.id;
+  if (!a.name.empty())
+    out += " name=" + a.name;
+  out += " port=" + std::to_string(a.port) + " tls=" + (a.tls ? "1" : "0");
   for (const auto& p : a.products) {
     auto field = " product=" + p.product + "," + std::to_string(p.seats) + ","
                  + std::to_string(p.free);

@@ -36,6 +36,9 @@ struct answer {
   std::vector<product_seats> products;
 };
 
+/// A server name discovery can carry: 1-64 printable characters, no spaces.
+bool valid_server_name(std::string_view name);
+
 std::string format(const query& q);
 std::optional<query> parse_query(std::string_view datagram);
 /// Products beyond max_datagram are left out.

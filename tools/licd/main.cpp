@@ -185,6 +185,10 @@ int main(int argc, char** argv) {
     std::printf("configuration ok\n");
     return 0;
   }
+  if (!licd::net::discovery::valid_server_name(server_name)) {
+    std::fprintf(stderr, "licd: --server-name is 1-64 printable characters without spaces\n");
+    return 2;
+  }
   if (::geteuid() == 0 && !allow_root) {
     std::fprintf(stderr,
                  "licd: refusing to run as root: a network service should not have every right "
