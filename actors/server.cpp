@@ -102,7 +102,11 @@ server::server(caf::actor_system& sys, const server_options& opts)
     spdlog::info("the client port speaks TLS (1.2 and newer); certificate SHA-256 fingerprint {}",
                  tls_fingerprint_);
   }
-  auto db = std::make_shared<storage::database>(storage::database::options{opts.data_dir});
+  storage::database::options dbo;
+  dbo.dir = opts.data_dir;
+  dbo.map_size = opts.map_size;
+  dbo.max_map_size = opts.max_map_size;
+  auto db = std::make_shared<storage::database>(dbo);
   if (db->migrated_from() != 0)
     spdlog::info("data dir {} migrated from format {} to {}", opts.data_dir, db->migrated_from(),
                  storage::format_version);

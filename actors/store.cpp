@@ -30,24 +30,44 @@ void flush(store_actor::stateful_pointer<store_state> self) {
   sets.reserve(group.size());
   for (auto& w : group)
     sets.push_back(&w.changes);
-  try {
-    st.db->commit(sets);
-    ++st.commits;
-    st.sets_committed += group.size();
-    for (auto& w : group)
-      if (w.promise)
-        w.promise->deliver(caf::ok_atom::value);
-  } catch (const std::exception& e) {
-    auto* lmdb_err = dynamic_cast<const storage::lmdb::error*>(&e);
-    // A write cut short by a full disk comes back from LMDB as EIO: look at the free space.
-    bool full = lmdb_err != nullptr
-                && (lmdb_err->is_full() || (lmdb_err->code() == EIO && st.db->disk_nearly_full()));
-    spdlog::error("storage commit of {} change sets failed{}, nothing of them stored: {}",
-                  group.size(), full ? " (the data dir is full)" : "", e.what());
-    auto err = storage_failure(full, e.what());
-    for (auto& w : group)
-      if (w.promise)
-        w.promise->deliver(err);
+  for (;;) {
+    try {
+      st.db->commit(sets);
+      ++st.commits;
+      st.sets_committed += group.size();
+      for (auto& w : group)
+        if (w.promise)
+          w.promise->deliver(caf::ok_atom::value);
+      return;
+    } catch (const std::exception& e) {
+      auto* lmdb_err = dynamic_cast<const storage::lmdb::error*>(&e);
+      // A full map grows when licd is configured to let it (--max-map-size); then try again.
+      if (lmdb_err != nullptr && lmdb_err->code() == MDB_MAP_FULL) {
+        auto before = st.db->map_size();
+        bool grown = false;
+        try {
+          grown = st.db->grow_map();
+        } catch (const std::exception& g) {
+          spdlog::error("the LMDB map could not grow: {}", g.what());
+        }
+        if (grown) {
+          spdlog::warn("the LMDB map was full: grown from {} to {} MiB", before >> 20,
+                       st.db->map_size() >> 20);
+          continue;
+        }
+      }
+      // A write cut short by a full disk comes back from LMDB as EIO: look at the free space.
+      bool full = lmdb_err != nullptr
+                  && (lmdb_err->is_full()
+                      || (lmdb_err->code() == EIO && st.db->disk_nearly_full()));
+      spdlog::error("storage commit of {} change sets failed{}, nothing of them stored: {}",
+                    group.size(), full ? " (the data dir is full)" : "", e.what());
+      auto err = storage_failure(full, e.what());
+      for (auto& w : group)
+        if (w.promise)
+          w.promise->deliver(err);
+      return;
+    }
   }
 }
 

@@ -5,6 +5,7 @@
 
 #include <sys/statvfs.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace licd::storage {
@@ -90,7 +91,7 @@ lmdb::env open_env(const std::string& dir, size_t map_size) {
 } // namespace
 
 database::database(const options& opts)
-  : dir_(opts.dir), env_(open_env(opts.dir, opts.map_size)) {
+  : dir_(opts.dir), max_map_size_(opts.max_map_size), env_(open_env(opts.dir, opts.map_size)) {
   lmdb::txn t(env_, false);
   meta_ = t.open_db("meta", true);
   leases_ = t.open_db("leases", true);
@@ -157,6 +158,14 @@ std::vector<activation_record> database::activations() const {
     out.push_back(std::move(r));
   });
   return out;
+}
+
+bool database::grow_map() {
+  auto now = env_.map_size();
+  if (max_map_size_ <= now)
+    return false;
+  env_.set_map_size(std::min(now * 2, max_map_size_));
+  return true;
 }
 
 bool database::disk_nearly_full(uint64_t margin) const {

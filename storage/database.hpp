@@ -25,6 +25,8 @@ public:
   struct options {
     std::string dir;
     size_t map_size = size_t{8} << 30; ///< 8 GiB of address space; the file grows as used
+    /// How far the map may grow when it is full (doubling each time); 0: not beyond map_size.
+    size_t max_map_size = 0;
   };
 
   /// Opens or creates the data dir's environment. Throws lmdb::error or std::runtime_error
@@ -38,6 +40,11 @@ public:
   std::vector<activation_record> activations() const;
   /// A `meta` value, empty when there is none.
   std::string meta(const std::string& key) const;
+  /// When the map is full: doubles it (up to max_map_size). False when it may not grow.
+  /// Only between commits (no transaction open).
+  bool grow_map();
+  size_t map_size() const { return env_.map_size(); }
+
   /// Whether the data dir's filesystem has less than `margin` bytes free for licd. LMDB reports
   /// a write cut short by a full disk as EIO, so a failed commit is told apart with this.
   bool disk_nearly_full(uint64_t margin = uint64_t{4} << 20) const;
@@ -58,6 +65,7 @@ public:
 
 private:
   std::string dir_;
+  size_t max_map_size_ = 0;
   lmdb::env env_;
   MDB_dbi meta_ = 0;
   MDB_dbi leases_ = 0;

@@ -31,6 +31,16 @@ env::env(const std::string& dir, size_t map_size, unsigned max_dbs) {
   }
 }
 
+size_t env::map_size() const {
+  MDB_envinfo info{};
+  mdb_env_info(env_, &info);
+  return info.me_mapsize;
+}
+
+void env::set_map_size(size_t bytes) {
+  check(mdb_env_set_mapsize(env_, bytes), "mdb_env_set_mapsize");
+}
+
 env::~env() {
   mdb_env_close(env_);
 }

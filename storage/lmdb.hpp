@@ -33,6 +33,10 @@ public:
   env(const env&) = delete;
   env& operator=(const env&) = delete;
   MDB_env* get() const { return env_; }
+  /// The map's size now (LMDB keeps a larger size an earlier opener set).
+  size_t map_size() const;
+  /// Grows the map. Only while this process has no transaction open.
+  void set_map_size(size_t bytes);
 
 private:
   MDB_env* env_ = nullptr;

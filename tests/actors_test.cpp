@@ -35,8 +35,10 @@ struct actors_fixture {
   expiry_actor expiry;
   pool_actor pool;
 
-  explicit actors_fixture(std::chrono::seconds ttl, size_t map_size = size_t{1} << 20) {
-    db = std::make_shared<storage::database>(storage::database::options{dir.path(), map_size});
+  explicit actors_fixture(std::chrono::seconds ttl, size_t map_size = size_t{1} << 20,
+                          size_t max_map_size = 0) {
+    db = std::make_shared<storage::database>(
+      storage::database::options{dir.path(), map_size, max_map_size});
     cfg.set("scheduler.max-threads", 2);
     sys = std::make_unique<caf::actor_system>(cfg);
     store = sys->spawn<caf::detached>(licd::store, db);
@@ -119,6 +121,16 @@ TEST_CASE("a grant that cannot be stored gives its seat back and renewals go on"
   CHECK(s.leases == 1);
   CHECK(f.ask_renew(kept.lease).result == outcome::ok); // renewals need no disk
   CHECK(f.holds(kept.lease));
+  CHECK(f.db->leases().size() == 1);
+}
+
+TEST_CASE("a full map grows, when allowed to, and the grant is stored", "[actors][storage-full]") {
+  actors_fixture f(600s, size_t{256} << 10, size_t{4} << 20);
+  f.fill_disk(); // the map is full at 256 KiB (written around the store, so it did not grow)
+  CHECK(f.db->map_size() == size_t{256} << 10);
+  auto r = f.ask_checkout("ws1");
+  CHECK(r.result == outcome::ok);
+  CHECK(f.db->map_size() == size_t{512} << 10); // doubled once, as far as needed
   CHECK(f.db->leases().size() == 1);
 }
 

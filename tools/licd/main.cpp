@@ -148,6 +148,14 @@ int main(int argc, char** argv) {
                  "seconds a connection may stay silent before it is closed (0: twice the lease "
                  "TTL, at least 60)")
     ->capture_default_str();
+  size_t map_mib = 8192, max_map_mib = 0;
+  app.add_option("--map-size", map_mib,
+                 "MiB of address space for the LMDB data (the file grows only as used)")
+    ->check(CLI::Range(1ul, 1ul << 24))
+    ->capture_default_str();
+  app.add_option("--max-map-size", max_map_mib,
+                 "MiB the LMDB map may grow to, doubling, when it is full (0: no growth)")
+    ->capture_default_str();
   bool allow_root = false;
   app.add_flag("--allow-root", allow_root,
                "run even as root (licd refuses by default: run it as its own user, as the "
@@ -198,6 +206,8 @@ int main(int argc, char** argv) {
   }
   opts.lease_ttl = std::chrono::seconds(ttl);
   opts.limits.hello_timeout = std::chrono::seconds(hello_timeout);
+  opts.map_size = map_mib << 20;
+  opts.max_map_size = max_map_mib << 20;
   opts.limits.idle_timeout = std::chrono::seconds(idle_timeout);
   opts.clock_tolerance = std::chrono::hours(clock_hours);
 
