@@ -36,6 +36,7 @@ enum class outcome : uint8_t {
   storage_full,  ///< the data dir (LMDB map or disk) is full; nothing changed
   server_error,  ///< an internal failure (no random id); nothing changed
   cooldown,      ///< the computer was disconnected by an administrator and must wait
+  too_many_leases, ///< the computer holds --max-leases-per-computer leases of the product
 };
 
 /// A pool's answer to CHECKOUT, RENEW and RELEASE.
@@ -63,6 +64,7 @@ struct pool_status {
   uint64_t ended_by_seats = 0; ///< leases ended because the seats fell below the computers
   uint64_t denied_no_seats = 0;
   uint64_t denied_cooldown = 0;
+  uint64_t denied_too_many = 0; ///< the computer was at --max-leases-per-computer
   uint64_t storage_errors = 0;
 };
 

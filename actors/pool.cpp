@@ -48,7 +48,9 @@ uint32_t ttl_seconds(self_ptr self) {
 /// Refuses a checkout: logged at info, written behind to the activity log, answered at once.
 pool_reply deny(self_ptr self, const engine::identity& who, outcome why_code, std::string why) {
   auto& st = self->state;
-  ++(why_code == outcome::cooldown ? st.counters.denied_cooldown : st.counters.denied_no_seats);
+  ++(why_code == outcome::cooldown          ? st.counters.denied_cooldown
+     : why_code == outcome::too_many_leases ? st.counters.denied_too_many
+                                            : st.counters.denied_no_seats);
   spdlog::info("denied product={} computer={} user={}: {}", st.seats->product(), who.computer,
                who.user, why);
   storage::change_set denial;
@@ -70,6 +72,10 @@ caf::result<pool_reply> checkout(self_ptr self, engine::identity& who) {
     }
     st.cooldown.erase(cd);
   }
+  if (auto held = st.seats->leases_of(who.computer); held >= st.max_leases_per_computer)
+    return deny(self, who, outcome::too_many_leases,
+                "computer " + who.computer + " holds " + std::to_string(held) + " leases of "
+                  + st.seats->product() + ", the most one computer may hold; release some");
   // Denials are answered before a lease id (the costliest step: OpenSSL's CSPRNG) is made.
   if (!st.seats->has_room_for(who.computer))
     return deny(self, who, outcome::no_seats,
@@ -343,6 +349,7 @@ pool_actor::behavior_type pool(pool_actor::stateful_pointer<pool_state> self, po
   auto& st = self->state;
   st.seats.emplace(setup.product.name, setup.product.seats);
   st.ttl = setup.ttl;
+  st.max_leases_per_computer = setup.max_leases_per_computer;
   st.store = std::move(setup.store);
   st.expiry = std::move(setup.expiry);
   // Restored leases get a full TTL from now: never earlier than what any client was told.

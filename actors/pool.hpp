@@ -17,6 +17,7 @@ struct pool_state {
 
   std::optional<engine::pool> seats;
   std::chrono::seconds ttl{600};
+  uint32_t max_leases_per_computer = 64;
   store_actor store;
   expiry_actor expiry;
   std::unordered_map<std::string, engine::mono_time> cooldown; ///< computer -> refused until
@@ -32,6 +33,7 @@ struct pool_setup {
   } product;
   std::vector<storage::lease_record> restored; ///< given a full TTL from now
   std::chrono::seconds ttl{600};
+  uint32_t max_leases_per_computer = 64; ///< leases one computer may hold of the product
   store_actor store;
   expiry_actor expiry;
 };

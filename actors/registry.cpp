@@ -108,6 +108,7 @@ registry_actor::behavior_type registry(registry_actor::stateful_pointer<registry
       pool_setup ps;
       ps.product = {product, seats};
       ps.ttl = st.ttl;
+      ps.max_leases_per_computer = st.max_leases_per_computer;
       ps.store = st.store;
       ps.expiry = st.expiry;
       st.pools.emplace(product, self->spawn<caf::linked>(pool, std::move(ps)));

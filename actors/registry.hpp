@@ -15,6 +15,7 @@ struct registry_setup {
   store_actor store;
   expiry_actor expiry;
   std::chrono::seconds ttl{600};
+  uint32_t max_leases_per_computer = 64;
 };
 
 /// State of the REGISTRY actor: which pool serves which product, and which sessions are

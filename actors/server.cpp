@@ -183,11 +183,13 @@ server::server(caf::actor_system& sys, const server_options& opts)
   rs.store = store_;
   rs.expiry = expiry_;
   rs.ttl = opts.lease_ttl;
+  rs.max_leases_per_computer = opts.max_leases_per_computer;
   for (const auto& [product, n] : seats) {
     pool_setup setup;
     setup.product = {product, n};
     setup.restored = std::move(restored[product]);
     setup.ttl = opts.lease_ttl;
+    setup.max_leases_per_computer = opts.max_leases_per_computer;
     setup.store = store_;
     setup.expiry = expiry_;
     rs.pools.emplace(product, sys.spawn(pool, std::move(setup)));

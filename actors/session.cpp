@@ -135,6 +135,8 @@ proto::error_code to_error_code(outcome o) {
       return proto::error_code::storage_full;
     case outcome::cooldown:
       return proto::error_code::disconnected;
+    case outcome::too_many_leases:
+      return proto::error_code::too_many_leases;
     case outcome::server_error:
     case outcome::ok:
       break;

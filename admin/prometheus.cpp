@@ -77,6 +77,9 @@ std::string prometheus_text(const std::vector<pool_status>& pools, const request
            static_cast<double>(p.denied_no_seats));
     sample(out, "licd_denials_total", "product=\"" + p.product + "\",reason=\"cooldown\"",
            static_cast<double>(p.denied_cooldown));
+    sample(out, "licd_denials_total",
+           "product=\"" + p.product + "\",reason=\"too_many_leases\"",
+           static_cast<double>(p.denied_too_many));
   }
   header(out, "licd_sessions", "gauge", "Client connections open now.");
   sample(out, "licd_sessions", "", static_cast<double>(m.sessions.load()));

@@ -23,6 +23,11 @@ public:
   /// Computers holding a seat.
   uint32_t used() const { return static_cast<uint32_t>(per_computer_.size()); }
   size_t lease_count() const { return leases_.size(); }
+  /// Leases the computer holds (in any state).
+  uint32_t leases_of(const std::string& computer) const {
+    auto it = per_computer_.find(computer);
+    return it == per_computer_.end() ? 0 : it->second;
+  }
 
   /// Changes the number of seats. Leases already beyond a lower number run on; no new computer
   /// gets a seat until usage is under it.

@@ -10,11 +10,11 @@ namespace licd::net::protocol {
 
 namespace {
 
-constexpr std::array<std::string_view, 15> error_names = {
+constexpr std::array<std::string_view, 16> error_names = {
   "BAD_REQUEST",   "LINE_TOO_LONG", "UNKNOWN_COMMAND", "NO_HELLO",
   "BAD_VERSION",   "UNKNOWN_PRODUCT", "NO_SEATS",      "UNKNOWN_LEASE",
   "STORAGE_ERROR", "SERVER_ERROR",  "DISCONNECTED",  "TOO_MANY_CONNECTIONS",
-  "TIMEOUT",       "TLS_REQUIRED",  "STORAGE_FULL"};
+  "TIMEOUT",       "TLS_REQUIRED",  "STORAGE_FULL",  "TOO_MANY_LEASES"};
 
 struct command_name {
   std::string_view name;

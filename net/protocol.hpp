@@ -36,6 +36,7 @@ enum class error_code {
   timeout,         ///< no HELLO in time, or idle for too long: the connection is closed
   tls_required,    ///< plain text on a TLS port
   storage_full,    ///< the server's data dir is full; nothing changed
+  too_many_leases, ///< the computer holds the most leases of the product one may
 };
 
 std::string_view to_string(error_code code);

@@ -200,3 +200,14 @@ TEST_CASE("a client sending garbage as fast as it can does not disturb the other
   CHECK(f.licd().port() != 0);
   CHECK(connect_as(f.licd(), "ws-after")->checkout("demo").used == 1);
 }
+
+TEST_CASE("one computer cannot hold more than its share of leases", "[e2e][limits]") {
+  admin_fixture f({"--demo", "--max-leases-per-computer=3"});
+  auto c = connect_as(f.licd(), "ws-greedy");
+  for (int i = 0; i < 3; ++i)
+    c->checkout("demo");
+  CHECK(refusal([&] { c->checkout("demo"); }) == "TOO_MANY_LEASES");
+  CHECK(used_seats(f.licd()) == 1); // its three leases share one seat
+  CHECK(connect_as(f.licd(), "ws-other")->checkout("demo").used == 2);
+  CHECK(metric(f, "licd_denials_total{product=\"demo\",reason=\"too_many_leases\"}") == 1);
+}

@@ -148,6 +148,10 @@ int main(int argc, char** argv) {
                  "seconds a connection may stay silent before it is closed (0: twice the lease "
                  "TTL, at least 60)")
     ->capture_default_str();
+  app.add_option("--max-leases-per-computer", opts.max_leases_per_computer,
+                 "leases one computer may hold of one product (instances share its seat)")
+    ->check(CLI::Range(1u, 1'000'000u))
+    ->capture_default_str();
   size_t map_mib = 8192, max_map_mib = 0;
   app.add_option("--map-size", map_mib,
                  "MiB of address space for the LMDB data (the file grows only as used)")
