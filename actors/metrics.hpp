@@ -34,6 +34,7 @@ struct request_metrics {
   std::atomic<uint64_t> refused_address_limit{0}; ///< refused: --max-connections-per-address
   std::atomic<uint64_t> hello_timeouts{0};        ///< closed: no HELLO within --hello-timeout
   std::atomic<uint64_t> idle_timeouts{0};         ///< closed: silent for --idle-timeout
+  std::atomic<uint64_t> slow_readers_closed{0};   ///< closed: left over 1 MiB of replies unread
 
   /// Time from a request line's arrival to its reply being written.
   void observe(request_kind k, std::chrono::nanoseconds elapsed);

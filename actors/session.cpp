@@ -48,6 +48,9 @@ void leave(session_broker* self, hdl_t hdl) {
   self->quit();
 }
 
+/// Replies a client may leave unread (beyond what the kernel holds) before it is closed.
+constexpr size_t max_unsent_bytes = size_t{1} << 20;
+
 /// Puts bytes on the wire.
 void send_bytes(session_broker* self, hdl_t hdl, std::string_view bytes) {
   if (bytes.empty())
@@ -79,6 +82,16 @@ void write_line(session_broker* self, hdl_t hdl, const std::string& line) {
     buf.insert(buf.end(), line.begin(), line.end());
     buf.push_back('\n');
     self->flush(hdl);
+  }
+  // What is still in the write buffer after a flush could not go to the kernel: the client is
+  // not reading its replies. Past the bound it is closed, so it cannot grow licd's memory.
+  if (self->wr_buf(hdl).size() > max_unsent_bytes) {
+    st.setup->metrics->slow_readers_closed.fetch_add(1, std::memory_order_relaxed);
+    spdlog::warn("closing the connection from {}: it does not read its replies ({} bytes "
+                 "waiting)",
+                 self->remote_addr(hdl), self->wr_buf(hdl).size());
+    leave(self, hdl);
+    return;
   }
   if (st.outstanding > 0)
     --st.outstanding;

@@ -100,6 +100,10 @@ std::string prometheus_text(const std::vector<pool_status>& pools, const request
          static_cast<double>(m.hello_timeouts.load()));
   sample(out, "licd_connection_timeouts_total", "kind=\"idle\"",
          static_cast<double>(m.idle_timeouts.load()));
+  header(out, "licd_slow_readers_closed_total", "counter",
+         "Connections closed because they left more than 1 MiB of replies unread.");
+  sample(out, "licd_slow_readers_closed_total", "",
+         static_cast<double>(m.slow_readers_closed.load()));
   header(out, "licd_request_duration_seconds", "histogram",
          "Time from a request line's arrival to its reply, by request kind.");
   for (size_t k = 0; k < request_kinds; ++k) {

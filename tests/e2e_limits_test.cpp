@@ -25,8 +25,11 @@ struct raw_client {
   int fd = -1;
   std::string inbuf;
 
-  raw_client(const std::string& source, uint16_t port) {
+  /// `rcvbuf` > 0 sets a small receive buffer before connecting (a client slow to read).
+  raw_client(const std::string& source, uint16_t port, int rcvbuf = 0) {
     fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (rcvbuf > 0)
+      ::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf));
     sockaddr_in src{};
     src.sin_family = AF_INET;
     ::inet_pton(AF_INET, source.c_str(), &src.sin_addr);
@@ -210,4 +213,31 @@ TEST_CASE("one computer cannot hold more than its share of leases", "[e2e][limit
   CHECK(used_seats(f.licd()) == 1); // its three leases share one seat
   CHECK(connect_as(f.licd(), "ws-other")->checkout("demo").used == 2);
   CHECK(metric(f, "licd_denials_total{product=\"demo\",reason=\"too_many_leases\"}") == 1);
+}
+
+TEST_CASE("a client that sends requests but never reads the replies is closed",
+          "[e2e][limits]") {
+  admin_fixture f({"--demo"});
+  raw_client flood("127.0.0.5", f.licd().port(), 4096); // a small receive buffer
+  std::string pings;
+  for (int i = 0; i < 1000; ++i)
+    pings += "PING " + std::to_string(i) + "\n";
+  bool closed = false;
+  auto until = std::chrono::steady_clock::now() + 30s;
+  auto next_look = std::chrono::steady_clock::now();
+  while (!closed && std::chrono::steady_clock::now() < until) {
+    auto n = ::send(flood.fd, pings.data(), pings.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK)
+      closed = true; // reset by the server
+    else if (n < 0)
+      std::this_thread::sleep_for(1ms);
+    if (std::chrono::steady_clock::now() >= next_look) { // the server's count, twice a second
+      closed = closed || metric(f, "licd_slow_readers_closed_total") >= 1;
+      next_look = std::chrono::steady_clock::now() + 500ms;
+    }
+  }
+  CHECK(closed);
+  CHECK(eventually([&] { return metric(f, "licd_slow_readers_closed_total") == 1; }, 5s));
+  // Everyone else is served.
+  CHECK(connect_as(f.licd(), "ws-good")->checkout("demo").used == 1);
 }
