@@ -74,18 +74,15 @@ TEST_CASE("a full disk refuses new checkouts with STORAGE_FULL and recovers by i
   // Leases already granted keep renewing; another checkout is refused the same way.
   for (size_t i = 0; i < granted.size(); i += granted.size() / 10)
     CHECK(relay->renew(granted[i]) == 600);
-  // Near full, a small commit may still fit where a larger one did not (LMDB reuses freed
-  // pages): whatever the answer, the seats in use are exactly the grants acknowledged.
-  int refused_again = 0;
+  // Near full, a later commit may still fit (LMDB reuses the pages a failed one freed): every
+  // refusal is STORAGE_FULL, and the seats in use are exactly the grants acknowledged.
   for (int i = 0; i < 20; ++i) {
     try {
       granted.push_back(relay->checkout("cad", "ws-more" + std::to_string(i)).lease);
     } catch (const licd::client::refused& e) {
       CHECK(e.code() == "STORAGE_FULL");
-      ++refused_again;
     }
   }
-  CHECK(refused_again > 0);
   CHECK(used_seats(*licd, "cad") == granted.size());
 
   // Room again: licd serves by itself, no restart.
