@@ -26,6 +26,15 @@ void announce(session_broker* self, hdl_t hdl) {
   self->send(self->state.setup->registry, hello_atom::value, std::move(info));
 }
 
+/// Puts bytes on the wire.
+void send_bytes(session_broker* self, hdl_t hdl, std::string_view bytes) {
+  if (bytes.empty())
+    return;
+  auto& buf = self->wr_buf(hdl);
+  buf.insert(buf.end(), bytes.begin(), bytes.end());
+  self->flush(hdl);
+}
+
 /// Ends the session: the registry forgets it, the connection closes.
 void leave(session_broker* self, hdl_t hdl) {
   auto& st = self->state;
@@ -37,12 +46,7 @@ void leave(session_broker* self, hdl_t hdl) {
     self->send(st.setup->registry, bye_atom::value, self->id());
   if (st.tls) { // close_notify, so a TLS client sees a clean end, not a truncation
     st.tls->shutdown();
-    auto bye = st.tls->take_output();
-    if (!bye.empty()) {
-      auto& buf = self->wr_buf(hdl);
-      buf.insert(buf.end(), bye.begin(), bye.end());
-      self->flush(hdl);
-    }
+    send_bytes(self, hdl, st.tls->take_output());
   }
   self->close(hdl);
   self->quit();
@@ -50,15 +54,6 @@ void leave(session_broker* self, hdl_t hdl) {
 
 /// Replies a client may leave unread (beyond what the kernel holds) before it is closed.
 constexpr size_t max_unsent_bytes = size_t{1} << 20;
-
-/// Puts bytes on the wire.
-void send_bytes(session_broker* self, hdl_t hdl, std::string_view bytes) {
-  if (bytes.empty())
-    return;
-  auto& buf = self->wr_buf(hdl);
-  buf.insert(buf.end(), bytes.begin(), bytes.end());
-  self->flush(hdl);
-}
 
 /// Sends what the TLS layer has to say (handshake messages, records).
 void send_tls_output(session_broker* self, hdl_t hdl) {
