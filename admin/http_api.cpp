@@ -24,6 +24,8 @@ namespace licd::admin {
 
 namespace {
 
+constexpr size_t max_body_bytes = 64 * 1024; ///< docs/ADMIN-API.md: "at most 64 KiB"
+
 using json = nlohmann::json;
 
 std::string iso_time(int64_t ms) {
@@ -208,7 +210,7 @@ void http_api::stop() {
 
 void http_api::routes() {
   auto& http = *http_;
-  http.set_payload_max_length(64 * 1024);
+  http.set_payload_max_length(max_body_bytes);
   http.set_read_timeout(std::chrono::seconds(10));
   http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
     if (token_matches(req.get_header_value("Authorization"), opts_.token))
@@ -217,6 +219,16 @@ void http_api::routes() {
     fail(res, 401, "unauthorized", "a valid admin token is needed: Authorization: Bearer TOKEN");
     return httplib::Server::HandlerResponse::Handled;
   });
+  // httplib answers a body over the limit with 413 before any route runs; count it, and say
+  // what happened in the API's JSON error shape.
+  http.set_error_handler(httplib::Server::HandlerWithResponse(
+    [this](const httplib::Request&, httplib::Response& res) {
+      if (res.status != 413)
+        return httplib::Server::HandlerResponse::Unhandled;
+      too_large_.fetch_add(1, std::memory_order_relaxed);
+      fail(res, 413, "request_too_large", "a request body may have at most 64 KiB");
+      return httplib::Server::HandlerResponse::Handled;
+    }));
   http.set_exception_handler(
     [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
       std::string what = "unknown error";
@@ -432,7 +444,8 @@ void http_api::routes() {
   http.Get("/metrics", [this, timeout](const httplib::Request&, httplib::Response& res) {
     auto pools = ask<std::vector<pool_status>>(sys_, timeout, srv_.registry(), status_atom::value);
     auto uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_);
-    res.set_content(prometheus_text(pools, srv_.metrics(), uptime.count()),
+    admin_counters admin{too_large_.load(std::memory_order_relaxed)};
+    res.set_content(prometheus_text(pools, srv_.metrics(), admin, uptime.count()),
                     "text/plain; version=0.0.4");
   });
 }

@@ -4,6 +4,7 @@
 
 #include <caf/actor_system.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <memory>
@@ -51,6 +52,7 @@ private:
   std::thread thread_;
   uint16_t port_ = 0;
   std::chrono::steady_clock::time_point started_;
+  std::atomic<uint64_t> too_large_{0}; ///< 413s sent (httplib's threads count, /metrics reads)
 };
 
 /// A new random admin token: 64 hex digits from OpenSSL's CSPRNG.

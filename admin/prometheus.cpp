@@ -43,7 +43,7 @@ void per_product(std::string& out, const std::vector<pool_status>& pools, const 
 } // namespace
 
 std::string prometheus_text(const std::vector<pool_status>& pools, const request_metrics& m,
-                            double uptime_seconds) {
+                            const admin_counters& admin, double uptime_seconds) {
   std::string out;
   header(out, "licd_build_info", "gauge", "The running licd version.");
   sample(out, "licd_build_info", std::string("version=\"") + version + "\"", 1);
@@ -104,6 +104,10 @@ std::string prometheus_text(const std::vector<pool_status>& pools, const request
          "Connections closed because they left more than 1 MiB of replies unread.");
   sample(out, "licd_slow_readers_closed_total", "",
          static_cast<double>(m.slow_readers_closed.load()));
+  header(out, "licd_admin_requests_too_large_total", "counter",
+         "Admin API requests refused (413) for a body over the size limit.");
+  sample(out, "licd_admin_requests_too_large_total", "",
+         static_cast<double>(admin.requests_too_large));
   header(out, "licd_request_duration_seconds", "histogram",
          "Time from a request line's arrival to its reply, by request kind.");
   for (size_t k = 0; k < request_kinds; ++k) {

@@ -3,14 +3,20 @@
 #include "actors/messages.hpp"
 #include "actors/metrics.hpp"
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
 namespace licd::admin {
 
+/// Counters the admin HTTP server keeps itself.
+struct admin_counters {
+  uint64_t requests_too_large = 0; ///< refused with 413: a body over the size limit
+};
+
 /// The Prometheus text exposition (format 0.0.4) of the pools' seats and counters and the
 /// sessions' request metrics. Pure: everything comes in as values.
 std::string prometheus_text(const std::vector<pool_status>& pools, const request_metrics& m,
-                            double uptime_seconds);
+                            const admin_counters& admin, double uptime_seconds);
 
 } // namespace licd::admin

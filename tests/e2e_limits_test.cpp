@@ -215,6 +215,36 @@ TEST_CASE("one computer cannot hold more than its share of leases", "[e2e][limit
   CHECK(metric(f, "licd_denials_total{product=\"demo\",reason=\"too_many_leases\"}") == 1);
 }
 
+TEST_CASE("an admin request body over 64 KiB is refused, counted, and changes nothing",
+          "[e2e][limits][admin]") {
+  admin_fixture f({"--demo"});
+  httplib::Client cli(f.url());
+  httplib::Headers auth{{"Authorization", "Bearer " + f.token()}};
+  auto licenses = [&] {
+    auto r = cli.Get("/api/v1/licenses", auth);
+    REQUIRE(r);
+    return json::parse(r->body)["licenses"].size();
+  };
+  auto before = licenses();
+  CHECK(metric(f, "licd_admin_requests_too_large_total") == 0);
+  // A real code followed by 70 KiB of padding: over the limit, so not even parsed.
+  std::string body = "{\"code\": \"" + f.issue("cad", 5) + "\", \"pad\": \""
+                     + std::string(70 * 1024, 'x') + "\"}";
+  auto r = cli.Post("/api/v1/licenses", auth, body, "application/json");
+  REQUIRE(r);
+  CHECK(r->status == 413);
+  CHECK(json::parse(r->body)["error"] == "request_too_large");
+  CHECK(metric(f, "licd_admin_requests_too_large_total") == 1);
+  CHECK(licenses() == before);
+  // The same code in an ordinary body is installed: the server still serves the API.
+  auto ok = cli.Post("/api/v1/licenses", auth, "{\"code\": \"" + f.issue("cad", 5) + "\"}",
+                     "application/json");
+  REQUIRE(ok);
+  CHECK(ok->status == 201);
+  CHECK(licenses() == before + 1);
+  CHECK(metric(f, "licd_admin_requests_too_large_total") == 1);
+}
+
 TEST_CASE("a client that sends requests but never reads the replies is closed",
           "[e2e][limits]") {
   admin_fixture f({"--demo"});
