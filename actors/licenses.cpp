@@ -299,6 +299,7 @@ caf::result<license_result> activate(self_ptr self, const std::string& id_text,
     if (l == nullptr)
       return failure("not_found", "license " + id_text + " was removed meanwhile");
     l->activation = canonical;
+    l->activated_day = resp.issued_day;
     l->hardware = m;
     spdlog::info("license {} activated ({} of {} factors)", id_text, m.matched, m.total);
     settle(self, "activated");
@@ -332,6 +333,7 @@ caf::result<license_result> deactivate(self_ptr self, const std::string& id_text
   return commit_then(self, std::move(cs), "the deactivation of " + id_text, [=]() {
     auto* l = self->state.setup.installed.find(id);
     if (l != nullptr) {
+      l->activated_day = 0;
       l->activation.clear();
       l->hardware = {};
       l->pending_nonce = 0; // the next request gets a fresh nonce: old responses no longer fit
@@ -363,6 +365,7 @@ std::vector<std::string> attach_activations(engine::license_set& set,
     }
     const auto& resp = std::get<engine::activation_response>(checked);
     l->activation = rec.response;
+    l->activated_day = resp.issued_day;
     l->hardware = engine::match(resp.factors, engine::fingerprint_of(bind.machine, l->lic.id),
                                 bind.tolerance);
     bool same_server = bind.server_key && resp.requester_key == bind.server_key->public_part().raw();
@@ -393,14 +396,7 @@ license_info describe(const engine::installed_license& l, const engine::state_co
   if (!l.activation.empty()) {
     i.hardware = std::to_string(l.hardware.matched) + " of " + std::to_string(l.hardware.total)
                  + " factors match (" + std::to_string(l.hardware.required) + " needed)";
-    auto d = engine::decode_block(l.activation);
-    if (auto* b = std::get_if<engine::block>(&d)) {
-      engine::byte_reader r(b->record, engine::record_header_size + 8 + 8 + 1 + 8);
-      std::string key;
-      uint64_t day = 0;
-      if (r.str8(key) && r.uint(2, day))
-        i.activated_on = engine::format_date(static_cast<int32_t>(day));
-    }
+    i.activated_on = engine::format_date(l.activated_day);
   }
   i.issued = engine::format_date(l.lic.issued_day);
   i.expires = l.lic.expires_day == 0 ? "never" : engine::format_date(l.lic.expires_day);

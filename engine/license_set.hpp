@@ -34,6 +34,7 @@ struct installed_license {
   bool verified = true;      ///< signature checked against a configured key
   // Activation (only for licenses that require it).
   std::string activation;    ///< the accepted response's canonical text; empty: not activated
+  int32_t activated_day = 0; ///< the day the vendor issued that response (days since 1970-01-01)
   fingerprint_match hardware; ///< how the activation matches this machine (checked at load)
   uint64_t pending_nonce = 0; ///< the nonce of the request last printed, 0: none
 };

@@ -5,6 +5,7 @@
 #include "e2e_admin_support.hpp"
 
 #include <cstdlib>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 
@@ -58,6 +59,16 @@ struct activation_fixture {
   }
 };
 
+/// Today's UTC date as YYYY-MM-DD (the admin API's date format).
+std::string utc_date_today() {
+  std::time_t now = std::time(nullptr);
+  std::tm tm{};
+  ::gmtime_r(&now, &tm);
+  char buf[16];
+  std::strftime(buf, sizeof(buf), "%Y-%m-%d", &tm);
+  return buf;
+}
+
 } // namespace
 
 TEST_CASE("activation round trip: request, licgen's response, active, release receipt",
@@ -79,17 +90,21 @@ TEST_CASE("activation round trip: request, licgen's response, active, release re
   auto activated = f.a->licadmin_json({"licenses", "activate", id, "--response=" + response});
   CHECK(activated["license"]["state"] == "active");
   CHECK(activated["license"]["hardware"] == "4 of 4 factors match (3 needed)");
+  auto response_day = utc_date_today(); // licgen dates its response today
+  CHECK(activated["license"]["activated_on"] == response_day);
   CHECK(f.a->seats("cad") == 4);
   CHECK(!c->checkout("cad").lease.empty());
 
   // Survives a restart: the activation is stored and checked against the machine again.
   f.restart();
   CHECK(f.show(id)["state"] == "active");
+  CHECK(f.show(id)["activated_on"] == response_day); // read back from the stored response
   CHECK(f.a->seats("cad") == 4);
 
   auto off = f.a->licadmin_json({"licenses", "deactivate", id});
   std::string receipt = off["receipt"];
   CHECK(off["license"]["state"] == "not activated");
+  CHECK(off["license"]["activated_on"] == "");
   CHECK(f.a->seats("cad") == 0);
   CHECK(eventually([&] { return used_seats(f.a->licd(), "cad") == 0; }, 5s));
 
