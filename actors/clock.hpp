@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/lease.hpp"
+#include "platform/host.hpp"
 
 #include <chrono>
 #include <cstdint>
@@ -17,10 +18,7 @@ inline int64_t wall_now_ms() {
   return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
 }
 
-/// Days since 1970-01-01 (UTC): the unit of license issue and expiry dates.
-inline int32_t today_day() {
-  return static_cast<int32_t>(wall_now_ms() / 86'400'000);
-}
+using platform::today_day; ///< days since 1970-01-01 (UTC): license issue and expiry dates
 
 inline int64_t to_ns(engine::mono_time t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();

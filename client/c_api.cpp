@@ -43,6 +43,18 @@ licd_status status_of(const std::string& code) {
   return LICD_REFUSED;
 }
 
+/// One of the license's text properties as a C string, kept in the handle's `slot` (valid until
+/// the next call on the handle, include/licd/client.h).
+template <class Get>
+const char* text_property(const licd_license* lic, std::string licd_license::*slot, Get get) {
+  if (lic == nullptr)
+    return "";
+  auto* l = const_cast<licd_license*>(lic);
+  std::lock_guard<std::mutex> g(l->mu);
+  l->*slot = get(*l->lic);
+  return (l->*slot).c_str();
+}
+
 } // namespace
 
 extern "C" {
@@ -125,30 +137,15 @@ int licd_held(const licd_license* lic) {
 }
 
 const char* licd_lease(const licd_license* lic) {
-  if (lic == nullptr)
-    return "";
-  auto* l = const_cast<licd_license*>(lic);
-  std::lock_guard<std::mutex> g(l->mu);
-  l->lease = l->lic->lease();
-  return l->lease.c_str();
+  return text_property(lic, &licd_license::lease, [](const licd::product_license& p) { return p.lease(); });
 }
 
 const char* licd_mode(const licd_license* lic) {
-  if (lic == nullptr)
-    return "";
-  auto* l = const_cast<licd_license*>(lic);
-  std::lock_guard<std::mutex> g(l->mu);
-  l->mode = l->lic->mode();
-  return l->mode.c_str();
+  return text_property(lic, &licd_license::mode, [](const licd::product_license& p) { return p.mode(); });
 }
 
 const char* licd_server(const licd_license* lic) {
-  if (lic == nullptr)
-    return "";
-  auto* l = const_cast<licd_license*>(lic);
-  std::lock_guard<std::mutex> g(l->mu);
-  l->server = l->lic->server();
-  return l->server.c_str();
+  return text_property(lic, &licd_license::server, [](const licd::product_license& p) { return p.server(); });
 }
 
 void licd_release(licd_license* lic) {

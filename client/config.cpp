@@ -2,6 +2,7 @@
 
 #include "client/connection.hpp"
 #include "engine/names.hpp"
+#include "storage/files.hpp"
 
 #include <cstdlib>
 #include <filesystem>
@@ -167,16 +168,21 @@ void set_product_mode(const std::string& path, const std::string& product,
   std::error_code ec;
   if (!dir.empty())
     std::filesystem::create_directories(dir, ec);
-  auto tmp = path + ".tmp";
-  {
-    std::ofstream f(tmp, std::ios::trunc);
-    f << out.str();
-    if (!f)
-      throw std::runtime_error("cannot write " + path);
+  files::write_file(path, out.str(), 0644);
+}
+
+std::vector<std::string> configured_servers(const std::vector<std::string>& given,
+                                            const product_mode& mode) {
+  if (!given.empty())
+    return given;
+  if (const char* env = std::getenv("LICD_SERVER"); env != nullptr && *env != '\0') {
+    try {
+      return parse_server_list(env);
+    } catch (const std::invalid_argument& e) {
+      throw std::invalid_argument(std::string("LICD_SERVER: ") + e.what());
+    }
   }
-  std::filesystem::rename(tmp, path, ec);
-  if (ec)
-    throw std::runtime_error("cannot write " + path + ": " + ec.message());
+  return mode.servers;
 }
 
 } // namespace licd::client

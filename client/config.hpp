@@ -51,4 +51,10 @@ void set_product_mode(const std::string& path, const std::string& product,
 /// "host:port,host:port" or "auto" -> the list (empty for auto). Throws std::invalid_argument.
 std::vector<std::string> parse_server_list(const std::string& text);
 
+/// The servers a network client tries, by precedence: `given` (the command line or the
+/// application), else $LICD_SERVER, else the product's mode config (`mode`). Empty: find one by
+/// discovery. Throws std::invalid_argument ("LICD_SERVER: ...") for a bad list in $LICD_SERVER.
+std::vector<std::string> configured_servers(const std::vector<std::string>& given,
+                                            const product_mode& mode);
+
 } // namespace licd::client

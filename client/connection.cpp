@@ -1,5 +1,7 @@
 #include "client/connection.hpp"
 
+#include "net/openssl_text.hpp"
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
@@ -128,13 +130,6 @@ void connection::wait_for(bool write, const char* what) {
 
 namespace {
 
-std::string openssl_error() {
-  char buf[256] = {};
-  ERR_error_string_n(ERR_get_error(), buf, sizeof(buf));
-  ERR_clear_error();
-  return buf;
-}
-
 std::string normalized_pin(const std::string& pin) {
   std::string out;
   for (char c : pin)
@@ -156,10 +151,10 @@ void connection::start_tls(const std::string& host, const tls_options& tls) {
   auto* ctx = SSL_CTX_new(TLS_client_method());
   ssl_ctx_ = ctx;
   if (ctx == nullptr || SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
-    throw tls_error("cannot set up TLS: " + openssl_error());
+    throw tls_error("cannot set up TLS: " + net::openssl_last_error());
   if (!tls.ca_file.empty()) {
     if (SSL_CTX_load_verify_locations(ctx, tls.ca_file.c_str(), nullptr) != 1)
-      throw tls_error("cannot read the CA file " + tls.ca_file + ": " + openssl_error());
+      throw tls_error("cannot read the CA file " + tls.ca_file + ": " + net::openssl_last_error());
     SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
   }
   auto* ssl = SSL_new(ctx);
@@ -181,22 +176,15 @@ void connection::start_tls(const std::string& host, const tls_options& tls) {
     if (verify != X509_V_OK)
       throw tls_error(std::string("the server's certificate was refused: ")
                       + X509_verify_cert_error_string(verify));
-    throw tls_error("the TLS handshake failed (is the server speaking TLS?): " + openssl_error());
+    throw tls_error("the TLS handshake failed (is the server speaking TLS?): "
+                    + net::openssl_last_error());
   }
   if (!pin.empty()) {
     X509* cert = SSL_get1_peer_certificate(ssl);
     if (cert == nullptr)
       throw tls_error("the server sent no certificate");
-    unsigned char md[EVP_MAX_MD_SIZE];
-    unsigned len = 0;
-    X509_digest(cert, EVP_sha256(), md, &len);
+    std::string got = net::sha256_fingerprint(cert);
     X509_free(cert);
-    static constexpr char hex[] = "0123456789abcdef";
-    std::string got;
-    for (unsigned i = 0; i < len; ++i) {
-      got.push_back(hex[md[i] >> 4]);
-      got.push_back(hex[md[i] & 15]);
-    }
     if (got != pin)
       throw tls_error("the server's certificate does not match the pinned fingerprint "
                       "(expected " + pin + ", got " + got + "): refusing to talk to it");
@@ -219,7 +207,7 @@ void connection::send_raw(const std::string& bytes) {
         wait_for(err == SSL_ERROR_WANT_WRITE, "sending to the server");
         continue;
       }
-      throw connection_error("connection lost while sending (TLS): " + openssl_error());
+      throw connection_error("connection lost while sending (TLS): " + net::openssl_last_error());
     }
     return;
   }
@@ -267,7 +255,7 @@ std::string connection::read_line() {
       }
       if (err == SSL_ERROR_ZERO_RETURN)
         throw connection_error("the server closed the connection");
-      throw connection_error("connection lost (TLS): " + openssl_error());
+      throw connection_error("connection lost (TLS): " + net::openssl_last_error());
     }
     wait_for(false, "waiting for the server's reply");
     auto n = ::recv(fd_, buf, sizeof(buf), 0);

@@ -3,7 +3,9 @@
 #include "client/config.hpp"
 #include "client/seat.hpp"
 #include "client/standalone.hpp"
+#include "platform/host.hpp"
 #include "platform/machine.hpp"
+#include "storage/files.hpp"
 
 #include <chrono>
 #include <cstdlib>
@@ -35,22 +37,6 @@ license_event to_public(client::seat_event e) {
   return license_event::regained;
 }
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path);
-  if (!in)
-    throw std::runtime_error("cannot read " + path);
-  std::stringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
-std::vector<std::string> env_servers() {
-  const char* env = std::getenv("LICD_SERVER");
-  if (env == nullptr || *env == '\0')
-    return {};
-  return client::parse_server_list(env);
-}
-
 } // namespace
 
 product_license::product_license(const std::string& product, license_options opts)
@@ -70,16 +56,14 @@ product_license::product_license(const std::string& product, license_options opt
     client::standalone_context ctx;
     try {
       for (const auto& path : opts.vendor_keys) {
-        auto pub = engine::ed25519::public_key::from_pem(read_file(path));
+        auto pub = engine::ed25519::public_key::from_pem(files::read_file(path));
         ctx.keys.emplace(pub.key_id(), pub);
       }
     } catch (const std::exception& e) {
       throw license_error("BAD_ARGUMENT", e.what());
     }
     ctx.machine = platform::probe_machine().facts;
-    using namespace std::chrono;
-    ctx.today = static_cast<int32_t>(
-      duration_cast<hours>(system_clock::now().time_since_epoch()).count() / 24);
+    ctx.today = platform::today_day();
     auto v = client::check_standalone(product, ctx,
                                       opts.standalone_file.empty()
                                         ? client::standalone_store::default_path()
@@ -92,12 +76,10 @@ product_license::product_license(const std::string& product, license_options opt
   client::seat_options so;
   so.product = product;
   try {
-    so.servers = !opts.servers.empty() ? opts.servers : env_servers();
+    so.servers = client::configured_servers(opts.servers, mode); // empty: discovery
   } catch (const std::invalid_argument& e) {
-    throw license_error("BAD_ARGUMENT", std::string("LICD_SERVER: ") + e.what());
+    throw license_error("BAD_ARGUMENT", e.what());
   }
-  if (so.servers.empty())
-    so.servers = mode.servers; // empty: auto
   so.discovery.port = opts.discovery_port;
   so.computer = opts.computer;
   so.user = opts.user;

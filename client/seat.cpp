@@ -1,31 +1,12 @@
 #include "client/seat.hpp"
 
-#include <pwd.h>
+#include "platform/host.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
-#include <cstdlib>
 
 namespace licd::client {
-
-namespace {
-
-std::string host_name() {
-  char buf[256] = {};
-  if (gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == '\0')
-    return "unknown-host";
-  return buf;
-}
-
-std::string user_name() {
-  if (auto* pw = getpwuid(geteuid()); pw != nullptr && pw->pw_name != nullptr)
-    return pw->pw_name;
-  if (const char* u = std::getenv("USER"))
-    return u;
-  return "unknown-user";
-}
-
-} // namespace
 
 std::string_view to_string(seat_event e) {
   switch (e) {
@@ -43,9 +24,9 @@ std::string_view to_string(seat_event e) {
 
 seat::seat(seat_options opts) : opts_(std::move(opts)) {
   if (opts_.computer.empty())
-    opts_.computer = host_name();
+    opts_.computer = platform::host_name("unknown-host");
   if (opts_.user.empty())
-    opts_.user = user_name();
+    opts_.user = platform::user_name("unknown-user");
   if (opts_.instance.empty())
     opts_.instance = std::to_string(getpid());
   auto until = clock::now() + opts_.acquire_timeout;

@@ -2,6 +2,7 @@
 
 #include "engine/activation.hpp"
 #include "engine/lease_id.hpp"
+#include "storage/files.hpp"
 
 #include <nlohmann/json.hpp>
 
@@ -103,18 +104,10 @@ void standalone_store::save() const {
     fs::permissions(dir, fs::perms(0755), ec);
   }
   // Atomically: a crash leaves the old file or the new one, never half of one.
-  auto tmp = path_ + ".tmp";
-  int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-  if (fd < 0)
-    refuse("unwritable", "cannot write " + path_ + " (run as root, or set LICD_STANDALONE_FILE)");
-  auto text = doc.dump(2) + "\n";
-  bool ok = ::fchmod(fd, 0644) == 0
-            && ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size())
-            && ::fsync(fd) == 0;
-  ok = (::close(fd) == 0) && ok;
-  if (!ok || ::rename(tmp.c_str(), path_.c_str()) != 0) {
-    ::unlink(tmp.c_str());
-    refuse("unwritable", "cannot write " + path_);
+  try {
+    files::write_file(path_, doc.dump(2) + "\n", 0644);
+  } catch (const std::runtime_error& e) {
+    refuse("unwritable", std::string(e.what()) + " (run as root, or set LICD_STANDALONE_FILE)");
   }
 }
 

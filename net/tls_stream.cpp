@@ -1,5 +1,7 @@
 #include "net/tls_stream.hpp"
 
+#include "net/openssl_text.hpp"
+
 #include <openssl/err.h>
 #include <openssl/evp.h>
 #include <openssl/pem.h>
@@ -20,26 +22,6 @@ namespace licd::net {
 
 namespace {
 
-std::string last_error() {
-  char buf[256] = {};
-  ERR_error_string_n(ERR_get_error(), buf, sizeof(buf));
-  ERR_clear_error();
-  return buf;
-}
-
-std::string sha256_hex(X509* cert) {
-  unsigned char md[EVP_MAX_MD_SIZE];
-  unsigned len = 0;
-  X509_digest(cert, EVP_sha256(), md, &len);
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned i = 0; i < len; ++i) {
-    out.push_back(hex[md[i] >> 4]);
-    out.push_back(hex[md[i] & 15]);
-  }
-  return out;
-}
-
 SSL* ssl(void* p) {
   return static_cast<SSL*>(p);
 }
@@ -52,16 +34,17 @@ std::shared_ptr<tls_context> tls_context::load(const std::string& cert_file,
   auto* ctx = SSL_CTX_new(TLS_server_method());
   out->ctx_ = ctx;
   if (ctx == nullptr || SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
-    throw std::runtime_error("cannot set up TLS: " + last_error());
+    throw std::runtime_error("cannot set up TLS: " + openssl_last_error());
   if (SSL_CTX_use_certificate_chain_file(ctx, cert_file.c_str()) != 1)
-    throw std::runtime_error("cannot use the TLS certificate " + cert_file + ": " + last_error());
+    throw std::runtime_error("cannot use the TLS certificate " + cert_file + ": "
+                             + openssl_last_error());
   if (SSL_CTX_use_PrivateKey_file(ctx, key_file.c_str(), SSL_FILETYPE_PEM) != 1)
-    throw std::runtime_error("cannot use the TLS key " + key_file + ": " + last_error());
+    throw std::runtime_error("cannot use the TLS key " + key_file + ": " + openssl_last_error());
   if (SSL_CTX_check_private_key(ctx) != 1)
     throw std::runtime_error("the TLS key " + key_file + " does not belong to the certificate "
                              + cert_file);
   SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
-  out->fingerprint_ = sha256_hex(SSL_CTX_get0_certificate(ctx));
+  out->fingerprint_ = sha256_fingerprint(SSL_CTX_get0_certificate(ctx));
   return out;
 }
 
@@ -79,7 +62,7 @@ std::string make_self_signed(const std::string& cert_file, const std::string& ke
   };
   if (key == nullptr || cert == nullptr) {
     cleanup();
-    throw std::runtime_error("cannot make a key: " + last_error());
+    throw std::runtime_error("cannot make a key: " + openssl_last_error());
   }
   X509_set_version(cert, 2);
   unsigned char serial[16];
@@ -114,14 +97,14 @@ std::string make_self_signed(const std::string& cert_file, const std::string& ke
     X509_EXTENSION* ext = X509V3_EXT_conf_nid(nullptr, &v3, nid, value.c_str());
     if (ext == nullptr) {
       cleanup();
-      throw std::runtime_error("cannot make the certificate's extensions: " + last_error());
+      throw std::runtime_error("cannot make the certificate's extensions: " + openssl_last_error());
     }
     X509_add_ext(cert, ext, -1);
     X509_EXTENSION_free(ext);
   }
   if (X509_sign(cert, key, EVP_sha256()) == 0) {
     cleanup();
-    throw std::runtime_error("cannot sign the certificate: " + last_error());
+    throw std::runtime_error("cannot sign the certificate: " + openssl_last_error());
   }
   // The key: created 0600, never readable by others even for a moment.
   int kfd = ::open(key_file.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -136,7 +119,7 @@ std::string make_self_signed(const std::string& cert_file, const std::string& ke
     ::close(kfd);
   if (cf != nullptr)
     ok = std::fclose(cf) == 0 && ok;
-  auto fp = sha256_hex(cert);
+  auto fp = sha256_fingerprint(cert);
   cleanup();
   if (!ok)
     throw std::runtime_error("cannot write " + cert_file + " and " + key_file
@@ -166,7 +149,7 @@ bool tls_stream::pump(std::string& plain) {
       int err = SSL_get_error(ssl(ssl_), rc);
       if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
         return true;
-      error_ = "TLS handshake failed: " + last_error();
+      error_ = "TLS handshake failed: " + openssl_last_error();
       return false;
     }
     established_ = true;
@@ -192,7 +175,7 @@ bool tls_stream::pump(std::string& plain) {
       error_ = "the client closed the TLS session";
       return false;
     }
-    error_ = "TLS error: " + last_error();
+    error_ = "TLS error: " + openssl_last_error();
     return false;
   }
 }
@@ -216,7 +199,7 @@ bool tls_stream::write(std::string_view plain) {
   while (done < plain.size()) {
     size_t n = 0;
     if (SSL_write_ex(ssl(ssl_), plain.data() + done, plain.size() - done, &n) != 1) {
-      error_ = "TLS write failed: " + last_error();
+      error_ = "TLS write failed: " + openssl_last_error();
       return false;
     }
     done += n;

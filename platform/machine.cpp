@@ -1,5 +1,7 @@
 #include "platform/machine.hpp"
 
+#include "platform/host.hpp"
+
 #include <unistd.h>
 
 #include <algorithm>
@@ -90,13 +92,6 @@ std::vector<std::string> device_macs(bool& locally_administered) {
   return macs;
 }
 
-std::string hostname() {
-  char buf[256] = {};
-  if (gethostname(buf, sizeof(buf) - 1) != 0)
-    return {};
-  return buf;
-}
-
 } // namespace
 
 engine::machine_facts parse_facts(const std::string& text) {
@@ -153,7 +148,7 @@ machine_report probe_machine() {
   r.facts.dmi_uuid = first_line("/sys/class/dmi/id/product_uuid");
   bool made_up_macs = false;
   r.facts.macs = device_macs(made_up_macs);
-  r.facts.hostname = hostname();
+  r.facts.hostname = host_name();
 
   auto container = container_kind();
   auto hypervisor = hypervisor_kind();

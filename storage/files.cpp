@@ -29,21 +29,33 @@ void write_file(const std::string& path, const std::string& content, unsigned mo
   int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, mode);
   if (fd < 0)
     throw std::runtime_error("cannot write " + tmp + ": " + std::strerror(errno));
-  ::fchmod(fd, mode);
+  auto give_up = [&](const std::string& what) {
+    auto err = std::string(std::strerror(errno));
+    if (fd >= 0)
+      ::close(fd);
+    ::unlink(tmp.c_str()); // the old file, if any, stays as it was
+    throw std::runtime_error("cannot " + what + ": " + err);
+  };
+  if (::fchmod(fd, mode) != 0)
+    give_up("set the mode of " + tmp);
   size_t done = 0;
   while (done < content.size()) {
     auto n = ::write(fd, content.data() + done, content.size() - done);
     if (n < 0) {
-      auto err = std::string(std::strerror(errno));
-      ::close(fd);
-      throw std::runtime_error("cannot write " + tmp + ": " + err);
+      if (errno == EINTR)
+        continue;
+      give_up("write " + tmp);
     }
     done += static_cast<size_t>(n);
   }
-  ::fsync(fd);
-  ::close(fd);
+  if (::fsync(fd) != 0)
+    give_up("write " + tmp);
+  int closed = ::close(fd);
+  fd = -1;
+  if (closed != 0)
+    give_up("write " + tmp);
   if (::rename(tmp.c_str(), path.c_str()) != 0)
-    throw std::runtime_error("cannot rename " + tmp + " to " + path + ": " + std::strerror(errno));
+    give_up("rename " + tmp + " to " + path);
 }
 
 bool file_exists(const std::string& path) {

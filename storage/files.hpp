@@ -2,8 +2,8 @@
 
 #include <string>
 
-/// Small file helpers for the data dir and the tools. Each throws std::runtime_error with the path
-/// and the reason.
+/// Small file helpers for the data dir, the tools and the client library (no LMDB here). Each
+/// throws std::runtime_error with the path and the reason.
 namespace licd::files {
 
 std::string read_file(const std::string& path);

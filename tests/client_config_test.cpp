@@ -4,6 +4,7 @@
 
 #include <catch2/catch.hpp>
 
+#include <cstdlib>
 #include <fstream>
 
 using namespace licd;
@@ -84,4 +85,24 @@ TEST_CASE("discovery datagrams round-trip and refuse what is not theirs", "[clie
     a.products.push_back({"product-" + std::to_string(i), 100, 50});
   CHECK(d::format(a).size() <= d::max_datagram);
   CHECK(d::parse_answer(d::format(a)));
+}
+
+TEST_CASE("servers come from the caller, else LICD_SERVER, else the mode config", "[client][config]") {
+  using namespace licd::client;
+  struct env_guard {
+    ~env_guard() { ::unsetenv("LICD_SERVER"); }
+  } guard;
+  product_mode mode;
+  mode.servers = {"cfg:1"};
+  ::unsetenv("LICD_SERVER");
+  CHECK(configured_servers({}, product_mode{}).empty()); // nothing configured: discovery
+  CHECK(configured_servers({}, mode) == std::vector<std::string>{"cfg:1"});
+  ::setenv("LICD_SERVER", "env:2,env:3", 1);
+  CHECK(configured_servers({}, mode) == std::vector<std::string>{"env:2", "env:3"});
+  CHECK(configured_servers({"given:4"}, mode) == std::vector<std::string>{"given:4"});
+  ::setenv("LICD_SERVER", "", 1); // set but empty: as if unset
+  CHECK(configured_servers({}, mode) == std::vector<std::string>{"cfg:1"});
+  ::setenv("LICD_SERVER", "no port here", 1);
+  CHECK_THROWS_WITH(configured_servers({}, mode), Catch::StartsWith("LICD_SERVER: "));
+  CHECK(configured_servers({"given:4"}, mode) == std::vector<std::string>{"given:4"});
 }

@@ -8,6 +8,7 @@
 #include "client/discovery.hpp"
 #include "client/seat.hpp"
 #include "client/standalone.hpp"
+#include "platform/host.hpp"
 #include "platform/machine.hpp"
 #include "storage/files.hpp"
 #include "licd/version.hpp"
@@ -17,7 +18,6 @@
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
 
-#include <pwd.h>
 #include <unistd.h>
 
 #include <pthread.h>
@@ -35,21 +35,6 @@ namespace {
 constexpr int exit_usage = licd::tools::exit_usage;
 constexpr int exit_refused = 3;
 constexpr int exit_unreachable = 4;
-
-std::string this_host() {
-  char buf[256] = {};
-  if (gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == '\0')
-    return "unknown-host";
-  return buf;
-}
-
-std::string this_user() {
-  if (auto* pw = getpwuid(geteuid()); pw != nullptr && pw->pw_name != nullptr)
-    return pw->pw_name;
-  if (const char* u = std::getenv("USER"))
-    return u;
-  return "unknown-user";
-}
 
 int fail(bool json, int code, const std::string& kind, const std::string& message) {
   if (json)
@@ -109,9 +94,7 @@ struct standalone_cli {
     }
     auto machine = platform::probe_machine();
     ctx.machine = machine.facts;
-    using namespace std::chrono;
-    ctx.today = static_cast<int32_t>(
-      duration_cast<hours>(system_clock::now().time_since_epoch()).count() / 24);
+    ctx.today = licd::platform::today_day();
     if (check->parsed()) {
       auto v = client::check_standalone(target, ctx, file);
       if (json)
@@ -186,21 +169,17 @@ struct standalone_cli {
   }
 };
 
-/// Where to connect for `product` (empty: any server): --server, else $LICD_SERVER, else the
-/// product's mode config, else the first server discovery finds (with a free seat, if asked for
-/// a product).
+/// Where to connect for `product` (empty: any server): --server, $LICD_SERVER or the product's
+/// mode config (configured_servers), else the first server discovery finds (with a free seat,
+/// if asked for a product).
 std::vector<std::string> resolve_servers(const std::string& flag, const std::string& product,
                                          const licd::client::discovery_options& dopts) {
   using namespace licd::client;
-  if (!flag.empty())
-    return parse_server_list(flag);
-  if (const char* env = std::getenv("LICD_SERVER"); env != nullptr && *env != '\0')
-    return parse_server_list(env);
-  if (!product.empty()) {
-    auto mode = load_mode_config().for_product(product);
-    if (!mode.servers.empty())
-      return mode.servers;
-  }
+  auto configured = configured_servers(
+    flag.empty() ? std::vector<std::string>{} : parse_server_list(flag),
+    product.empty() ? product_mode{} : load_mode_config().for_product(product));
+  if (!configured.empty())
+    return configured;
   auto found = discover(product.empty() ? std::vector<std::string>{}
                                         : std::vector<std::string>{product},
                         dopts);
@@ -236,8 +215,8 @@ std::unique_ptr<licd::client::connection> connect_first(const std::vector<std::s
 
 int main(int argc, char** argv) {
   std::string server_flag;
-  std::string computer = this_host();
-  std::string user = this_user();
+  std::string computer = licd::platform::host_name("unknown-host");
+  std::string user = licd::platform::user_name("unknown-user");
   bool json = false;
   std::string product;
   std::string lease;
@@ -370,13 +349,10 @@ int main(int argc, char** argv) {
     if (hold->parsed()) {
       licd::client::seat_options so;
       so.product = product;
-      so.servers = server_flag.empty() ? std::vector<std::string>{}
-                                       : licd::client::parse_server_list(server_flag);
-      if (so.servers.empty())
-        if (const char* env = std::getenv("LICD_SERVER"); env != nullptr && *env != '\0')
-          so.servers = licd::client::parse_server_list(env);
-      if (so.servers.empty())
-        so.servers = licd::client::load_mode_config().for_product(product).servers;
+      so.servers = licd::client::configured_servers( // empty: the seat discovers one
+        server_flag.empty() ? std::vector<std::string>{}
+                            : licd::client::parse_server_list(server_flag),
+        licd::client::load_mode_config().for_product(product));
       so.discovery = dopts;
       so.computer = computer;
       so.user = user;

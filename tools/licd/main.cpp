@@ -8,6 +8,7 @@
 #include "licd/version.hpp"
 #include "net/discovery_responder.hpp"
 #include "net/tls_stream.hpp"
+#include "platform/host.hpp"
 #include "storage/files.hpp"
 #include "tools/common/cli.hpp"
 #include "tools/licd/data_dir.hpp"
@@ -46,13 +47,6 @@ std::string load_or_make_token(const std::string& named, const std::string& data
   licd::files::write_file(path, token + "\n", 0600, true);
   spdlog::info("made an admin token in {} (mode 0600)", path);
   return token;
-}
-
-std::string host_name() {
-  char buf[256] = {};
-  if (gethostname(buf, sizeof(buf) - 1) != 0 || buf[0] == '\0')
-    return "licd";
-  return buf;
 }
 
 } // namespace
@@ -113,7 +107,7 @@ int main(int argc, char** argv) {
     ->capture_default_str();
   uint16_t discovery_port = licd::net::discovery::default_port;
   std::string discovery_bind = "0.0.0.0";
-  std::string server_name = host_name();
+  std::string server_name = licd::platform::host_name("licd");
   app.add_option("--discovery-port", discovery_port,
                  "UDP port where licd answers clients' discovery broadcasts (0: off)")
     ->capture_default_str();
@@ -125,7 +119,7 @@ int main(int argc, char** argv) {
                  "serve the client port over TLS with this certificate (PEM; with --tls-key)");
   app.add_option("--tls-key", opts.tls_key, "the TLS certificate's private key (PEM)");
   bool make_cert = false;
-  std::string tls_name = host_name();
+  std::string tls_name = licd::platform::host_name("licd");
   app.add_flag("--make-tls-cert", make_cert,
                "write a self-signed certificate and key to --tls-cert and --tls-key (default "
                "DATA_DIR/tls.crt and tls.key), print its SHA-256 fingerprint, and exit");

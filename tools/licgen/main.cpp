@@ -6,6 +6,7 @@
 #include "engine/license_code.hpp"
 #include "engine/names.hpp"
 #include "licd/version.hpp"
+#include "platform/host.hpp"
 #include "storage/files.hpp"
 
 #include "tools/common/cli.hpp"
@@ -21,12 +22,6 @@
 namespace {
 
 using namespace licd;
-
-int32_t today() {
-  using namespace std::chrono;
-  return static_cast<int32_t>(
-    duration_cast<hours>(system_clock::now().time_since_epoch()).count() / 24);
-}
 
 std::string join(const std::vector<std::string>& words) {
   std::string out;
@@ -158,7 +153,7 @@ int main(int argc, char** argv) {
         std::cerr << "licgen: the customer name may have at most 255 bytes\n";
         return 2;
       }
-      auto issued_day = issued.empty() ? std::optional<int32_t>(today()) : engine::parse_date(issued);
+      auto issued_day = issued.empty() ? std::optional<int32_t>(platform::today_day()) : engine::parse_date(issued);
       auto expires_day = expires.empty() ? std::optional<int32_t>(0) : engine::parse_date(expires);
       if (!issued_day || !expires_day) {
         std::cerr << "licgen: dates are YYYY-MM-DD\n";
@@ -182,7 +177,7 @@ int main(int argc, char** argv) {
       }
       auto& r = std::get<engine::activation_request>(req);
       auto key = engine::ed25519::private_key::from_pem(files::read_file(key_file));
-      auto response = engine::issue_response(r, key, today());
+      auto response = engine::issue_response(r, key, platform::today_day());
       if (json) {
         std::cout << nlohmann::json{{"license", engine::hex64(r.license_id)},
                                     {"type", type_name(r.type)},

@@ -1,0 +1,18 @@
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+/// What this process runs on and as, read from the system: names and today's date.
+namespace licd::platform {
+
+/// This computer's host name; `if_unknown` when the system will not say.
+std::string host_name(const std::string& if_unknown = "");
+
+/// The effective user's name (the password database, else $USER); `if_unknown` when neither says.
+std::string user_name(const std::string& if_unknown = "");
+
+/// Days since 1970-01-01 by the system clock (UTC): the unit of license issue and expiry dates.
+int32_t today_day();
+
+} // namespace licd::platform
