@@ -290,12 +290,10 @@ TEST_CASE("the installed package builds the C and C++ examples, which hold a sea
   std::vector<std::string> configure_argv{
     "cmake", "-S", std::string(LICD_SOURCE_DIR) + "/examples/client", "-B", tmp.path() + "/b",
     "-DCMAKE_PREFIX_PATH=" + prefix, "-DCMAKE_BUILD_TYPE=Release"};
-#ifdef LICD_SANITIZED
-  // The library was built with ASan and UBSan: so must its users be.
-  for (const char* v : {"C", "CXX"})
-    configure_argv.push_back(std::string("-DCMAKE_") + v
-                             + "_FLAGS=-fsanitize=address,undefined -fno-omit-frame-pointer");
-#endif
+  // A sanitized library (ASan+UBSan, or TSan) needs its users built with the same sanitizer.
+  if (std::string flags = LICD_SANITIZER_FLAGS; !flags.empty())
+    for (const char* v : {"C", "CXX"})
+      configure_argv.push_back(std::string("-DCMAKE_") + v + "_FLAGS=" + flags);
   auto configure = run(configure_argv);
   INFO(configure.out);
   REQUIRE(configure.status == 0);
