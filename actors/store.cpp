@@ -51,8 +51,9 @@ void flush(store_actor::stateful_pointer<store_state> self) {
           spdlog::error("the LMDB map could not grow: {}", g.what());
         }
         if (grown) {
-          spdlog::warn("the LMDB map was full: grown from {} to {} MiB", before >> 20,
-                       st.db->map_size() >> 20);
+          spdlog::warn("the LMDB map was full: grown from {:.1f} to {:.1f} MiB",
+                       static_cast<double>(before) / (1 << 20),
+                       static_cast<double>(st.db->map_size()) / (1 << 20));
           continue;
         }
       }
