@@ -9,7 +9,7 @@ namespace licd {
 
 namespace {
 
-using self_ptr = pool_actor::stateful_pointer<pool_state>;
+using self_ptr = pool_broker*;
 
 engine::event make_event(self_ptr self, engine::event_kind kind, const engine::identity& who,
                          const engine::lease_id* id, std::string detail = {}) {
@@ -42,7 +42,7 @@ pool_reply reply_for(self_ptr self, outcome result, std::string detail = {}) {
 }
 
 uint32_t ttl_seconds(self_ptr self) {
-  return static_cast<uint32_t>(self->state.ttl.count());
+  return static_cast<uint32_t>(self->state.policy.ttl.count());
 }
 
 /// Refuses a checkout: logged at info, written behind to the activity log, answered at once.
@@ -72,7 +72,7 @@ caf::result<pool_reply> checkout(self_ptr self, engine::identity& who) {
     }
     st.cooldown.erase(cd);
   }
-  if (auto held = st.seats->leases_of(who.computer); held >= st.max_leases_per_computer)
+  if (auto held = st.seats->leases_of(who.computer); held >= st.policy.max_leases_per_computer)
     return deny(self, who, outcome::too_many_leases,
                 "computer " + who.computer + " holds " + std::to_string(held) + " leases of "
                   + st.seats->product() + ", the most one computer may hold; release some");
@@ -90,7 +90,7 @@ caf::result<pool_reply> checkout(self_ptr self, engine::identity& who) {
   }
   l.who = who;
   l.granted_at_ms = wall_now_ms();
-  l.deadline = mono_now() + st.ttl;
+  l.deadline = mono_now() + st.policy.ttl;
   if (!st.seats->reserve(l)) // only an id collision gets here: the seat was checked above
     return reply_for(self, outcome::server_error, "lease id collision, nothing changed");
   storage::change_set grant;
@@ -104,7 +104,7 @@ caf::result<pool_reply> checkout(self_ptr self, engine::identity& who) {
       [=](caf::ok_atom) mutable {
         auto& st = self->state;
         st.seats->confirm(id);
-        auto deadline = mono_now() + st.ttl; // the full TTL counts from the answer
+        auto deadline = mono_now() + st.policy.ttl; // the full TTL counts from the answer
         st.seats->renew(id, deadline);
         arm(self, {expiry_entry{id, to_ns(deadline)}});
         ++st.counters.grants;
@@ -134,15 +134,23 @@ caf::result<pool_reply> checkout(self_ptr self, engine::identity& who) {
 
 pool_reply renew(self_ptr self, const engine::lease_id& id) {
   auto& st = self->state;
-  if (!st.seats->renew(id, mono_now() + st.ttl, wall_now_ms()))
+  auto now_ms = wall_now_ms();
+  if (!st.seats->renew(id, mono_now() + st.policy.ttl, now_ms))
     return reply_for(self, outcome::unknown_lease, "no live lease " + id.to_hex());
   ++st.counters.renewals;
-  const auto* l = st.seats->find(id);
-  spdlog::debug("renewed product={} computer={} lease={}", st.seats->product(), l->who.computer,
-                id.to_hex());
-  storage::change_set renewal;
-  renewal.events.push_back(make_event(self, engine::event_kind::renewed, l->who, &id));
-  self->send(st.store, append_atom::value, std::move(renewal));
+  // The activity log gets a lease's renewals at most every --renewal-log-interval: a client
+  // renewing in a tight loop would otherwise fill the log (and keep the disk busy).
+  auto every_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    st.policy.renewal_log_interval)
+                    .count();
+  if (st.seats->log_renewal(id, now_ms, every_ms)) {
+    const auto* l = st.seats->find(id);
+    spdlog::debug("renewed product={} computer={} lease={}", st.seats->product(),
+                  l->who.computer, id.to_hex());
+    storage::change_set renewal;
+    renewal.events.push_back(make_event(self, engine::event_kind::renewed, l->who, &id));
+    self->send(st.store, append_atom::value, std::move(renewal));
+  }
   auto r = reply_for(self, outcome::ok);
   r.lease = id;
   r.expires_in = ttl_seconds(self);
@@ -345,15 +353,18 @@ void lapsed(self_ptr self, const std::vector<engine::lease_id>& ids) {
 
 } // namespace
 
-pool_actor::behavior_type pool(pool_actor::stateful_pointer<pool_state> self, pool_setup setup) {
+pool_actor spawn_pool(caf::actor_system& sys, pool_setup setup) {
+  return sys.middleman().spawn_broker(pool, std::move(setup));
+}
+
+pool_actor::behavior_type pool(pool_broker* self, pool_setup setup) {
   auto& st = self->state;
   st.seats.emplace(setup.product.name, setup.product.seats);
-  st.ttl = setup.ttl;
-  st.max_leases_per_computer = setup.max_leases_per_computer;
+  st.policy = setup.policy;
   st.store = std::move(setup.store);
   st.expiry = std::move(setup.expiry);
   // Restored leases get a full TTL from now: never earlier than what any client was told.
-  auto deadline = mono_now() + st.ttl;
+  auto deadline = mono_now() + st.policy.ttl;
   std::vector<expiry_entry> entries;
   entries.reserve(setup.restored.size());
   for (auto& r : setup.restored) {

@@ -3,6 +3,10 @@
 #include "actors/interfaces.hpp"
 #include "engine/pool.hpp"
 
+#include <caf/io/middleman.hpp>
+#include <caf/io/typed_broker.hpp>
+#include <caf/stateful_actor.hpp>
+
 #include <chrono>
 #include <optional>
 #include <string>
@@ -11,13 +15,20 @@
 
 namespace licd {
 
+/// The rules every pool applies, from the server's options.
+struct pool_policy {
+  std::chrono::seconds ttl{600};
+  uint32_t max_leases_per_computer = 64; ///< leases one computer may hold of the product
+  /// A lease's renewals go to the activity log at most this often (0: every one).
+  std::chrono::seconds renewal_log_interval{60};
+};
+
 /// State of a POOL actor: one product's seats and leases, and where to send changes.
 struct pool_state {
   static inline const char* name = "pool";
 
   std::optional<engine::pool> seats;
-  std::chrono::seconds ttl{600};
-  uint32_t max_leases_per_computer = 64;
+  pool_policy policy;
   store_actor store;
   expiry_actor expiry;
   std::unordered_map<std::string, engine::mono_time> cooldown; ///< computer -> refused until
@@ -32,12 +43,25 @@ struct pool_setup {
     uint32_t seats = 0;
   } product;
   std::vector<storage::lease_record> restored; ///< given a full TTL from now
-  std::chrono::seconds ttl{600};
-  uint32_t max_leases_per_computer = 64; ///< leases one computer may hold of the product
+  pool_policy policy;
   store_actor store;
   expiry_actor expiry;
 };
 
-pool_actor::behavior_type pool(pool_actor::stateful_pointer<pool_state> self, pool_setup setup);
+/// A pool runs as a broker without connections: on the middleman's multiplexer thread, beside
+/// the sessions, so a request and its reply pass between session and pool without waking a
+/// scheduler worker or crossing threads (docs/ARCHITECTURE.md, "Where the actors run").
+template <class Handle>
+struct broker_for;
+template <class... Sigs>
+struct broker_for<caf::typed_actor<Sigs...>> {
+  using type = caf::io::typed_broker<Sigs...>;
+};
+using pool_broker = caf::stateful_actor<pool_state, broker_for<pool_actor>::type>;
+
+pool_actor::behavior_type pool(pool_broker* self, pool_setup setup);
+
+/// Spawns a pool on the multiplexer thread (the actor system must have the middleman loaded).
+pool_actor spawn_pool(caf::actor_system& sys, pool_setup setup);
 
 } // namespace licd

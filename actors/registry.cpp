@@ -107,11 +107,12 @@ registry_actor::behavior_type registry(registry_actor::stateful_pointer<registry
       }
       pool_setup ps;
       ps.product = {product, seats};
-      ps.ttl = st.ttl;
-      ps.max_leases_per_computer = st.max_leases_per_computer;
+      ps.policy = st.policy;
       ps.store = st.store;
       ps.expiry = st.expiry;
-      st.pools.emplace(product, self->spawn<caf::linked>(pool, std::move(ps)));
+      auto p = spawn_pool(self->system(), std::move(ps));
+      self->link_to(p);
+      st.pools.emplace(product, std::move(p));
       spdlog::info("new product {} with {} seats", product, seats);
     },
     [=](hello_atom, session_info& info) { self->state.sessions[info.id] = std::move(info); },

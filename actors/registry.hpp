@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/interfaces.hpp"
+#include "actors/pool.hpp"
 
 #include <chrono>
 #include <map>
@@ -14,8 +15,7 @@ struct registry_setup {
   std::map<std::string, pool_actor> pools; ///< the pools made at start-up
   store_actor store;
   expiry_actor expiry;
-  std::chrono::seconds ttl{600};
-  uint32_t max_leases_per_computer = 64;
+  pool_policy policy; ///< for every pool it makes
 };
 
 /// State of the REGISTRY actor: which pool serves which product, and which sessions are

@@ -182,17 +182,17 @@ server::server(caf::actor_system& sys, const server_options& opts)
   registry_setup rs;
   rs.store = store_;
   rs.expiry = expiry_;
-  rs.ttl = opts.lease_ttl;
-  rs.max_leases_per_computer = opts.max_leases_per_computer;
+  rs.policy.ttl = opts.lease_ttl;
+  rs.policy.max_leases_per_computer = opts.max_leases_per_computer;
+  rs.policy.renewal_log_interval = opts.renewal_log_interval;
   for (const auto& [product, n] : seats) {
     pool_setup setup;
     setup.product = {product, n};
     setup.restored = std::move(restored[product]);
-    setup.ttl = opts.lease_ttl;
-    setup.max_leases_per_computer = opts.max_leases_per_computer;
+    setup.policy = rs.policy;
     setup.store = store_;
     setup.expiry = expiry_;
-    rs.pools.emplace(product, sys.spawn(pool, std::move(setup)));
+    rs.pools.emplace(product, spawn_pool(sys, std::move(setup)));
   }
   auto product_count = rs.pools.size();
   registry_ = sys.spawn(licd::registry, std::move(rs));

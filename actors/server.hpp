@@ -31,6 +31,7 @@ struct server_options {
   std::chrono::hours clock_tolerance{24}; ///< clock rollback allowed before `clock error`
   connection_limits limits;
   uint32_t max_leases_per_computer = 64; ///< of one product; more get TOO_MANY_LEASES
+  std::chrono::seconds renewal_log_interval{60}; ///< per lease, at most one `renewed` event
   size_t map_size = size_t{8} << 30; ///< LMDB map (address space; the file grows as used)
   size_t max_map_size = 0;           ///< the map may double up to this when full; 0: no growth
   std::string tls_cert; ///< with tls_key: the client port speaks TLS (PEM files)

@@ -7,6 +7,12 @@
 #include <caf/io/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <algorithm>
+
 namespace licd {
 
 namespace {
@@ -26,12 +32,46 @@ void announce(session_broker* self, hdl_t hdl) {
   self->send(self->state.setup->registry, hello_atom::value, std::move(info));
 }
 
-/// Puts bytes on the wire.
+/// The socket behind a CAF 0.17 connection handle (its id is the file descriptor), when that
+/// checks out against what CAF says of the peer; -1 otherwise (then CAF does all the writing).
+int socket_of(session_broker* self, hdl_t hdl) {
+  auto fd = static_cast<int>(hdl.id());
+  int type = 0;
+  socklen_t type_len = sizeof(type);
+  sockaddr_storage peer{};
+  socklen_t peer_len = sizeof(peer);
+  if (fd < 0 || ::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &type_len) != 0
+      || type != SOCK_STREAM
+      || ::getpeername(fd, reinterpret_cast<sockaddr*>(&peer), &peer_len) != 0)
+    return -1;
+  uint16_t port = peer.ss_family == AF_INET
+                    ? ntohs(reinterpret_cast<sockaddr_in*>(&peer)->sin_port)
+                  : peer.ss_family == AF_INET6
+                    ? ntohs(reinterpret_cast<sockaddr_in6*>(&peer)->sin6_port)
+                    : 0;
+  return port != 0 && port == self->remote_port(hdl) ? fd : -1;
+}
+
+/// Puts bytes on the wire: straight into the socket while CAF has nothing of this connection
+/// queued (the common case: one send(), no epoll re-arm, no second wake-up), and through CAF's
+/// write buffer for whatever the kernel does not take at once, and for everything after it until
+/// CAF has written that out (so the order of bytes is kept).
 void send_bytes(session_broker* self, hdl_t hdl, std::string_view bytes) {
+  auto& st = self->state;
   if (bytes.empty())
     return;
+  if (st.fd >= 0 && st.queued == 0) {
+    auto n = ::send(st.fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
+    if (n > 0)
+      bytes.remove_prefix(static_cast<size_t>(n));
+    // A full socket buffer (EAGAIN) or a broken connection: CAF takes over; it reports a broken
+    // one as connection_closed_msg.
+    if (bytes.empty())
+      return;
+  }
   auto& buf = self->wr_buf(hdl);
   buf.insert(buf.end(), bytes.begin(), bytes.end());
+  st.queued += bytes.size();
   self->flush(hdl);
 }
 
@@ -73,18 +113,15 @@ void write_line(session_broker* self, hdl_t hdl, const std::string& line) {
     }
     send_tls_output(self, hdl);
   } else {
-    auto& buf = self->wr_buf(hdl);
-    buf.insert(buf.end(), line.begin(), line.end());
-    buf.push_back('\n');
-    self->flush(hdl);
+    send_bytes(self, hdl, line + "\n");
   }
-  // What is still in the write buffer after a flush could not go to the kernel: the client is
-  // not reading its replies. Past the bound it is closed, so it cannot grow licd's memory.
-  if (self->wr_buf(hdl).size() > max_unsent_bytes) {
+  // What CAF still holds could not go to the kernel: the client is not reading its replies.
+  // Past the bound it is closed, so it cannot grow licd's memory.
+  if (st.queued > max_unsent_bytes) {
     st.setup->metrics->slow_readers_closed.fetch_add(1, std::memory_order_relaxed);
     spdlog::warn("closing the connection from {}: it does not read its replies ({} bytes "
                  "waiting)",
-                 self->remote_addr(hdl), self->wr_buf(hdl).size());
+                 self->remote_addr(hdl), st.queued);
     leave(self, hdl);
     return;
   }
@@ -350,6 +387,11 @@ void handle_line(session_broker* self, hdl_t hdl, std::string_view line) {
 
 caf::behavior session(session_broker* self, hdl_t hdl, session_setup setup) {
   self->configure_read(hdl, caf::io::receive_policy::at_most(4096));
+  self->ack_writes(hdl, true); // data_transferred_msg: when CAF's queue is empty again
+  self->state.fd = socket_of(self, hdl);
+  if (self->state.fd < 0)
+    spdlog::warn("session: the socket behind a CAF connection handle could not be confirmed; "
+                 "replies go through CAF's write buffer");
   self->state.setup = std::make_shared<session_setup>(setup);
   self->state.connected_at_ms = wall_now_ms();
   setup.metrics->sessions.fetch_add(1, std::memory_order_relaxed);
@@ -418,6 +460,10 @@ caf::behavior session(session_broker* self, hdl_t hdl, session_setup setup) {
         st.splitter.feed(bytes, *handler);
     },
     [=](const caf::io::connection_closed_msg&) { leave(self, hdl); },
+    [=](const caf::io::data_transferred_msg& msg) {
+      auto& queued = self->state.queued;
+      queued -= std::min<size_t>(queued, static_cast<size_t>(msg.written));
+    },
     [=](hello_due_atom) {
       auto& st = self->state;
       if (st.who || st.left)

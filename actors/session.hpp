@@ -51,6 +51,10 @@ struct session_state {
   std::unique_ptr<net::tls_stream> tls; ///< the TLS layer, when the port speaks TLS
   bool received_any = false;            ///< a first byte arrived (TLS: must open a handshake)
   engine::mono_time last_heard{};       ///< the last bytes from the client (idle timeout)
+  /// The connection's socket, for sending replies straight to the kernel while CAF has nothing
+  /// queued (one send() per reply, no epoll re-arm); -1: always through CAF's write buffer.
+  int fd = -1;
+  size_t queued = 0; ///< bytes handed to CAF's write buffer and not yet written by it
 };
 
 using session_broker = caf::stateful_actor<session_state, caf::io::broker>;

@@ -33,6 +33,7 @@ struct lease {
   identity who;
   int64_t granted_at_ms = 0; ///< wall clock, milliseconds since the Unix epoch (for records)
   int64_t renewed_at_ms = 0; ///< wall clock of the last renewal (0: never renewed)
+  int64_t renewal_logged_at_ms = 0; ///< wall clock of the last renewal put in the activity log
   mono_time deadline{};      ///< when it lapses unless renewed
   lease_state state = lease_state::pending;
 };

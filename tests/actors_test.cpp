@@ -40,15 +40,16 @@ struct actors_fixture {
     db = std::make_shared<storage::database>(
       storage::database::options{dir.path(), map_size, max_map_size});
     cfg.set("scheduler.max-threads", 2);
+    cfg.load<caf::io::middleman>(); // pools run on its multiplexer thread
     sys = std::make_unique<caf::actor_system>(cfg);
     store = sys->spawn<caf::detached>(licd::store, db);
     expiry = sys->spawn(licd::expiry, std::chrono::milliseconds(20));
     pool_setup setup;
     setup.product = {"cad", 2};
-    setup.ttl = ttl;
+    setup.policy.ttl = ttl;
     setup.store = store;
     setup.expiry = expiry;
-    pool = sys->spawn(licd::pool, setup);
+    pool = spawn_pool(*sys, setup);
   }
 
   ~actors_fixture() {
@@ -212,6 +213,7 @@ struct licenses_fixture {
 
   licenses_fixture() {
     cfg.set("scheduler.max-threads", 2);
+    cfg.load<caf::io::middleman>(); // pools run on its multiplexer thread
     sys = std::make_unique<caf::actor_system>(cfg);
     store = sys->spawn<caf::detached>(licd::store, db);
     expiry = sys->spawn(licd::expiry, std::chrono::milliseconds(20));

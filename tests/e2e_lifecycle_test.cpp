@@ -105,6 +105,25 @@ TEST_CASE("restored leases still expire when nobody renews them", "[e2e][restart
   CHECK(eventually([&] { return used_seats(*s.licd) == 0; }, 10s));
 }
 
+TEST_CASE("a lease renewed in a loop is logged once per interval, every renewal with 0",
+          "[e2e][log]") {
+  auto renewals_logged = [](const std::string& interval) {
+    server_fixture s({"--demo", "--renewal-log-interval=" + interval});
+    auto c = connect_as(*s.licd, "ws1");
+    auto lease = c->checkout("demo").lease;
+    for (int i = 0; i < 20; ++i)
+      REQUIRE(c->renew(lease) > 0); // every renewal is answered and extends the lease
+    REQUIRE(s.licd->terminate() == 0);
+    licd::storage::database db({s.data});
+    int n = 0;
+    for (const auto& [seq, e] : db.events(1, 1000))
+      n += e.kind == licd::engine::event_kind::renewed && e.lease == lease ? 1 : 0;
+    return n;
+  };
+  CHECK(renewals_logged("3600") == 1); // the first renewal only
+  CHECK(renewals_logged("0") == 20);
+}
+
 TEST_CASE("the activity log records grants, renewals, releases, expiries and denials",
           "[e2e][log]") {
   server_fixture s({"--demo", "--lease-ttl=3"}); // the sequence up to the denial fits in 3 s

@@ -116,6 +116,25 @@ TEST_CASE("renewal moves the deadline, so the lease no longer lapses", "[engine]
   CHECK(p.lapsed(id, t0 + 20s));
 }
 
+TEST_CASE("a lease's renewals are logged at most once per interval", "[engine][pool]") {
+  pool p("cad", 2);
+  auto id = grant(p, "ws1");
+  const int64_t minute = 60'000;
+  CHECK(p.log_renewal(id, 1'000'000, minute));           // the first renewal: logged
+  CHECK_FALSE(p.log_renewal(id, 1'000'001, minute));     // a moment later: not
+  CHECK_FALSE(p.log_renewal(id, 1'000'000 + minute - 1, minute));
+  CHECK(p.log_renewal(id, 1'000'000 + minute, minute));  // a minute on: logged again
+  CHECK_FALSE(p.log_renewal(id, 1'000'000 + minute + 5, minute));
+  CHECK(p.log_renewal(id, 999'000, minute));             // the wall clock went back: logged
+  CHECK(p.log_renewal(id, 999'001, 0));                  // interval 0: every renewal
+  CHECK(p.log_renewal(id, 999'001, 0));
+  auto other = grant(p, "ws2");                          // each lease has its own interval
+  CHECK(p.log_renewal(other, 999'002, minute));
+  CHECK_FALSE(p.log_renewal(make_random_lease_id(), 2'000'000, minute)); // unknown: never
+  REQUIRE(p.begin_end(id));
+  CHECK_FALSE(p.log_renewal(id, 5'000'000, minute));     // ending: no longer live
+}
+
 TEST_CASE("unknown leases are neither renewed nor released", "[engine][pool]") {
   pool p("cad", 2);
   grant(p, "ws1");

@@ -146,6 +146,11 @@ int main(int argc, char** argv) {
                  "leases one computer may hold of one product (instances share its seat)")
     ->check(CLI::Range(1u, 1'000'000u))
     ->capture_default_str();
+  uint32_t renewal_log_seconds = 60;
+  app.add_option("--renewal-log-interval", renewal_log_seconds,
+                 "seconds between two renewals of one lease written to the activity log "
+                 "(0: every renewal)")
+    ->capture_default_str();
   size_t map_mib = 8192, max_map_mib = 0;
   app.add_option("--map-size", map_mib,
                  "MiB of address space for the LMDB data (the file grows only as used)")
@@ -207,6 +212,7 @@ int main(int argc, char** argv) {
   opts.map_size = map_mib << 20;
   opts.max_map_size = max_map_mib << 20;
   opts.limits.idle_timeout = std::chrono::seconds(idle_timeout);
+  opts.renewal_log_interval = std::chrono::seconds(renewal_log_seconds);
   opts.clock_tolerance = std::chrono::hours(clock_hours);
 
   auto logger = spdlog::stdout_color_mt("licd");
@@ -240,6 +246,9 @@ int main(int argc, char** argv) {
     // Measured (docs/BENCHMARKS.md): the work-stealing workers' sleep/wake cycles dominated a
     // profile under load; one shared queue halved single-client latency.
     cfg.set("scheduler.policy", caf::atom_from_string(scheduler));
+    // One read per readable socket and poll round: CAF's default (50) reads again until EAGAIN,
+    // a wasted recv() per request when each client has one request in flight.
+    cfg.set("middleman.max-consecutive-reads", 1);
     caf::actor_system sys{cfg};
     licd::server srv{sys, opts};
     admin.token = load_or_make_token(admin_token_file, dir.path());
