@@ -82,14 +82,14 @@ caf::result<pool_reply> checkout(self_ptr self, engine::identity& who) {
                 "all " + std::to_string(st.seats->seats()) + " seats of " + st.seats->product()
                   + " are in use by other computers");
   engine::lease l;
+  l.granted_at_ms = wall_now_ms();
   try {
-    l.id = engine::make_random_lease_id();
+    l.id = engine::make_lease_id(l.granted_at_ms);
   } catch (const std::exception& e) {
     spdlog::error("checkout for product={} refused: {}", st.seats->product(), e.what());
     return reply_for(self, outcome::server_error, "no random lease id available");
   }
   l.who = who;
-  l.granted_at_ms = wall_now_ms();
   l.deadline = mono_now() + st.policy.ttl;
   if (!st.seats->reserve(l)) // only an id collision gets here: the seat was checked above
     return reply_for(self, outcome::server_error, "lease id collision, nothing changed");

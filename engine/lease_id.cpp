@@ -49,6 +49,12 @@ std::optional<lease_id> lease_id::from_hex(std::string_view text) {
   return id;
 }
 
+lease_id make_lease_id(int64_t now_ms) {
+  auto id = make_random_lease_id();
+  id.hi = (static_cast<uint64_t>(now_ms) << 16) | (id.hi & 0xffff);
+  return id;
+}
+
 lease_id make_random_lease_id() {
   unsigned char bytes[16];
   if (RAND_bytes(bytes, sizeof(bytes)) != 1)

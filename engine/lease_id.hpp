@@ -8,9 +8,9 @@
 
 namespace licd::engine {
 
-/// A lease's identity: 128 random bits, shown on the wire as 32 lowercase hex digits.
-/// The id is the capability to renew or release the lease, so it must be unguessable:
-/// make one with `make_random_lease_id()` below, never from a counter.
+/// A lease's identity: 128 bits, shown on the wire as 32 lowercase hex digits. The id is the
+/// capability to renew or release the lease, so it must be unguessable: make one with
+/// `make_lease_id()` below (80 random bits), never from a counter alone.
 struct lease_id {
   uint64_t hi = 0;
   uint64_t lo = 0;
@@ -33,6 +33,13 @@ struct lease_id {
 /// 128 bits from OpenSSL's CSPRNG. Throws std::runtime_error if the generator fails.
 lease_id make_random_lease_id();
 
+/// A new lease's id: the grant time (`now_ms`, milliseconds since the epoch) in the top 48 bits
+/// and 80 bits from OpenSSL's CSPRNG below. Ids sort by grant time, so the store appends a new
+/// lease at the end of its table instead of rewriting a random page of a large one; guessing a
+/// live lease still means guessing 80 random bits. Throws std::runtime_error if the generator
+/// fails.
+lease_id make_lease_id(int64_t now_ms);
+
 /// 64 bits from OpenSSL's CSPRNG, never 0 (license ids, activation nonces). Throws
 /// std::runtime_error if the generator fails.
 uint64_t random_u64();
@@ -42,7 +49,7 @@ uint64_t random_u64();
 template <>
 struct std::hash<licd::engine::lease_id> {
   size_t operator()(const licd::engine::lease_id& x) const noexcept {
-    // The bits are uniformly random already; mixing the halves is enough.
+    // `lo` is uniformly random (make_lease_id, make_random_lease_id): mixing in `hi` is enough.
     return static_cast<size_t>(x.hi ^ (x.lo * 0x9E3779B97F4A7C15ull));
   }
 };

@@ -181,6 +181,26 @@ TEST_CASE("lease ids are unique and survive their hex form", "[engine][lease_id]
   }
 }
 
+TEST_CASE("lease ids sort by grant time and keep 80 random bits", "[engine][lease_id]") {
+  const int64_t t = 1'800'000'000'000; // milliseconds since the epoch (2027)
+  std::unordered_set<lease_id> seen;
+  lease_id previous{};
+  uint64_t low_bits_or = 0, low_bits_and = ~uint64_t{0};
+  for (int i = 0; i < 1000; ++i) {
+    auto id = make_lease_id(t + i);
+    CHECK(seen.insert(id).second);
+    CHECK(id.hi >> 16 == static_cast<uint64_t>(t + i)); // the grant time, on top
+    CHECK(previous < id);                                // later grants sort after
+    previous = id;
+    low_bits_or |= id.lo;
+    low_bits_and &= id.lo;
+  }
+  // Within one millisecond the random part decides, and it is not constant.
+  CHECK(make_lease_id(t) != make_lease_id(t));
+  CHECK(low_bits_or == ~uint64_t{0}); // every bit of the random half was 1 somewhere...
+  CHECK(low_bits_and == 0);           // ...and 0 somewhere
+}
+
 TEST_CASE("lease id parsing refuses anything but 32 hex digits", "[engine][lease_id]") {
   CHECK(lease_id::from_hex("0123456789ABCDEFabcdef0123456789"));
   CHECK_FALSE(lease_id::from_hex(""));

@@ -12,6 +12,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <deque>
@@ -442,8 +443,10 @@ load_result run_load(const load_options& opts) {
   std::vector<std::thread> running;
   for (auto& w : workers)
     running.emplace_back([&w] { w->run(); });
-  // Set-up: connect everyone and take the initial leases (bounded).
-  auto setup_deadline = clock_type::now() + std::chrono::seconds(120);
+  // Set-up: connect everyone and take the initial leases (bounded; a million leases at a few
+  // thousand durable grants a second take minutes).
+  auto setup_deadline = clock_type::now() + std::chrono::seconds(120)
+                        + std::chrono::seconds(std::max(opts.computers, opts.clients) / 2000);
   while (clock_type::now() < setup_deadline) {
     bool done = true;
     for (auto& w : workers)
@@ -482,28 +485,45 @@ load_result run_load(const load_options& opts) {
   result.max_held = seats.max_held;
   result.seat_violations = seats.violations;
   result.held_at_end = seats.held;
-  // Compare with the server, then give every seat back.
+  // Compare with the server, then give every seat back: each release waits for its commit, so
+  // they go over several connections at once and the server commits them in groups.
+  std::vector<std::string> held;
+  for (auto& w : workers)
+    for (auto& c : w->conns()) {
+      for (auto& comp : c.computers)
+        if (!comp.lease.empty())
+          held.push_back(comp.lease);
+      if (!c.dead)
+        ::close(c.fd);
+    }
   try {
     client::connection check(opts.host, opts.port);
     auto status = check.status(opts.product);
     if (!status.empty())
       result.server_used_at_end = status[0].used;
-    check.hello("licbench-release", "licbench", "0");
-    for (auto& w : workers)
-      for (auto& c : w->conns()) {
-        for (auto& comp : c.computers)
-          if (!comp.lease.empty()) {
-            try {
-              check.release(comp.lease);
-            } catch (const client::refused&) {
-            }
-          }
-        if (!c.dead)
-          ::close(c.fd);
-      }
   } catch (const std::exception&) {
-    // the server went away: the result says so through server_used_at_end = -1
+    return result; // the server went away: the result says so through server_used_at_end = -1
   }
+  if (opts.keep_leases)
+    return result;
+  constexpr size_t releasers = 64;
+  std::vector<std::thread> releasing;
+  for (size_t r = 0; r < std::min(releasers, held.size()); ++r)
+    releasing.emplace_back([&, r] {
+      try {
+        client::connection c(opts.host, opts.port);
+        c.hello("licbench-release-" + std::to_string(r), "licbench", "0");
+        for (size_t i = r; i < held.size(); i += releasers) {
+          try {
+            c.release(held[i]);
+          } catch (const client::refused&) {
+          }
+        }
+      } catch (const std::exception&) {
+      }
+    });
+  for (auto& t : releasing)
+    t.join();
   return result;
 }
 

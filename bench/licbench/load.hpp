@@ -27,6 +27,7 @@ struct load_options {
   double rate = 0;         ///< open loop: total requests per second (0: closed loop)
   uint32_t threads = 2;
   std::string run_id;      ///< prefix of computer names, so runs do not share computers
+  bool keep_leases = false; ///< leave the leases held at the end (to test a restart with them)
 };
 
 /// Per operation kind: latencies, outcomes, and a per-second series.

@@ -72,6 +72,8 @@ int main(int argc, char** argv) {
   app.add_option("--threads", o.threads, "load threads")->capture_default_str();
   app.add_option("--server-pid", server_pid, "licd's pid, to report its peak RSS");
   app.add_flag("--json", json_out, "print one JSON object");
+  app.add_flag("--keep-leases", o.keep_leases,
+               "leave the leases held at the end instead of releasing them (to test a restart)");
   app.add_option("--csv", csv_file, "write ops per second per operation to this CSV file");
   if (auto stop = licd::tools::parse_command_line(app, argc, argv))
     return *stop;
