@@ -367,6 +367,7 @@ pool_actor::behavior_type pool(pool_broker* self, pool_setup setup) {
   auto deadline = mono_now() + st.policy.ttl;
   std::vector<expiry_entry> entries;
   entries.reserve(setup.restored.size());
+  st.seats->expect_leases(setup.restored.size());
   for (auto& r : setup.restored) {
     engine::lease l;
     l.id = r.id;

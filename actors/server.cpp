@@ -171,9 +171,17 @@ server::server(caf::actor_system& sys, const server_options& opts)
   start.clock_error = wall_now_ms() + clock_tolerance_ms < clock_seen;
   auto seats = installed.seats(start);
   std::map<std::string, std::vector<storage::lease_record>> restored;
-  for (auto& l : db->leases()) {
-    seats.emplace(l.product, 0); // a product without licenses keeps a pool until its leases end
-    restored[l.product].push_back(std::move(l));
+  {
+    auto all = db->leases();
+    std::map<std::string, size_t> per_product;
+    for (const auto& l : all)
+      ++per_product[l.product];
+    for (const auto& [product, n] : per_product) {
+      seats.emplace(product, 0); // a product without licenses keeps a pool until its leases end
+      restored[product].reserve(n);
+    }
+    for (auto& l : all)
+      restored[l.product].push_back(std::move(l));
   }
   db->commit(lifecycle_event(engine::event_kind::started, std::string("licd ") + version));
 

@@ -90,6 +90,11 @@ bool pool::lapsed(const lease_id& id, mono_time now) const {
          && it->second.deadline <= now;
 }
 
+void pool::expect_leases(size_t n) {
+  leases_.reserve(leases_.size() + n);
+  per_computer_.reserve(per_computer_.size() + n);
+}
+
 void pool::restore(lease l) {
   if (leases_.count(l.id) != 0)
     return;

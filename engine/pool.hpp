@@ -77,6 +77,9 @@ public:
   /// that held at the time, so no seat check is made here.
   void restore(lease l);
 
+  /// Makes room for `n` more leases at once (before restoring many).
+  void expect_leases(size_t n);
+
   /// The lease, or nullptr.
   const lease* find(const lease_id& id) const;
 

@@ -121,6 +121,7 @@ database::database(const options& opts)
 std::vector<lease_record> database::leases() const {
   lmdb::txn t(env_, true);
   std::vector<lease_record> out;
+  out.reserve(t.count(leases_)); // a million leases: growing the vector took a third of a start
   t.for_each(leases_, [&](std::string_view k, std::string_view v) {
     lease_record r;
     if (!decode_lease(k, v, r))

@@ -89,6 +89,12 @@ bool txn::erase(MDB_dbi db, std::string_view key) {
   return true;
 }
 
+size_t txn::count(MDB_dbi db) const {
+  MDB_stat st{};
+  check(mdb_stat(txn_, db, &st), "mdb_stat");
+  return st.ms_entries;
+}
+
 std::optional<std::string_view> txn::last_key(MDB_dbi db) const {
   cursor c(*this, db);
   MDB_val k, v;

@@ -67,6 +67,9 @@ public:
   /// The last key in the database, if any.
   std::optional<std::string_view> last_key(MDB_dbi db) const;
 
+  /// How many entries the database holds (mdb_stat: no scan).
+  size_t count(MDB_dbi db) const;
+
 private:
   MDB_txn* txn_ = nullptr;
 };
