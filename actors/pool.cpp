@@ -143,8 +143,7 @@ pool_reply renew(self_ptr self, const engine::lease_id& id) {
   auto every_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                     st.policy.renewal_log_interval)
                     .count();
-  if (st.seats->log_renewal(id, now_ms, every_ms)) {
-    const auto* l = st.seats->find(id);
+  if (const auto* l = st.seats->log_renewal(id, now_ms, every_ms)) {
     spdlog::debug("renewed product={} computer={} lease={}", st.seats->product(),
                   l->who.computer, id.to_hex());
     storage::change_set renewal;

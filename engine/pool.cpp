@@ -50,15 +50,15 @@ bool pool::renew(const lease_id& id, mono_time new_deadline, int64_t now_ms) {
   return true;
 }
 
-bool pool::log_renewal(const lease_id& id, int64_t now_ms, int64_t every_ms) {
+const lease* pool::log_renewal(const lease_id& id, int64_t now_ms, int64_t every_ms) {
   auto it = leases_.find(id);
   if (it == leases_.end() || it->second.state != lease_state::live)
-    return false;
+    return nullptr;
   auto& last = it->second.renewal_logged_at_ms;
   if (last != 0 && every_ms > 0 && now_ms - last < every_ms && now_ms >= last)
-    return false; // logged recently (a wall clock gone back logs again rather than never)
+    return nullptr; // logged recently (a wall clock gone back logs again rather than never)
   last = now_ms;
-  return true;
+  return &it->second;
 }
 
 bool pool::begin_end(const lease_id& id) {

@@ -57,8 +57,8 @@ public:
 
   /// Whether a renewal of this live lease at `now_ms` goes to the activity log: the first one
   /// does, later ones once `every_ms` has passed since the last one logged (every_ms 0: all).
-  /// A true answer records `now_ms` as logged.
-  bool log_renewal(const lease_id& id, int64_t now_ms, int64_t every_ms);
+  /// Returns the lease when it is to be logged (and records `now_ms` as logged), else nullptr.
+  const lease* log_renewal(const lease_id& id, int64_t now_ms, int64_t every_ms);
 
   /// A live lease starts ending (release or expiry being committed). False if it is not live.
   bool begin_end(const lease_id& id);
