@@ -39,6 +39,8 @@ using shrink_atom = caf::atom_constant<caf::atom("shrink")>;
 using hello_due_atom = caf::atom_constant<caf::atom("hello_due")>;
 using idle_check_atom = caf::atom_constant<caf::atom("idle_chk")>;
 using lic_tick_atom = caf::atom_constant<caf::atom("lic_tick")>;
+using restore_atom = caf::atom_constant<caf::atom("restore")>;
+using restored_atom = caf::atom_constant<caf::atom("restored")>;
 using events_atom = caf::atom_constant<caf::atom("events")>;
 
 } // namespace licd

@@ -56,7 +56,12 @@ using pool_actor = caf::typed_actor<
   /// Admin: end one lease now (durable before the answer).
   caf::replies_to<end_lease_atom, engine::lease_id>::with<pool_reply>,
   /// Admin: every lease.
-  caf::replies_to<leases_atom>::with<std::vector<lease_info>>>;
+  caf::replies_to<leases_atom>::with<std::vector<lease_info>>,
+  /// At start, from the server: a batch of stored leases to take as live, with a full TTL
+  /// from now; then `restored` once all have been sent. Both reach the pool's mailbox before
+  /// any session exists, so no request is served from a half-restored pool.
+  caf::reacts_to<restore_atom, std::vector<storage::lease_record>>,
+  caf::reacts_to<restored_atom>>;
 
 /// The EXPIRY actor interface: all lease deadlines, in a min-heap; fires lapsed batches.
 using expiry_actor = caf::typed_actor<

@@ -350,6 +350,25 @@ void lapsed(self_ptr self, const std::vector<engine::lease_id>& ids) {
       });
 }
 
+/// Takes a batch of stored leases as live. Each gets a full TTL from now: never earlier than
+/// what any client was told before the stop.
+void restore(self_ptr self, std::vector<storage::lease_record>& batch) {
+  auto& st = self->state;
+  auto deadline = mono_now() + st.policy.ttl;
+  std::vector<expiry_entry> entries;
+  entries.reserve(batch.size());
+  for (auto& r : batch) {
+    engine::lease l;
+    l.id = r.id;
+    l.who = engine::identity{std::move(r.computer), std::move(r.user), std::move(r.instance)};
+    l.granted_at_ms = r.granted_at_ms;
+    l.deadline = deadline;
+    if (st.seats->restore(std::move(l)))
+      entries.push_back(expiry_entry{r.id, to_ns(deadline)});
+  }
+  arm(self, std::move(entries));
+}
+
 } // namespace
 
 pool_actor spawn_pool(caf::actor_system& sys, pool_setup setup) {
@@ -362,26 +381,7 @@ pool_actor::behavior_type pool(pool_broker* self, pool_setup setup) {
   st.policy = setup.policy;
   st.store = std::move(setup.store);
   st.expiry = std::move(setup.expiry);
-  // Restored leases get a full TTL from now: never earlier than what any client was told.
-  auto deadline = mono_now() + st.policy.ttl;
-  std::vector<expiry_entry> entries;
-  entries.reserve(setup.restored.size());
-  st.seats->expect_leases(setup.restored.size());
-  for (auto& r : setup.restored) {
-    engine::lease l;
-    l.id = r.id;
-    l.who = engine::identity{std::move(r.computer), std::move(r.user), std::move(r.instance)};
-    l.granted_at_ms = r.granted_at_ms;
-    l.deadline = deadline;
-    st.seats->restore(std::move(l));
-    entries.push_back(expiry_entry{r.id, to_ns(deadline)});
-  }
-  if (!entries.empty())
-    spdlog::info("restored {} leases of product={} on {} of {} seats", entries.size(),
-                 st.seats->product(), st.seats->used(), st.seats->seats());
-  arm(self, std::move(entries));
-  if (st.seats->used() > st.seats->seats()) // the licenses cover fewer seats than before the stop
-    self->send(self, shrink_atom::value);
+  st.seats->expect_leases(setup.expected_leases);
   return {
     [=](checkout_atom, engine::identity& who) { return checkout(self, who); },
     [=](renew_atom, const engine::lease_id& id) { return renew(self, id); },
@@ -419,6 +419,14 @@ pool_actor::behavior_type pool(pool_broker* self, pool_setup setup) {
       return end_lease(self, id, engine::event_kind::lease_ended, "by the administrator");
     },
     [=](leases_atom) { return list_leases(self); },
+    [=](restore_atom, std::vector<storage::lease_record>& batch) { restore(self, batch); },
+    [=](restored_atom) {
+      auto& p = *self->state.seats;
+      spdlog::info("restored {} leases of product={} on {} of {} seats", p.lease_count(),
+                   p.product(), p.used(), p.seats());
+      if (p.used() > p.seats()) // the licenses cover fewer seats than before the stop
+        shrink(self);
+    },
   };
 }
 

@@ -42,7 +42,9 @@ struct pool_setup {
     std::string name;
     uint32_t seats = 0;
   } product;
-  std::vector<storage::lease_record> restored; ///< given a full TTL from now
+  /// How many stored leases the server will send (restore_atom) right after the spawn: the
+  /// pool sizes its tables once instead of growing them through a million inserts.
+  size_t expected_leases = 0;
   pool_policy policy;
   store_actor store;
   expiry_actor expiry;

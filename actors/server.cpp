@@ -19,7 +19,9 @@
 #include <spdlog/spdlog.h>
 
 #include <filesystem>
+#include <map>
 #include <optional>
+#include <utility>
 
 namespace licd {
 
@@ -86,6 +88,44 @@ engine::ed25519::private_key server_key(storage::database& db) {
   db.commit(cs);
   spdlog::info("made this server's key {}", engine::hex64(key.public_part().key_id()));
   return key;
+}
+
+/// Streams the stored leases to their pools in batches: a pool (on the multiplexer thread) takes
+/// in one batch while this thread decodes the next, so a start with a million leases uses both
+/// cores. Every batch and the closing `restored` are in the pools' mailboxes before the
+/// acceptor exists.
+void restore_leases(const storage::database& db,
+                    const std::map<std::string, pool_actor>& pools) {
+  constexpr size_t batch_size = 8192;
+  struct pending {
+    pool_actor pool;
+    std::vector<storage::lease_record> batch;
+  };
+  std::map<std::string, pending> by_product;
+  pending* current = nullptr;
+  const std::string* current_product = nullptr;
+  db.scan_leases([&](storage::lease_record& r) {
+    if (current == nullptr || r.product != *current_product) { // leases come in runs
+      auto it = by_product.find(r.product);
+      if (it == by_product.end())
+        it = by_product.emplace(r.product, pending{pools.at(r.product), {}}).first;
+      current = &it->second;
+      current_product = &it->first;
+    }
+    if (current->batch.empty())
+      current->batch.reserve(batch_size);
+    // The pool knows its product: the record's product stays here for the next comparison.
+    current->batch.push_back(storage::lease_record{r.id, {}, std::move(r.computer),
+                                                   std::move(r.user), std::move(r.instance),
+                                                   r.granted_at_ms});
+    if (current->batch.size() == batch_size)
+      caf::anon_send(current->pool, restore_atom::value, std::exchange(current->batch, {}));
+  });
+  for (auto& kv : by_product) {
+    if (!kv.second.batch.empty())
+      caf::anon_send(kv.second.pool, restore_atom::value, std::move(kv.second.batch));
+    caf::anon_send(kv.second.pool, restored_atom::value);
+  }
 }
 
 } // namespace
@@ -170,19 +210,10 @@ server::server(caf::actor_system& sys, const server_options& opts)
   engine::state_context start(today_day());
   start.clock_error = wall_now_ms() + clock_tolerance_ms < clock_seen;
   auto seats = installed.seats(start);
-  std::map<std::string, std::vector<storage::lease_record>> restored;
-  {
-    auto all = db->leases();
-    std::map<std::string, size_t> per_product;
-    for (const auto& l : all)
-      ++per_product[l.product];
-    for (const auto& [product, n] : per_product) {
-      seats.emplace(product, 0); // a product without licenses keeps a pool until its leases end
-      restored[product].reserve(n);
-    }
-    for (auto& l : all)
-      restored[l.product].push_back(std::move(l));
-  }
+  // A product without licenses keeps a pool until its stored leases end.
+  auto stored_leases = db->lease_counts();
+  for (const auto& kv : stored_leases)
+    seats.emplace(kv.first, 0);
   db->commit(lifecycle_event(engine::event_kind::started, std::string("licd ") + version));
 
   store_ = sys.spawn<caf::detached>(licd::store, db);
@@ -196,12 +227,14 @@ server::server(caf::actor_system& sys, const server_options& opts)
   for (const auto& [product, n] : seats) {
     pool_setup setup;
     setup.product = {product, n};
-    setup.restored = std::move(restored[product]);
+    if (auto it = stored_leases.find(product); it != stored_leases.end())
+      setup.expected_leases = it->second;
     setup.policy = rs.policy;
     setup.store = store_;
     setup.expiry = expiry_;
     rs.pools.emplace(product, spawn_pool(sys, std::move(setup)));
   }
+  restore_leases(*db, rs.pools);
   auto product_count = rs.pools.size();
   registry_ = sys.spawn(licd::registry, std::move(rs));
   licenses_setup ls;

@@ -95,12 +95,12 @@ void pool::expect_leases(size_t n) {
   per_computer_.reserve(per_computer_.size() + n);
 }
 
-void pool::restore(lease l) {
-  if (leases_.count(l.id) != 0)
-    return;
-  ++per_computer_[l.who.computer];
+bool pool::restore(lease l) {
   l.state = lease_state::live;
-  leases_.emplace(l.id, std::move(l));
+  auto [it, added] = leases_.try_emplace(l.id, std::move(l)); // moved from only when added
+  if (added)
+    ++per_computer_[it->second.who.computer];
+  return added;
 }
 
 const lease* pool::find(const lease_id& id) const {

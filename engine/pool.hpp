@@ -75,7 +75,8 @@ public:
 
   /// Adds a lease restored from storage as live. Restored leases were granted within the seats
   /// that held at the time, so no seat check is made here.
-  void restore(lease l);
+  /// Returns false (changing nothing) for an id already present.
+  bool restore(lease l);
 
   /// Makes room for `n` more leases at once (before restoring many).
   void expect_leases(size_t n);

@@ -59,15 +59,24 @@ std::string encode_lease_value(const lease_record& r) {
 bool decode_lease(std::string_view key, std::string_view value, lease_record& out) {
   if (key.size() != 16)
     return false;
-  auto f = split_tabs(value);
-  if (f.size() != 5 || !parse_number(f[4], out.granted_at_ms))
+  // Five tab-separated fields, split in place: a restart decodes a million of these.
+  std::string_view f[5];
+  size_t start = 0;
+  for (size_t i = 0; i < 5; ++i) {
+    auto tab = value.find('\t', start);
+    if ((tab == std::string_view::npos) != (i == 4))
+      return false; // fewer or more than five fields
+    f[i] = value.substr(start, tab == std::string_view::npos ? tab : tab - start);
+    start = tab + 1;
+  }
+  if (!parse_number(f[4], out.granted_at_ms))
     return false;
   out.id.hi = u64_from_key(key.substr(0, 8));
   out.id.lo = u64_from_key(key.substr(8, 8));
-  out.product = f[0];
-  out.computer = f[1];
-  out.user = f[2];
-  out.instance = f[3];
+  out.product.assign(f[0]);
+  out.computer.assign(f[1]);
+  out.user.assign(f[2]);
+  out.instance.assign(f[3]);
   return true;
 }
 
@@ -119,14 +128,33 @@ database::database(const options& opts)
 }
 
 std::vector<lease_record> database::leases() const {
-  lmdb::txn t(env_, true);
   std::vector<lease_record> out;
-  out.reserve(t.count(leases_)); // a million leases: growing the vector took a third of a start
+  scan_leases([&](lease_record& r) { out.push_back(std::move(r)); });
+  return out;
+}
+
+void database::scan_leases(const std::function<void(lease_record&)>& f) const {
+  lmdb::txn t(env_, true);
+  lease_record r;
   t.for_each(leases_, [&](std::string_view k, std::string_view v) {
-    lease_record r;
     if (!decode_lease(k, v, r))
       throw std::runtime_error("corrupt lease record in the data dir");
-    out.push_back(std::move(r));
+    f(r);
+  });
+}
+
+std::map<std::string, size_t> database::lease_counts() const {
+  lmdb::txn t(env_, true);
+  std::map<std::string, size_t> out;
+  std::string_view last;
+  size_t* last_count = nullptr;
+  t.for_each(leases_, [&](std::string_view, std::string_view v) {
+    auto product = v.substr(0, v.find('\t'));
+    if (last_count == nullptr || product != last) { // leases of one product come in runs
+      last_count = &out[std::string(product)];
+      last = product;
+    }
+    ++*last_count;
   });
   return out;
 }

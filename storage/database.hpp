@@ -4,6 +4,8 @@
 #include "storage/records.hpp"
 
 #include <cstdint>
+#include <functional>
+#include <map>
 #include <string>
 #include <vector>
 
@@ -35,7 +37,13 @@ public:
   /// (Throws std::runtime_error saying "corrupt" when the files are not a readable LMDB
   /// environment: it never rewrites them.)
 
+  /// Every stored lease (for tests and tools; a start streams them with scan_leases).
   std::vector<lease_record> leases() const;
+  /// Decodes the stored leases one by one, in id order (which is grant order), into one
+  /// record that `f` may move from. Throws std::runtime_error on a corrupt record.
+  void scan_leases(const std::function<void(lease_record&)>& f) const;
+  /// How many leases each product has stored (reads only the product names).
+  std::map<std::string, size_t> lease_counts() const;
   std::vector<license_record> licenses() const;
   std::vector<activation_record> activations() const;
   /// A `meta` value, empty when there is none.

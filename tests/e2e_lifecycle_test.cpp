@@ -105,6 +105,49 @@ TEST_CASE("restored leases still expire when nobody renews them", "[e2e][restart
   CHECK(eventually([&] { return used_seats(*s.licd) == 0; }, 10s));
 }
 
+TEST_CASE("a start restores leases of several products in batches, each to its pool",
+          "[e2e][restart]") {
+  // More leases than one restore batch (8,192), in id order interleaved with a product that has
+  // no license: its pool gets 0 seats and must end them once all are restored.
+  const std::vector<std::string> args{"--demo", "--max-leases-per-computer=100000"};
+  server_fixture s(args);
+  REQUIRE(s.licd->terminate() == 0);
+  const int n = 20000;
+  std::vector<std::string> ids;
+  {
+    licd::storage::database db({s.data});
+    licd::storage::change_set cs;
+    for (int i = 0; i < n + 3; ++i) {
+      bool ghost = i % 6000 == 5999; // three of them, spread over the batches
+      licd::storage::lease_record r{
+        {static_cast<uint64_t>(i + 1), 0x5eed0000u + static_cast<uint64_t>(i)},
+        ghost ? "ghost" : "demo",
+        ghost ? std::string("ghost-ws") : "ws" + std::to_string(i % 3),
+        "u",
+        std::to_string(i),
+        1};
+      if (!ghost)
+        ids.push_back(r.id.to_hex());
+      cs.put_leases.push_back(std::move(r));
+    }
+    db.commit(cs);
+  }
+  s.start(args);
+  CHECK(used_seats(*s.licd) == 3);
+  CHECK(s.licd->log().find("restored 20000 leases of product=demo on 3 of 5 seats")
+        != std::string::npos);
+  auto c = connect_as(*s.licd, "returning");
+  for (size_t i : {size_t{0}, size_t{8191}, size_t{8192}, ids.size() - 1}) {
+    INFO("lease " << i);
+    CHECK(c->renew(ids[i]) == 600);
+  }
+  // The product without licenses: restored, then ended as beyond its (zero) seats.
+  CHECK(eventually([&] { return used_seats(*s.licd, "ghost") == 0; }, 10s));
+  REQUIRE(s.licd->terminate() == 0);
+  licd::storage::database db({s.data});
+  CHECK(db.lease_counts() == std::map<std::string, size_t>{{"demo", n}});
+}
+
 TEST_CASE("a lease renewed in a loop is logged once per interval, every renewal with 0",
           "[e2e][log]") {
   auto renewals_logged = [](const std::string& interval) {

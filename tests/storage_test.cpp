@@ -3,8 +3,11 @@
 
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <fstream>
 #include <iterator>
+#include <map>
+#include <vector>
 
 using namespace licd;
 using licd::test::temp_dir;
@@ -73,6 +76,26 @@ TEST_CASE("committed licenses, leases and events are there after reopening",
   CHECK(events[2].first == 3);
   CHECK(events[2].second.kind == engine::event_kind::released);
   CHECK(db.events(3, 100).size() == 1);
+}
+
+TEST_CASE("stored leases are counted per product and scanned in id order", "[storage]") {
+  temp_dir dir;
+  storage::database db({dir.path()});
+  CHECK(db.lease_counts().empty());
+  storage::change_set cs;
+  for (const auto* product : {"cad", "cam", "cad", "cad", "cam-pro"})
+    cs.put_leases.push_back(make_record(product, "ws1"));
+  db.commit(cs);
+  CHECK(db.lease_counts()
+        == std::map<std::string, size_t>{{"cad", 3}, {"cam", 1}, {"cam-pro", 1}});
+  std::vector<engine::lease_id> seen;
+  db.scan_leases([&](storage::lease_record& r) {
+    CHECK(r.user == "alice");
+    seen.push_back(r.id);
+    r = storage::lease_record{}; // the scan may be moved from: the next record is whole again
+  });
+  REQUIRE(seen.size() == 5);
+  CHECK(std::is_sorted(seen.begin(), seen.end()));
 }
 
 TEST_CASE("event numbers continue after a reopen", "[storage]") {
@@ -156,6 +179,8 @@ TEST_CASE("lease records refuse malformed values", "[storage]") {
   CHECK_FALSE(storage::decode_lease(key.substr(1), storage::encode_lease_value(r), out));
   CHECK_FALSE(storage::decode_lease(key, "cad\tws1", out));
   CHECK_FALSE(storage::decode_lease(key, "cad\tws1\tu\ti\tnotanumber", out));
+  CHECK_FALSE(storage::decode_lease(key, "cad\tws1\tu\ti\t5\textra", out));
+  CHECK_FALSE(storage::decode_lease(key, "", out));
 }
 
 TEST_CASE("activations and meta values are stored, replaced and erased", "[storage]") {
