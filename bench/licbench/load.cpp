@@ -17,6 +17,7 @@
 #include <cstring>
 #include <deque>
 #include <mutex>
+#include <queue>
 #include <random>
 #include <stdexcept>
 #include <thread>
@@ -74,6 +75,7 @@ struct connection {
   uint64_t next_id = 1;
   int64_t next_due = 0;   // open loop / hold: when the next request is due
   int64_t interval = 0;   // open loop / hold: ns between requests
+  int64_t timer_at = 0;   // open loop / hold: the due time queued in the worker's timers
 };
 
 enum class phase { setup, measure, drain };
@@ -104,6 +106,9 @@ private:
   bool holds_leases() const {
     return opts_.kind == scenario::renew || opts_.kind == scenario::hold;
   }
+  bool open_loop() const { return opts_.rate > 0 || opts_.kind == scenario::hold; }
+  bool all_set_up() const;
+  bool all_idle() const;
 
   const load_options& opts_;
   seat_ledger& seats_;
@@ -219,7 +224,7 @@ void worker::pump(connection& c, int64_t now) {
   }
   if (ph != phase::measure)
     return;
-  bool open_loop = opts_.rate > 0 || opts_.kind == scenario::hold;
+  bool open_loop = this->open_loop();
   for (int sent = 0; sent < 64; ++sent) {
     if (open_loop) {
       if (c.next_due == 0) // clients start at random phases, not in one synchronized burst
@@ -326,6 +331,8 @@ void worker::on_readable(connection& c) {
     auto n = ::recv(c.fd, buf, sizeof(buf), 0);
     if (n > 0) {
       c.in.append(buf, static_cast<size_t>(n));
+      if (static_cast<size_t>(n) < sizeof(buf))
+        break; // the socket is empty: a later arrival raises a new edge (one recv, not two)
       continue;
     }
     if (n == 0) {
@@ -350,20 +357,41 @@ void worker::on_readable(connection& c) {
   c.in.erase(0, start);
 }
 
+bool worker::all_set_up() const {
+  for (const auto& c : conns_)
+    if (!c.dead && (!c.hello_done || (holds_leases() && c.set_up < c.computers.size())))
+      return false;
+  return true;
+}
+
+bool worker::all_idle() const {
+  for (const auto& c : conns_)
+    if (!c.dead && !c.inflight.empty())
+      return false;
+  return true;
+}
+
+/// The event loop. Per round it looks only at the connections that had a socket event or whose
+/// open-loop timer is due (and at all of them once per phase change): with 15,000 connections
+/// the load generator must not spend its (shared) CPU scanning idle ones.
 void worker::run() {
   epfd_ = ::epoll_create1(EPOLL_CLOEXEC);
   for (auto& c : conns_)
     start_connect(c);
   std::vector<epoll_event> events(1024);
+  std::vector<connection*> touched;
+  using timer = std::pair<int64_t, connection*>;
+  std::priority_queue<timer, std::vector<timer>, std::greater<>> timers;
+  auto seen_phase = phase::setup;
+  int64_t last_setup_check = 0;
   for (;;) {
     auto ph = static_cast<phase>(phase_.load());
-    bool idle = true;
-    for (auto& c : conns_)
-      if (!c.dead && !c.inflight.empty())
-        idle = false;
-    if (ph == phase::drain && idle)
+    if (ph == phase::drain && all_idle())
       break;
-    int n = ::epoll_wait(epfd_, events.data(), static_cast<int>(events.size()), 1);
+    int timeout_ms = 1;
+    if (!timers.empty() && timers.top().first <= now_ns())
+      timeout_ms = 0;
+    int n = ::epoll_wait(epfd_, events.data(), static_cast<int>(events.size()), timeout_ms);
     for (int i = 0; i < n; ++i) {
       auto& c = *static_cast<connection*>(events[static_cast<size_t>(i)].data.ptr);
       auto ev = events[static_cast<size_t>(i)].events;
@@ -387,20 +415,37 @@ void worker::run() {
       }
       if (ev & EPOLLIN)
         on_readable(c);
+      touched.push_back(&c); // a reply may free it to send; writable: flush what waits
     }
     auto now = now_ns();
-    bool all_set_up = true;
-    for (auto& c : conns_) {
-      if (c.dead)
-        continue;
-      pump(c, now);
-      if (c.connected)
-        flush(c);
-      if (!c.hello_done || (holds_leases() && c.set_up < c.computers.size()))
-        all_set_up = false;
+    if (ph != seen_phase) {
+      seen_phase = ph;
+      for (auto& c : conns_)
+        touched.push_back(&c);
     }
-    if (all_set_up)
-      setup_done_ = true;
+    while (!timers.empty() && timers.top().first <= now) {
+      touched.push_back(timers.top().second);
+      timers.pop();
+    }
+    for (auto* c : touched) {
+      if (c->dead)
+        continue;
+      pump(*c, now);
+      if (c->connected)
+        flush(*c);
+      // An open-loop connection waits for its next due time; one whose computer still has a
+      // request in flight (next_due passed) is pumped again by that request's reply.
+      if (open_loop() && c->next_due > now && c->timer_at != c->next_due) {
+        c->timer_at = c->next_due;
+        timers.push({c->next_due, c});
+      }
+    }
+    touched.clear();
+    if (!setup_done_ && now - last_setup_check > 5'000'000) {
+      last_setup_check = now;
+      if (all_set_up())
+        setup_done_ = true;
+    }
   }
 }
 
