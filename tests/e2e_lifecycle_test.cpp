@@ -226,14 +226,3 @@ TEST_CASE("licd refuses a corrupt data dir, saying so, and leaves it as it was",
   CHECK_THROWS_WITH(licd_process(data, {}), Catch::Contains("is corrupt or not a licd data dir"));
   CHECK(std::filesystem::file_size(data + "/data.mdb") == size);
 }
-
-TEST_CASE("the daemon allocates with jemalloc in the builds that link it", "[e2e]") {
-#ifdef LICD_WITH_JEMALLOC
-  // jemalloc prints its statistics at exit when asked: only the allocator in use can do that.
-  server_fixture s({"--demo"}, {"MALLOC_CONF=stats_print:true"});
-  REQUIRE(s.licd->terminate() == 0);
-  CHECK(s.licd->log().find("Begin jemalloc statistics") != std::string::npos);
-#else
-  SUCCEED("a sanitizer build: the sanitizer's allocator is in use, not jemalloc");
-#endif
-}
