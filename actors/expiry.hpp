@@ -7,15 +7,16 @@
 
 namespace licd {
 
-/// State of the EXPIRY actor: one min-heap of deadlines over all pools. A tick pops only what
-/// is due, so its cost does not grow with the number of leases; renewals never touch the heap
-/// (the pool re-arms a lease whose deadline moved when the old one fires).
+/// State of the EXPIRY actor: one min-heap of deadlines over all pools, each entry a batch of
+/// leases that lapse together. A tick pops only what is due, so its cost does not grow with the
+/// number of leases; renewals never touch the heap (the pool re-arms a lease whose deadline
+/// moved when the old one fires).
 struct expiry_state {
   static inline const char* name = "expiry";
 
   struct entry {
     int64_t deadline_ns;
-    engine::lease_id id;
+    std::vector<engine::lease_id> ids;
     pool_actor pool;
     bool operator>(const entry& other) const { return deadline_ns > other.deadline_ns; }
   };
