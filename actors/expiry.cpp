@@ -15,10 +15,14 @@ expiry_actor::behavior_type expiry(expiry_actor::stateful_pointer<expiry_state> 
   self->state.tick = tick;
   self->delayed_send(self, tick, exp_tick_atom::value);
   return {
-    [=](arm_atom, int64_t deadline_ns, std::vector<engine::lease_id>& ids, pool_actor& pool) {
+    [=](arm_atom, std::vector<expiry_entry>& entries, pool_actor& pool) {
       auto& heap = self->state.heap;
-      heap.push_back({deadline_ns, std::move(ids), pool});
-      std::push_heap(heap.begin(), heap.end(), std::greater<>());
+      if (heap.capacity() < heap.size() + entries.size()) // grow geometrically, once per batch
+        heap.reserve(std::max(heap.size() + entries.size(), 2 * heap.capacity()));
+      for (const auto& e : entries) {
+        heap.push_back({e.deadline_ns, e.id, pool});
+        std::push_heap(heap.begin(), heap.end(), std::greater<>());
+      }
     },
     [=](exp_tick_atom) {
       auto& heap = self->state.heap;
@@ -30,12 +34,9 @@ expiry_actor::behavior_type expiry(expiry_actor::stateful_pointer<expiry_state> 
         std::pop_heap(heap.begin(), heap.end(), std::greater<>());
         auto& top = heap.back();
         auto& slot = due[top.pool.id()];
-        if (!slot.first) {
+        if (!slot.first)
           slot.first = std::move(top.pool);
-          slot.second = std::move(top.ids);
-        } else {
-          slot.second.insert(slot.second.end(), top.ids.begin(), top.ids.end());
-        }
+        slot.second.push_back(top.id);
         heap.pop_back();
       }
       for (auto& kv : due)

@@ -7,16 +7,15 @@
 
 namespace licd {
 
-/// State of the EXPIRY actor: one min-heap of deadlines over all pools, each entry a batch of
-/// leases that lapse together. A tick pops only what is due, so its cost does not grow with the
-/// number of leases; renewals never touch the heap (the pool re-arms a lease whose deadline
-/// moved when the old one fires).
+/// State of the EXPIRY actor: one min-heap of deadlines over all pools. A tick pops only what
+/// is due, so its cost does not grow with the number of leases; renewals never touch the heap
+/// (the pool re-arms a lease whose deadline moved when the old one fires).
 struct expiry_state {
   static inline const char* name = "expiry";
 
   struct entry {
     int64_t deadline_ns;
-    std::vector<engine::lease_id> ids;
+    engine::lease_id id;
     pool_actor pool;
     bool operator>(const entry& other) const { return deadline_ns > other.deadline_ns; }
   };

@@ -50,8 +50,6 @@ using pool_actor = caf::typed_actor<
   caf::reacts_to<set_seats_atom, uint32_t>,
   /// Internal: end the leases of computers beyond the seats (after a fall, or a retry).
   caf::reacts_to<shrink_atom>,
-  /// Internal: send the deadlines gathered since the last one to the expiry actor.
-  caf::reacts_to<arm_atom>,
   /// Admin: end every live lease of the computer and refuse it new checkouts for the cooldown
   /// (milliseconds). Answers how many leases ended (once that is durable).
   caf::replies_to<disconnect_atom, std::string, int64_t>::with<uint32_t>,
@@ -68,10 +66,7 @@ using pool_actor = caf::typed_actor<
 /// The EXPIRY actor interface: all lease deadlines, in a min-heap; fires lapsed batches.
 using expiry_actor = caf::typed_actor<
   /// Watch these deadlines for that pool (one entry each; the pool re-arms renewed leases).
-  /// Watch these leases of that pool: tell the pool about all of them (lapsed) once the
-  /// deadline (steady_clock ns, the latest deadline among them) has passed. One heap entry
-  /// per batch: a start that restores a million leases arms them in a hundred-odd messages.
-  caf::reacts_to<arm_atom, int64_t, std::vector<engine::lease_id>, pool_actor>,
+  caf::reacts_to<arm_atom, std::vector<expiry_entry>, pool_actor>,
   /// Internal: the periodic tick that pops due deadlines.
   caf::reacts_to<exp_tick_atom>>;
 

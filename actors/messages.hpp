@@ -90,8 +90,7 @@ struct session_info {
   int64_t connected_at_ms = 0;
 };
 
-/// A lease deadline, on the monotonic clock (a pool gathers these and arms the expiry actor
-/// with batches of them).
+/// A lease deadline for the expiry actor, on the monotonic clock.
 struct expiry_entry {
   engine::lease_id id;
   int64_t deadline_ns = 0; ///< steady_clock time since its epoch
@@ -145,6 +144,7 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<licd::storage::lease_record>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(licd::pool_reply)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(licd::pool_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<licd::pool_status>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<licd::expiry_entry>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(licd::session_info)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<licd::session_info>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<licd::lease_info>)

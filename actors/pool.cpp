@@ -5,9 +5,6 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
-#include <algorithm>
-#include <utility>
-
 namespace licd {
 
 namespace {
@@ -28,46 +25,10 @@ engine::event make_event(self_ptr self, engine::event_kind kind, const engine::i
   return e;
 }
 
-/// Deadlines within this span of each other are armed as one batch, due at the latest of them:
-/// a lease is taken back at most this much (plus the expiry tick) after its deadline.
-constexpr int64_t arm_batch_span_ns = 50'000'000;
-
-/// Watches `ids`, all due by `deadline_ns`, as one batch.
-void arm_batch(self_ptr self, int64_t deadline_ns, std::vector<engine::lease_id> ids) {
-  if (!ids.empty())
-    self->send(self->state.expiry, arm_atom::value, deadline_ns, std::move(ids),
-               caf::actor_cast<pool_actor>(self));
-}
-
-/// Gathers deadlines for the expiry actor. They go out when the pool has worked through what
-/// is in its mailbox now (a message to itself queues behind it): a burst of grants answered by
-/// one group commit costs the expiry actor one message, not one per grant.
 void arm(self_ptr self, std::vector<expiry_entry> entries) {
-  auto& st = self->state;
-  if (entries.empty())
-    return;
-  st.to_arm.insert(st.to_arm.end(), entries.begin(), entries.end());
-  if (!st.arm_scheduled) {
-    st.arm_scheduled = true;
-    self->send(self, arm_atom::value);
-  }
-}
-
-void send_arms(self_ptr self) {
-  auto& st = self->state;
-  st.arm_scheduled = false;
-  auto entries = std::exchange(st.to_arm, {});
-  std::sort(entries.begin(), entries.end(),
-            [](const expiry_entry& a, const expiry_entry& b) { return a.deadline_ns < b.deadline_ns; });
-  for (size_t i = 0; i < entries.size();) {
-    std::vector<engine::lease_id> ids;
-    size_t j = i;
-    for (; j < entries.size() && entries[j].deadline_ns - entries[i].deadline_ns <= arm_batch_span_ns;
-         ++j)
-      ids.push_back(entries[j].id);
-    arm_batch(self, entries[j - 1].deadline_ns, std::move(ids));
-    i = j;
-  }
+  if (!entries.empty())
+    self->send(self->state.expiry, arm_atom::value, std::move(entries),
+               caf::actor_cast<pool_actor>(self));
 }
 
 pool_reply reply_for(self_ptr self, outcome result, std::string detail = {}) {
@@ -394,8 +355,8 @@ void lapsed(self_ptr self, const std::vector<engine::lease_id>& ids) {
 void restore(self_ptr self, std::vector<storage::lease_record>& batch) {
   auto& st = self->state;
   auto deadline = mono_now() + st.policy.ttl;
-  std::vector<engine::lease_id> ids;
-  ids.reserve(batch.size());
+  std::vector<expiry_entry> entries;
+  entries.reserve(batch.size());
   for (auto& r : batch) {
     engine::lease l;
     l.id = r.id;
@@ -403,9 +364,9 @@ void restore(self_ptr self, std::vector<storage::lease_record>& batch) {
     l.granted_at_ms = r.granted_at_ms;
     l.deadline = deadline;
     if (st.seats->restore(std::move(l)))
-      ids.push_back(r.id);
+      entries.push_back(expiry_entry{r.id, to_ns(deadline)});
   }
-  arm_batch(self, to_ns(deadline), std::move(ids));
+  arm(self, std::move(entries));
 }
 
 } // namespace
@@ -451,7 +412,6 @@ pool_actor::behavior_type pool(pool_broker* self, pool_setup setup) {
       shrink(self);
     },
     [=](shrink_atom) { shrink(self); },
-    [=](arm_atom) { send_arms(self); },
     [=](disconnect_atom, const std::string& computer, int64_t cooldown_ms) {
       return disconnect(self, computer, cooldown_ms);
     },

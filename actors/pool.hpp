@@ -34,8 +34,6 @@ struct pool_state {
   std::unordered_map<std::string, engine::mono_time> cooldown; ///< computer -> refused until
   pool_status counters; ///< grants, denials, ... since start (seat fields unused here)
   bool shrinking = false; ///< a commit ending leases beyond the seats is under way
-  std::vector<expiry_entry> to_arm; ///< deadlines not yet sent to the expiry actor
-  bool arm_scheduled = false;       ///< an arm_atom to self is queued to send them
 };
 
 /// What a pool starts with.
