@@ -41,6 +41,8 @@ using idle_check_atom = caf::atom_constant<caf::atom("idle_chk")>;
 using lic_tick_atom = caf::atom_constant<caf::atom("lic_tick")>;
 using restore_atom = caf::atom_constant<caf::atom("restore")>;
 using restored_atom = caf::atom_constant<caf::atom("restored")>;
+using timer_atom = caf::atom_constant<caf::atom("timer")>;
+using timer_tick_atom = caf::atom_constant<caf::atom("timer_tick")>;
 using events_atom = caf::atom_constant<caf::atom("events")>;
 
 } // namespace licd

@@ -283,7 +283,7 @@ void shrink(self_ptr self) {
           st.seats->cancel_end(id);
         spdlog::error("ending {} leases beyond the seats not stored, retrying in 1 s: {}",
                       ending.size(), to_string(err));
-        self->delayed_send(self, std::chrono::seconds(1), shrink_atom::value);
+        send_later(self->state.timers, self, std::chrono::seconds(1), shrink_atom::value);
       });
 }
 
@@ -381,6 +381,7 @@ pool_actor::behavior_type pool(pool_broker* self, pool_setup setup) {
   st.policy = setup.policy;
   st.store = std::move(setup.store);
   st.expiry = std::move(setup.expiry);
+  st.timers = std::move(setup.timers);
   st.seats->expect_leases(setup.expected_leases);
   return {
     [=](checkout_atom, engine::identity& who) { return checkout(self, who); },

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/interfaces.hpp"
+#include "actors/timers.hpp"
 #include "engine/pool.hpp"
 
 #include <caf/io/middleman.hpp>
@@ -31,6 +32,7 @@ struct pool_state {
   pool_policy policy;
   store_actor store;
   expiry_actor expiry;
+  timers_actor timers; ///< its delayed messages (not delayed_send: see actors/timers.hpp)
   std::unordered_map<std::string, engine::mono_time> cooldown; ///< computer -> refused until
   pool_status counters; ///< grants, denials, ... since start (seat fields unused here)
   bool shrinking = false; ///< a commit ending leases beyond the seats is under way
@@ -48,6 +50,7 @@ struct pool_setup {
   pool_policy policy;
   store_actor store;
   expiry_actor expiry;
+  timers_actor timers;
 };
 
 /// A pool runs as a broker without connections: on the middleman's multiplexer thread, beside

@@ -110,6 +110,7 @@ registry_actor::behavior_type registry(registry_actor::stateful_pointer<registry
       ps.policy = st.policy;
       ps.store = st.store;
       ps.expiry = st.expiry;
+      ps.timers = st.timers;
       auto p = spawn_pool(self->system(), std::move(ps));
       self->link_to(p);
       st.pools.emplace(product, std::move(p));

@@ -15,6 +15,7 @@ struct registry_setup {
   std::map<std::string, pool_actor> pools; ///< the pools made at start-up
   store_actor store;
   expiry_actor expiry;
+  timers_actor timers;
   pool_policy policy; ///< for every pool it makes
 };
 

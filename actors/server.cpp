@@ -218,9 +218,11 @@ server::server(caf::actor_system& sys, const server_options& opts)
 
   store_ = sys.spawn<caf::detached>(licd::store, db);
   expiry_ = sys.spawn(expiry, opts.expiry_tick);
+  timers_ = sys.spawn(licd::timers);
   registry_setup rs;
   rs.store = store_;
   rs.expiry = expiry_;
+  rs.timers = timers_;
   rs.policy.ttl = opts.lease_ttl;
   rs.policy.max_leases_per_computer = opts.max_leases_per_computer;
   rs.policy.renewal_log_interval = opts.renewal_log_interval;
@@ -232,6 +234,7 @@ server::server(caf::actor_system& sys, const server_options& opts)
     setup.policy = rs.policy;
     setup.store = store_;
     setup.expiry = expiry_;
+    setup.timers = timers_;
     rs.pools.emplace(product, spawn_pool(sys, std::move(setup)));
   }
   restore_leases(*db, rs.pools);
@@ -250,7 +253,7 @@ server::server(caf::actor_system& sys, const server_options& opts)
   auto listener = net::open_listen_socket(opts.bind, opts.port);
   port_ = listener.port;
   session_setup ss{registry_, static_cast<uint32_t>(opts.lease_ttl.count()), metrics_, tls,
-                   opts.limits};
+                   opts.limits, timers_};
   acceptor_ = sys.middleman().spawn_broker(acceptor, listener.fd, ss);
   spdlog::info("licd {} listening on {}:{} (data dir {}, lease TTL {} s, {} products)", version,
                opts.bind, port_, opts.data_dir, opts.lease_ttl.count(), product_count);
@@ -273,7 +276,8 @@ void server::stop() {
   self->send_exit(licenses_, caf::exit_reason::user_shutdown);
   self->send_exit(registry_, caf::exit_reason::user_shutdown);
   self->send_exit(expiry_, caf::exit_reason::user_shutdown);
-  self->wait_for(licenses_, registry_, expiry_);
+  self->send_exit(timers_, caf::exit_reason::user_shutdown);
+  self->wait_for(licenses_, registry_, expiry_, timers_);
   // 3. The store commits all of it, then quits.
   self->send(store_, append_atom::value, lifecycle_event(engine::event_kind::stopped, "clean shutdown"));
   self->request(store_, caf::infinite, stop_atom::value)

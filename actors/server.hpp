@@ -73,6 +73,7 @@ private:
   bool stopped_ = false;
   store_actor store_;
   expiry_actor expiry_;
+  timers_actor timers_;
   registry_actor registry_;
   licenses_actor licenses_;
   caf::actor acceptor_;

@@ -407,8 +407,8 @@ caf::behavior session(session_broker* self, hdl_t hdl, session_setup setup) {
   auto idle = setup.limits.idle_timeout.count() > 0
                 ? setup.limits.idle_timeout
                 : std::chrono::seconds(std::max<int64_t>(60, 2 * int64_t{setup.ttl_seconds}));
-  self->delayed_send(self, setup.limits.hello_timeout, hello_due_atom::value);
-  self->delayed_send(self, idle, idle_check_atom::value);
+  send_later(setup.timers, self, setup.limits.hello_timeout, hello_due_atom::value);
+  send_later(setup.timers, self, idle, idle_check_atom::value);
   auto handler = std::make_shared<net::line_splitter::handler>();
   handler->on_line = [=](std::string_view line) {
     if (!self->state.closing)
@@ -479,7 +479,7 @@ caf::behavior session(session_broker* self, hdl_t hdl, session_setup setup) {
         return;
       auto silent = mono_now() - st.last_heard;
       if (silent < idle) {
-        self->delayed_send(self, idle - silent, idle_check_atom::value);
+        send_later(st.setup->timers, self, idle - silent, idle_check_atom::value);
         return;
       }
       st.setup->metrics->idle_timeouts.fetch_add(1, std::memory_order_relaxed);

@@ -2,6 +2,7 @@
 
 #include "actors/interfaces.hpp"
 #include "actors/metrics.hpp"
+#include "actors/timers.hpp"
 #include "net/line_splitter.hpp"
 #include "net/protocol.hpp"
 #include "net/tls_stream.hpp"
@@ -32,6 +33,7 @@ struct session_setup {
   std::shared_ptr<request_metrics> metrics;
   std::shared_ptr<net::tls_context> tls; ///< set: the client port speaks TLS
   connection_limits limits;
+  timers_actor timers; ///< the HELLO and idle timers (not delayed_send: see actors/timers.hpp)
 };
 
 /// State of a SESSION broker: one client connection. It only frames, parses and forwards;

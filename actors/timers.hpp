@@ -1,0 +1,58 @@
+#pragma once
+
+#include "actors/atoms.hpp"
+
+#include <caf/actor_addr.hpp>
+#include <caf/message.hpp>
+#include <caf/stateful_actor.hpp>
+#include <caf/typed_actor.hpp>
+#include <caf/typed_event_based_actor.hpp>
+
+#include <chrono>
+#include <cstdint>
+#include <vector>
+
+namespace licd {
+
+/// The TIMERS actor: delivers the timeouts of actors that run on the multiplexer thread (the
+/// sessions' HELLO and idle timers, a pool's retry), from a scheduler worker.
+///
+/// Why not `delayed_send`: CAF 0.17's clock thread delivers a due message itself, and a message
+/// to a broker from another thread is an 8-byte write into the multiplexer's wake-up pipe. When
+/// thousands of sessions' timers fall due together, or while the multiplexer is busy, that pipe
+/// fills and the clock thread blocks on it; meanwhile the multiplexer tells the clock about every
+/// actor that ends (a bounded queue of 64), so it soon waits for the clock, and licd hangs (seen
+/// with 10,000 clients disconnecting at once). This actor only ever blocks a worker on a full
+/// pipe, and the multiplexer never waits for a worker.
+using timers_actor = caf::typed_actor<
+  /// Deliver `what` to `to` (if it is still alive) at `due_ns` (steady_clock ns).
+  caf::reacts_to<timer_atom, int64_t, caf::actor_addr, caf::message>,
+  /// Internal: deliver what is due.
+  caf::reacts_to<timer_tick_atom>>;
+
+struct timers_state {
+  static inline const char* name = "timers";
+
+  struct entry {
+    int64_t due_ns;
+    caf::actor_addr to;
+    caf::message what;
+    bool operator>(const entry& other) const { return due_ns > other.due_ns; }
+  };
+  std::vector<entry> heap;  ///< min-heap by due time
+  int64_t armed_ns = 0;     ///< when the next tick to self is due (0: none)
+};
+
+timers_actor::behavior_type timers(timers_actor::stateful_pointer<timers_state> self);
+
+/// Asks `timers` to send `what` to `self` after `delay`.
+template <class Self, class... Ts>
+void send_later(const timers_actor& timers, Self* self, std::chrono::nanoseconds delay,
+                Ts&&... what) {
+  auto due = std::chrono::steady_clock::now() + delay;
+  self->send(timers, timer_atom::value,
+             static_cast<int64_t>(due.time_since_epoch().count()), self->address(),
+             caf::make_message(std::forward<Ts>(what)...));
+}
+
+} // namespace licd
