@@ -218,7 +218,9 @@ server::server(caf::actor_system& sys, const server_options& opts)
 
   store_ = sys.spawn<caf::detached>(licd::store, db);
   expiry_ = sys.spawn(expiry, opts.expiry_tick);
-  timers_ = sys.spawn(licd::timers);
+  // (An argument also keeps CAF 0.17 from binding a reference to a null argument tuple, which
+  // it does for actors spawned without arguments: UBSan stops on it.)
+  timers_ = sys.spawn(licd::timers, std::chrono::milliseconds(10));
   registry_setup rs;
   rs.store = store_;
   rs.expiry = expiry_;

@@ -19,8 +19,8 @@ void arm(timers_actor::stateful_pointer<timers_state> self) {
   if (st.heap.empty())
     return;
   auto due = st.heap.front().due_ns;
-  if (st.armed_ns != 0 && st.armed_ns <= due)
-    return;
+  if (st.armed_ns != 0 && st.armed_ns <= due + st.resolution_ns)
+    return; // the tick already armed delivers it
   st.armed_ns = due;
   self->delayed_send(self, std::chrono::nanoseconds(std::max<int64_t>(0, due - now_ns())),
                      timer_tick_atom::value);
@@ -28,7 +28,9 @@ void arm(timers_actor::stateful_pointer<timers_state> self) {
 
 } // namespace
 
-timers_actor::behavior_type timers(timers_actor::stateful_pointer<timers_state> self) {
+timers_actor::behavior_type timers(timers_actor::stateful_pointer<timers_state> self,
+                                   std::chrono::milliseconds resolution) {
+  self->state.resolution_ns = std::chrono::nanoseconds(resolution).count();
   return {
     [=](timer_atom, int64_t due_ns, caf::actor_addr& to, caf::message& what) {
       auto& heap = self->state.heap;
@@ -41,7 +43,7 @@ timers_actor::behavior_type timers(timers_actor::stateful_pointer<timers_state> 
       auto now = now_ns();
       if (st.armed_ns <= now)
         st.armed_ns = 0; // this was the tick armed last (an earlier one may come first)
-      while (!st.heap.empty() && st.heap.front().due_ns <= now) {
+      while (!st.heap.empty() && st.heap.front().due_ns <= now + st.resolution_ns) {
         std::pop_heap(st.heap.begin(), st.heap.end(), std::greater<>());
         auto e = std::move(st.heap.back());
         st.heap.pop_back();

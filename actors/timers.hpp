@@ -41,9 +41,13 @@ struct timers_state {
   };
   std::vector<entry> heap;  ///< min-heap by due time
   int64_t armed_ns = 0;     ///< when the next tick to self is due (0: none)
+  int64_t resolution_ns = 0; ///< a tick also delivers what falls due this soon after it
 };
 
-timers_actor::behavior_type timers(timers_actor::stateful_pointer<timers_state> self);
+/// `resolution`: timeouts due within it of a tick go out with that tick (at most that early),
+/// so thousands of sessions' timers set in the same instant cost one tick, not thousands.
+timers_actor::behavior_type timers(timers_actor::stateful_pointer<timers_state> self,
+                                   std::chrono::milliseconds resolution);
 
 /// Asks `timers` to send `what` to `self` after `delay`.
 template <class Self, class... Ts>
