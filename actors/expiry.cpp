@@ -4,8 +4,6 @@
 
 #include <caf/all.hpp>
 
-#include <algorithm>
-#include <functional>
 #include <unordered_map>
 
 namespace licd {
@@ -16,13 +14,8 @@ expiry_actor::behavior_type expiry(expiry_actor::stateful_pointer<expiry_state> 
   self->delayed_send(self, tick, exp_tick_atom::value);
   return {
     [=](arm_atom, std::vector<expiry_entry>& entries, pool_actor& pool) {
-      auto& heap = self->state.heap;
-      if (heap.capacity() < heap.size() + entries.size()) // grow geometrically, once per batch
-        heap.reserve(std::max(heap.size() + entries.size(), 2 * heap.capacity()));
-      for (const auto& e : entries) {
-        heap.push_back({e.deadline_ns, e.id, pool});
-        std::push_heap(heap.begin(), heap.end(), std::greater<>());
-      }
+      for (const auto& e : entries)
+        self->state.heap.push({e.deadline_ns, e.id, pool});
     },
     [=](exp_tick_atom) {
       auto& heap = self->state.heap;
@@ -30,14 +23,13 @@ expiry_actor::behavior_type expiry(expiry_actor::stateful_pointer<expiry_state> 
       // Group what is due by pool: one lapsed message per pool per tick.
       std::unordered_map<caf::actor_id, std::pair<pool_actor, std::vector<engine::lease_id>>>
         due;
-      while (!heap.empty() && heap.front().deadline_ns <= now) {
-        std::pop_heap(heap.begin(), heap.end(), std::greater<>());
-        auto& top = heap.back();
+      while (!heap.empty() && heap.top().deadline_ns <= now) {
+        const auto& top = heap.top();
         auto& slot = due[top.pool.id()];
         if (!slot.first)
-          slot.first = std::move(top.pool);
+          slot.first = top.pool;
         slot.second.push_back(top.id);
-        heap.pop_back();
+        heap.pop();
       }
       for (auto& kv : due)
         self->send(kv.second.first, lapsed_atom::value, std::move(kv.second.second));

@@ -3,6 +3,7 @@
 #include "actors/interfaces.hpp"
 
 #include <chrono>
+#include <queue>
 #include <vector>
 
 namespace licd {
@@ -20,8 +21,7 @@ struct expiry_state {
     bool operator>(const entry& other) const { return deadline_ns > other.deadline_ns; }
   };
 
-  /// A min-heap by deadline (std::push_heap with std::greater).
-  std::vector<entry> heap;
+  std::priority_queue<entry, std::vector<entry>, std::greater<entry>> heap;
   std::chrono::milliseconds tick{250};
 };
 

@@ -1,5 +1,7 @@
 #include "actors/timers.hpp"
 
+#include "actors/clock.hpp"
+
 #include <caf/all.hpp>
 
 #include <algorithm>
@@ -10,7 +12,7 @@ namespace licd {
 namespace {
 
 int64_t now_ns() {
-  return std::chrono::steady_clock::now().time_since_epoch().count();
+  return to_ns(mono_now());
 }
 
 /// Makes sure a tick comes by the earliest due time.

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/atoms.hpp"
+#include "actors/clock.hpp"
 
 #include <caf/actor_addr.hpp>
 #include <caf/message.hpp>
@@ -53,10 +54,9 @@ timers_actor::behavior_type timers(timers_actor::stateful_pointer<timers_state> 
 template <class Self, class... Ts>
 void send_later(const timers_actor& timers, Self* self, std::chrono::nanoseconds delay,
                 Ts&&... what) {
-  auto due = std::chrono::steady_clock::now() + delay;
   self->send(timers, timer_atom::value,
-             static_cast<int64_t>(due.time_since_epoch().count()), self->address(),
-             caf::make_message(std::forward<Ts>(what)...));
+             to_ns(mono_now() + std::chrono::duration_cast<engine::mono_clock::duration>(delay)),
+             self->address(), caf::make_message(std::forward<Ts>(what)...));
 }
 
 } // namespace licd
