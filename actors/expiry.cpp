@@ -9,8 +9,9 @@
 namespace licd {
 
 expiry_actor::behavior_type expiry(expiry_actor::stateful_pointer<expiry_state> self,
-                                   std::chrono::milliseconds tick) {
+                                   std::chrono::milliseconds tick, size_t expected_leases) {
   self->state.tick = tick;
+  self->state.heap.reserve(expected_leases);
   self->delayed_send(self, tick, exp_tick_atom::value);
   return {
     [=](arm_atom, std::vector<expiry_entry>& entries, pool_actor& pool) {

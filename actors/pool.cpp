@@ -1,5 +1,7 @@
 #include "actors/pool.hpp"
 
+#include "platform/huge_pages.hpp"
+
 #include "actors/clock.hpp"
 
 #include <caf/all.hpp>
@@ -377,7 +379,7 @@ pool_actor spawn_pool(caf::actor_system& sys, pool_setup setup) {
 
 pool_actor::behavior_type pool(pool_broker* self, pool_setup setup) {
   auto& st = self->state;
-  st.seats.emplace(setup.product.name, setup.product.seats);
+  st.seats.emplace(setup.product.name, setup.product.seats, platform::huge_pages());
   st.policy = setup.policy;
   st.store = std::move(setup.store);
   st.expiry = std::move(setup.expiry);

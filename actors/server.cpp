@@ -217,7 +217,10 @@ server::server(caf::actor_system& sys, const server_options& opts)
   db->commit(lifecycle_event(engine::event_kind::started, std::string("licd ") + version));
 
   store_ = sys.spawn<caf::detached>(licd::store, db);
-  expiry_ = sys.spawn(expiry, opts.expiry_tick);
+  size_t stored_total = 0;
+  for (const auto& kv : stored_leases)
+    stored_total += kv.second;
+  expiry_ = sys.spawn(expiry, opts.expiry_tick, stored_total);
   // (An argument also keeps CAF 0.17 from binding a reference to a null argument tuple, which
   // it does for actors spawned without arguments: UBSan stops on it.)
   timers_ = sys.spawn(licd::timers, std::chrono::milliseconds(10));

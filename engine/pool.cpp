@@ -5,7 +5,23 @@
 
 namespace licd::engine {
 
-pool::pool(std::string product, uint32_t seats) : product_(std::move(product)), seats_(seats) {
+namespace {
+
+/// Chunks grow (doubling) up to 131,072 blocks: a lease node is under 200 bytes, so a pool with
+/// a million leases takes most of them in chunks of tens of MiB, while a small pool only ever
+/// asks for small chunks.
+std::pmr::pool_options node_pool_options() {
+  std::pmr::pool_options o;
+  o.max_blocks_per_chunk = size_t{1} << 17;
+  o.largest_required_pool_block = 512;
+  return o;
+}
+
+} // namespace
+
+pool::pool(std::string product, uint32_t seats, std::pmr::memory_resource* memory)
+  : product_(std::move(product)), seats_(seats), nodes_(node_pool_options(), memory),
+    leases_(&nodes_), per_computer_(&nodes_) {
   // nop
 }
 
@@ -145,7 +161,7 @@ std::vector<std::string> pool::computers_beyond_seats() const {
   return out;
 }
 
-void pool::drop(std::unordered_map<lease_id, lease>::iterator it) {
+void pool::drop(lease_table::iterator it) {
   auto held = per_computer_.find(it->second.who.computer);
   if (held != per_computer_.end() && --held->second == 0)
     per_computer_.erase(held);

@@ -2,6 +2,7 @@
 
 #include "engine/lease.hpp"
 
+#include <memory_resource>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -16,7 +17,16 @@ namespace licd::engine {
 /// computer has at least one lease in any state (pending, live or ending).
 class pool {
 public:
-  pool(std::string product, uint32_t seats);
+  /// Leases by id.
+  using lease_table = std::pmr::unordered_map<lease_id, lease>;
+
+  /// `memory` backs the pool's tables (their nodes come from a pool of blocks over it, the
+  /// hash buckets straight from it); it must outlive the pool. licd passes one that uses huge
+  /// pages for large blocks (platform/huge_pages.hpp).
+  pool(std::string product, uint32_t seats,
+       std::pmr::memory_resource* memory = std::pmr::new_delete_resource());
+  pool(const pool&) = delete;
+  pool& operator=(const pool&) = delete;
 
   const std::string& product() const { return product_; }
   uint32_t seats() const { return seats_; }
@@ -91,12 +101,16 @@ public:
   std::vector<lease_id> live_leases_of(const std::string& computer) const;
 
 private:
-  void drop(std::unordered_map<lease_id, lease>::iterator it);
+  void drop(lease_table::iterator it);
 
   std::string product_;
   uint32_t seats_;
-  std::unordered_map<lease_id, lease> leases_;
-  std::unordered_map<std::string, uint32_t> per_computer_; ///< computer -> its leases
+  /// Where the tables' nodes come from: blocks carved out of large chunks, so that a million
+  /// leases cost a few large allocations, not millions of small ones. Declared before the
+  /// tables, so it outlives them.
+  std::pmr::unsynchronized_pool_resource nodes_;
+  lease_table leases_;
+  std::pmr::unordered_map<std::string, uint32_t> per_computer_; ///< computer -> its leases
 };
 
 } // namespace licd::engine

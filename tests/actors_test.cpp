@@ -43,7 +43,7 @@ struct actors_fixture {
     cfg.load<caf::io::middleman>(); // pools run on its multiplexer thread
     sys = std::make_unique<caf::actor_system>(cfg);
     store = sys->spawn<caf::detached>(licd::store, db);
-    expiry = sys->spawn(licd::expiry, std::chrono::milliseconds(20));
+    expiry = sys->spawn(licd::expiry, std::chrono::milliseconds(20), size_t{0});
     pool_setup setup;
     setup.product = {"cad", 2};
     setup.policy.ttl = ttl;
@@ -216,7 +216,7 @@ struct licenses_fixture {
     cfg.load<caf::io::middleman>(); // pools run on its multiplexer thread
     sys = std::make_unique<caf::actor_system>(cfg);
     store = sys->spawn<caf::detached>(licd::store, db);
-    expiry = sys->spawn(licd::expiry, std::chrono::milliseconds(20));
+    expiry = sys->spawn(licd::expiry, std::chrono::milliseconds(20), size_t{0});
     registry_setup rs;
     rs.store = store;
     rs.expiry = expiry;

@@ -1,4 +1,5 @@
 #include "engine/pool.hpp"
+#include "tests/counting_resource.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -154,6 +155,26 @@ TEST_CASE("restored leases are live and count their seats", "[engine][pool]") {
   CHECK(p.used() == 1);
   CHECK(p.find(l.id)->state == lease_state::live);
   CHECK(p.renew(l.id, t0 + 5s));
+}
+
+TEST_CASE("a pool keeps its tables in the memory it is given, in few large blocks",
+          "[engine][pool]") {
+  licd::test::counting_resource memory;
+  constexpr size_t n = 100'000;
+  {
+    pool p("cad", n, &memory);
+    p.expect_leases(n);
+    for (size_t i = 0; i < n; ++i)
+      REQUIRE(p.restore(make_lease("ws" + std::to_string(i))));
+    CHECK(p.used() == n);
+    CHECK(memory.bytes_out >= n * sizeof(lease)); // the lease nodes are in it
+    CHECK(memory.allocations < n / 100);          // in chunks, not one per lease
+    auto some = p.leases().front();
+    REQUIRE(p.begin_end(some.id));
+    CHECK(p.finish_end(some.id));
+    CHECK(p.used() == n - 1);
+  }
+  CHECK(memory.bytes_out == 0); // all of it given back with the pool
 }
 
 TEST_CASE("lowering the seats keeps running leases but grants no new computer",
