@@ -46,9 +46,10 @@ std::string encode(const event& e) {
 }
 
 std::optional<event> decode_event(std::string_view line) {
-  auto fields = split_tabs(line);
-  if (fields.size() != 7)
+  auto f = split_tabs<7>(line);
+  if (!f)
     return std::nullopt;
+  const auto& fields = *f;
   event e;
   if (!parse_number(fields[0], e.at_ms))
     return std::nullopt;

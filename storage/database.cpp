@@ -59,24 +59,15 @@ std::string encode_lease_value(const lease_record& r) {
 bool decode_lease(std::string_view key, std::string_view value, lease_record& out) {
   if (key.size() != 16)
     return false;
-  // Five tab-separated fields, split in place: a restart decodes a million of these.
-  std::string_view f[5];
-  size_t start = 0;
-  for (size_t i = 0; i < 5; ++i) {
-    auto tab = value.find('\t', start);
-    if ((tab == std::string_view::npos) != (i == 4))
-      return false; // fewer or more than five fields
-    f[i] = value.substr(start, tab == std::string_view::npos ? tab : tab - start);
-    start = tab + 1;
-  }
-  if (!parse_number(f[4], out.granted_at_ms))
+  auto f = split_tabs<5>(value); // product, computer, user, instance, granted at
+  if (!f || !parse_number((*f)[4], out.granted_at_ms))
     return false;
   out.id.hi = u64_from_key(key.substr(0, 8));
   out.id.lo = u64_from_key(key.substr(8, 8));
-  out.product.assign(f[0]);
-  out.computer.assign(f[1]);
-  out.user.assign(f[2]);
-  out.instance.assign(f[3]);
+  out.product.assign((*f)[0]);
+  out.computer.assign((*f)[1]);
+  out.user.assign((*f)[2]);
+  out.instance.assign((*f)[3]);
   return true;
 }
 
@@ -163,12 +154,12 @@ std::vector<license_record> database::licenses() const {
   lmdb::txn t(env_, true);
   std::vector<license_record> out;
   t.for_each(licenses_, [&](std::string_view k, std::string_view v) {
-    auto f = split_tabs(v);
+    auto f = split_tabs<2>(v); // installed at, code
     license_record r;
-    if (k.size() != 8 || f.size() != 2 || !parse_number(f[0], r.installed_at_ms))
+    if (k.size() != 8 || !f || !parse_number((*f)[0], r.installed_at_ms))
       throw std::runtime_error("corrupt license record in the data dir");
     r.id = u64_from_key(k);
-    r.code = f[1];
+    r.code = (*f)[1];
     out.push_back(std::move(r));
   });
   return out;
@@ -178,12 +169,12 @@ std::vector<activation_record> database::activations() const {
   lmdb::txn t(env_, true);
   std::vector<activation_record> out;
   t.for_each(activations_, [&](std::string_view k, std::string_view v) {
-    auto f = split_tabs(v);
+    auto f = split_tabs<2>(v); // nonce, response
     activation_record r;
-    if (k.size() != 8 || f.size() != 2 || !engine::parse_hex64(f[0], r.nonce))
+    if (k.size() != 8 || !f || !engine::parse_hex64((*f)[0], r.nonce))
       throw std::runtime_error("corrupt activation record in the data dir");
     r.license_id = u64_from_key(k);
-    r.response = f[1];
+    r.response = (*f)[1];
     out.push_back(std::move(r));
   });
   return out;

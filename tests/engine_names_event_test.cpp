@@ -1,4 +1,5 @@
 #include "engine/event.hpp"
+#include "engine/fields.hpp"
 #include "engine/names.hpp"
 
 #include <catch2/catch.hpp>
@@ -25,6 +26,24 @@ TEST_CASE("identity names allow UTF-8 but no spaces, controls or '='", "[engine]
   CHECK_FALSE(valid_identity_name("a\tb"));
   CHECK_FALSE(valid_identity_name("a=b"));
   CHECK_FALSE(valid_identity_name(std::string(129, 'x')));
+}
+
+TEST_CASE("stored records split into exactly their number of fields", "[engine][fields]") {
+  auto three = split_tabs<3>("a\t\tb");
+  REQUIRE(three);
+  CHECK((*three)[0] == "a");
+  CHECK((*three)[1].empty());
+  CHECK((*three)[2] == "b");
+  CHECK_FALSE(split_tabs<3>("a\tb"));         // fewer
+  CHECK_FALSE(split_tabs<3>("a\tb\tc\td"));   // more
+  CHECK_FALSE(split_tabs<3>("a\tb\tc\t"));    // a trailing tab is a fourth (empty) field
+  auto one = split_tabs<1>("");
+  REQUIRE(one);
+  CHECK((*one)[0].empty());
+  CHECK_FALSE(split_tabs<1>("\t"));
+  auto two = split_tabs<2>("\t");
+  REQUIRE(two);
+  CHECK(((*two)[0].empty() && (*two)[1].empty()));
 }
 
 TEST_CASE("events survive their stored form", "[engine][event]") {
