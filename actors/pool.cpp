@@ -33,6 +33,44 @@ void arm(self_ptr self, std::vector<expiry_entry> entries) {
                caf::actor_cast<pool_actor>(self));
 }
 
+void send_commits(self_ptr self);
+
+/// Hands a change to the store; `then` runs once it is stored (with nullptr) or not (with the
+/// error). One commit request per pool is in flight at a time: changes that come meanwhile are
+/// gathered and go together when it is answered (fewer messages to and from the store's thread
+/// than one request each, and they would have waited for that fsync anyway).
+void commit(self_ptr self, storage::change_set changes,
+            std::function<void(const caf::error*)> then) {
+  auto& st = self->state;
+  st.unsent.push_back(std::move(changes));
+  st.unsent_then.push_back(std::move(then));
+  if (!st.commit_in_flight)
+    send_commits(self);
+}
+
+/// Sends the gathered changes to the store; when it answers, runs each one's continuation,
+/// arms the leases they granted or kept with one message to expiry, and sends what gathered
+/// meanwhile.
+void send_commits(self_ptr self) {
+  auto& st = self->state;
+  if (st.unsent.empty())
+    return;
+  st.commit_in_flight = true;
+  auto then = std::make_shared<std::vector<std::function<void(const caf::error*)>>>(
+    std::exchange(st.unsent_then, {}));
+  auto finish = [self, then](const caf::error* err) {
+    for (auto& f : *then)
+      f(err);
+    auto& st = self->state;
+    arm(self, std::exchange(st.to_arm, {}));
+    st.commit_in_flight = false;
+    send_commits(self);
+  };
+  self->request(st.store, caf::infinite, commit_atom::value, std::exchange(st.unsent, {}))
+    .then([finish](caf::ok_atom) { finish(nullptr); },
+          [finish](caf::error& err) { finish(&err); });
+}
+
 pool_reply reply_for(self_ptr self, outcome result, std::string detail = {}) {
   pool_reply r;
   r.result = result;
@@ -101,36 +139,36 @@ caf::result<pool_reply> checkout(self_ptr self, engine::identity& who) {
   grant.events.push_back(make_event(self, engine::event_kind::granted, who, &l.id));
   auto rp = self->make_response_promise<pool_reply>();
   auto id = l.id;
-  self->request(st.store, caf::infinite, commit_atom::value, std::move(grant))
-    .then(
-      [=](caf::ok_atom) mutable {
-        auto& st = self->state;
-        st.seats->confirm(id);
-        auto deadline = mono_now() + st.policy.ttl; // the full TTL counts from the answer
-        st.seats->renew(id, deadline);
-        arm(self, {expiry_entry{id, to_ns(deadline)}});
-        ++st.counters.grants;
-        spdlog::info("granted product={} computer={} user={} lease={} used={}/{}",
-                     st.seats->product(), who.computer, who.user, id.to_hex(), st.seats->used(),
-                     st.seats->seats());
-        auto r = reply_for(self, outcome::ok);
-        r.lease = id;
-        r.expires_in = ttl_seconds(self);
-        rp.deliver(std::move(r));
-        if (st.seats->used() > st.seats->seats()) // the seats fell while this grant was stored
-          self->send(self, shrink_atom::value);
-      },
-      [=](caf::error& err) mutable {
-        self->state.seats->abandon(id);
-        ++self->state.counters.storage_errors;
-        spdlog::error("grant for product={} computer={} not stored, seat given back: {}",
-                      self->state.seats->product(), who.computer, to_string(err));
-        rp.deliver(is_storage_full(err)
-                     ? reply_for(self, outcome::storage_full,
-                                 "the server's storage is full: nothing changed; leases already "
-                                 "granted keep renewing")
-                     : reply_for(self, outcome::storage_error, "the grant could not be stored"));
-      });
+  commit(self, std::move(grant), [self, rp, id, who](const caf::error* err) mutable {
+    auto& st = self->state;
+    if (err != nullptr) {
+      st.seats->abandon(id);
+      ++st.counters.storage_errors;
+      spdlog::error("grant for product={} computer={} not stored, seat given back: {}",
+                    st.seats->product(), who.computer, to_string(*err));
+      rp.deliver(is_storage_full(*err)
+                   ? reply_for(self, outcome::storage_full,
+                               "the server's storage is full: nothing changed; leases already "
+                               "granted keep renewing")
+                   : reply_for(self, outcome::storage_error, "the grant could not be stored"));
+      return;
+    }
+    st.seats->confirm(id);
+    auto deadline = mono_now() + st.policy.ttl; // the full TTL counts from the answer
+    st.seats->renew(id, deadline);
+    st.to_arm.push_back(expiry_entry{id, to_ns(deadline)});
+    ++st.counters.grants;
+    if (spdlog::should_log(spdlog::level::info))
+      spdlog::info("granted product={} computer={} user={} lease={} used={}/{}",
+                   st.seats->product(), who.computer, who.user, id.to_hex(), st.seats->used(),
+                   st.seats->seats());
+    auto r = reply_for(self, outcome::ok);
+    r.lease = id;
+    r.expires_in = ttl_seconds(self);
+    rp.deliver(std::move(r));
+    if (st.seats->used() > st.seats->seats()) // the seats fell while this grant was stored
+      self->send(self, shrink_atom::value);
+  });
   return rp;
 }
 
@@ -169,33 +207,35 @@ caf::result<pool_reply> end_lease(self_ptr self, const engine::lease_id& id,
   removal.erase_leases.push_back(id);
   removal.events.push_back(make_event(self, kind, who, &id, detail));
   auto rp = self->make_response_promise<pool_reply>();
-  self->request(st.store, caf::infinite, commit_atom::value, std::move(removal))
-    .then(
-      [=](caf::ok_atom) mutable {
-        auto& st = self->state;
-        st.seats->finish_end(id);
-        ++(kind == engine::event_kind::released ? st.counters.releases
-                                                : st.counters.ended_by_admin);
-        spdlog::info("{} product={} computer={} user={} lease={} used={}/{}{}{}",
-                     kind == engine::event_kind::released ? "released" : "ended",
-                     st.seats->product(), who.computer, who.user, id.to_hex(), st.seats->used(),
-                     st.seats->seats(), detail.empty() ? "" : ": ", detail);
-        auto r = reply_for(self, outcome::ok);
-        r.lease = id;
-        rp.deliver(std::move(r));
-      },
-      [=](caf::error& err) mutable {
-        auto& st = self->state;
-        st.seats->cancel_end(id);
-        ++st.counters.storage_errors;
-        if (const auto* l = st.seats->find(id))
-          arm(self, {expiry_entry{id, to_ns(l->deadline)}});
-        spdlog::error("end of lease={} not stored, lease kept: {}", id.to_hex(), to_string(err));
-        rp.deliver(reply_for(self,
-                             is_storage_full(err) ? outcome::storage_full : outcome::storage_error,
-                             is_storage_full(err) ? "the server's storage is full: nothing changed"
-                                                  : "the change could not be stored"));
-      });
+  commit(self, std::move(removal),
+         [self, rp, id, kind, who, detail](const caf::error* err) mutable {
+           auto& st = self->state;
+           if (err != nullptr) {
+             st.seats->cancel_end(id);
+             ++st.counters.storage_errors;
+             if (const auto* l = st.seats->find(id))
+               st.to_arm.push_back(expiry_entry{id, to_ns(l->deadline)});
+             spdlog::error("end of lease={} not stored, lease kept: {}", id.to_hex(),
+                           to_string(*err));
+             auto full = is_storage_full(*err);
+             rp.deliver(reply_for(self, full ? outcome::storage_full : outcome::storage_error,
+                                  full ? "the server's storage is full: nothing changed"
+                                       : "the change could not be stored"));
+             return;
+           }
+           st.seats->finish_end(id);
+           ++(kind == engine::event_kind::released ? st.counters.releases
+                                                   : st.counters.ended_by_admin);
+           if (spdlog::should_log(spdlog::level::info))
+             spdlog::info("{} product={} computer={} user={} lease={} used={}/{}{}{}",
+                          kind == engine::event_kind::released ? "released" : "ended",
+                          st.seats->product(), who.computer, who.user, id.to_hex(),
+                          st.seats->used(), st.seats->seats(), detail.empty() ? "" : ": ",
+                          detail);
+           auto r = reply_for(self, outcome::ok);
+           r.lease = id;
+           rp.deliver(std::move(r));
+         });
   return rp;
 }
 

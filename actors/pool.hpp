@@ -9,6 +9,7 @@
 #include <caf/stateful_actor.hpp>
 
 #include <chrono>
+#include <functional>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -36,6 +37,13 @@ struct pool_state {
   std::unordered_map<std::string, engine::mono_time> cooldown; ///< computer -> refused until
   pool_status counters; ///< grants, denials, ... since start (seat fields unused here)
   bool shrinking = false; ///< a commit ending leases beyond the seats is under way
+  /// Grants and releases not yet sent to the store, and what to do once each is stored (or
+  /// not: the error). They wait while `commit_in_flight`, then go as one request.
+  std::vector<storage::change_set> unsent;
+  bool commit_in_flight = false;
+  std::vector<std::function<void(const caf::error*)>> unsent_then;
+  /// Leases to arm with expiry once the current batch of commits is answered (one message).
+  std::vector<expiry_entry> to_arm;
 };
 
 /// What a pool starts with.

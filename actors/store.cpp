@@ -84,6 +84,17 @@ store_actor::behavior_type store(store_actor::stateful_pointer<store_state> self
       schedule_flush(self);
       return rp;
     },
+    [=](commit_atom, std::vector<storage::change_set>& sets) -> caf::result<caf::ok_atom> {
+      if (sets.empty())
+        return caf::ok_atom::value;
+      auto rp = self->make_response_promise<caf::ok_atom>();
+      // One answer for all: they join the same group, which is committed in one transaction.
+      for (size_t i = 0; i + 1 < sets.size(); ++i)
+        self->state.group.push_back({std::move(sets[i]), std::nullopt});
+      self->state.group.push_back({std::move(sets.back()), rp});
+      schedule_flush(self);
+      return rp;
+    },
     [=](append_atom, storage::change_set& changes) {
       self->state.group.push_back({std::move(changes), std::nullopt});
       schedule_flush(self);

@@ -16,6 +16,8 @@
 #include <catch2/catch.hpp>
 
 #include <atomic>
+#include <mutex>
+#include <set>
 #include <thread>
 
 using namespace licd;
@@ -123,6 +125,78 @@ TEST_CASE("a grant that cannot be stored gives its seat back and renewals go on"
   CHECK(f.ask_renew(kept.lease).result == outcome::ok); // renewals need no disk
   CHECK(f.holds(kept.lease));
   CHECK(f.db->leases().size() == 1);
+}
+
+TEST_CASE("concurrent grants and releases, gathered into shared commits, each answer once "
+          "stored", "[actors]") {
+  actors_fixture f(600s);
+  constexpr int threads = 8;
+  constexpr int per_thread = 8; // 64 leases: the most one computer may hold
+  std::mutex mu;
+  std::vector<engine::lease_id> kept, released;
+  std::atomic<int> failures{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < threads; ++t)
+    clients.emplace_back([&] {
+      for (int i = 0; i < per_thread; ++i) {
+        auto r = f.ask_checkout("ws1");
+        if (r.result != outcome::ok) {
+          ++failures;
+          continue;
+        }
+        if (i % 2 == 1) {
+          auto gone = ask<pool_reply>(*f.sys, 5s, f.pool, release_atom::value, r.lease);
+          if (gone.result != outcome::ok || gone.lease != r.lease)
+            ++failures;
+          std::lock_guard<std::mutex> lock(mu);
+          released.push_back(r.lease);
+        } else {
+          std::lock_guard<std::mutex> lock(mu);
+          kept.push_back(r.lease);
+        }
+      }
+    });
+  for (auto& c : clients)
+    c.join();
+  CHECK(failures == 0);
+  REQUIRE(kept.size() == threads * per_thread / 2);
+  REQUIRE(released.size() == threads * per_thread / 2);
+  // What was answered is what is stored: every kept lease, none of the released ones.
+  std::set<engine::lease_id> stored;
+  for (const auto& r : f.db->leases())
+    stored.insert(r.id);
+  CHECK(stored == std::set<engine::lease_id>(kept.begin(), kept.end()));
+  auto s = f.ask_status();
+  CHECK(s.used == 1);
+  CHECK(s.leases == kept.size());
+  CHECK(s.grants == threads * per_thread);
+  CHECK(s.releases == released.size());
+  for (const auto& id : kept)
+    CHECK(f.holds(id));
+}
+
+TEST_CASE("concurrent grants that cannot be stored all give their seats back",
+          "[actors][storage-full]") {
+  actors_fixture f(600s, size_t{256} << 10);
+  auto first = f.ask_checkout("ws1");
+  REQUIRE(first.result == outcome::ok);
+  f.fill_disk();
+  std::atomic<int> full{0};
+  std::vector<std::thread> clients;
+  for (int t = 0; t < 8; ++t)
+    clients.emplace_back([&, t] {
+      for (int i = 0; i < 4; ++i)
+        if (f.ask_checkout(t % 2 == 0 ? "ws1" : "ws2").result == outcome::storage_full)
+          ++full;
+    });
+  for (auto& c : clients)
+    c.join();
+  CHECK(full == 32);
+  auto s = f.ask_status();
+  CHECK(s.used == 1);
+  CHECK(s.leases == 1);
+  CHECK(f.db->leases().size() == 1);
+  CHECK(f.ask_renew(first.lease).result == outcome::ok);
 }
 
 TEST_CASE("a full map grows, when allowed to, and the grant is stored", "[actors][storage-full]") {
