@@ -5,6 +5,9 @@
 
 #include <unordered_set>
 
+#include <sys/wait.h>
+#include <unistd.h>
+
 using namespace licd::engine;
 using namespace std::chrono_literals;
 
@@ -200,6 +203,30 @@ TEST_CASE("lease ids are unique and survive their hex form", "[engine][lease_id]
     REQUIRE(back);
     CHECK(*back == id);
   }
+}
+
+TEST_CASE("a forked child does not reuse its parent's buffered random bytes",
+          "[engine][lease_id]") {
+  make_random_lease_id(); // the buffer is filled and partly used
+  int fds[2];
+  REQUIRE(::pipe(fds) == 0);
+  pid_t child = ::fork();
+  REQUIRE(child >= 0);
+  if (child == 0) {
+    auto id = make_random_lease_id();
+    auto n = ::write(fds[1], &id, sizeof(id));
+    ::_exit(n == sizeof(id) ? 0 : 1);
+  }
+  ::close(fds[1]);
+  lease_id in_child{};
+  auto n = ::read(fds[0], &in_child, sizeof(in_child));
+  ::close(fds[0]);
+  int status = 0;
+  ::waitpid(child, &status, 0);
+  REQUIRE(n == sizeof(in_child));
+  REQUIRE((WIFEXITED(status) && WEXITSTATUS(status) == 0));
+  auto in_parent = make_random_lease_id(); // the parent's next bytes
+  CHECK(in_child != in_parent);
 }
 
 TEST_CASE("lease ids sort by grant time and keep 80 random bits", "[engine][lease_id]") {
