@@ -100,20 +100,21 @@ void send_tls_output(session_broker* self, hdl_t hdl) {
   send_bytes(self, hdl, self->state.tls->take_output());
 }
 
-/// Writes one reply line; after QUIT, closes once the last reply is out.
-void write_line(session_broker* self, hdl_t hdl, const std::string& line) {
+/// Writes one reply line (its LF is added here); after QUIT, closes once the last reply is out.
+void write_line(session_broker* self, hdl_t hdl, std::string line) {
   auto& st = self->state;
   if (st.left)
     return;
+  line.push_back('\n');
   if (st.tls) {
-    if (!st.tls->write(line + "\n")) {
+    if (!st.tls->write(line)) {
       spdlog::info("TLS session from {} ended: {}", self->remote_addr(hdl), st.tls->error());
       leave(self, hdl);
       return;
     }
     send_tls_output(self, hdl);
   } else {
-    send_bytes(self, hdl, line + "\n");
+    send_bytes(self, hdl, line);
   }
   // What CAF still holds could not go to the kernel: the client is not reading its replies.
   // Past the bound it is closed, so it cannot grow licd's memory.
@@ -154,9 +155,9 @@ struct responder {
   void error(proto::error_code code, const std::string& message) const {
     send(proto::format_error(id, code, message));
   }
-  void send(const std::string& line) const {
+  void send(std::string line) const {
     self->state.setup->metrics->observe(kind, mono_now() - started);
-    write_line(self, hdl, line);
+    write_line(self, hdl, std::move(line));
   }
   /// The handler for a request to another actor that failed.
   auto on_failure() const {
@@ -257,11 +258,14 @@ void handle_checkout(const responder& r, const proto::request& req) {
           if (refused(r, reply))
             return;
           self->state.leases.emplace(reply.lease, p);
-          r.ok({{"lease", reply.lease.to_hex()},
-                {"product", reply.product},
-                {"expires_in", std::to_string(reply.expires_in)},
-                {"seats", std::to_string(reply.seats)},
-                {"used", std::to_string(reply.used)}});
+          auto hex = reply.lease.hex();
+          r.send(proto::ok_line(r.id)
+                   .add("lease", std::string_view(hex.data(), hex.size()))
+                   .add("product", reply.product)
+                   .add("expires_in", reply.expires_in)
+                   .add("seats", reply.seats)
+                   .add("used", reply.used)
+                   .take());
         },
         r.on_failure());
   });
@@ -277,10 +281,12 @@ void handle_renew_or_release(const responder& r, const proto::request& req) {
         self->state.leases.erase(lease);
       if (refused(r, reply))
         return;
-      std::vector<proto::field> fields{{"lease", lease.to_hex()}};
+      auto hex = lease.hex();
+      proto::ok_line line(r.id);
+      line.add("lease", std::string_view(hex.data(), hex.size()));
       if (renewing)
-        fields.emplace_back("expires_in", std::to_string(reply.expires_in));
-      r.ok(fields);
+        line.add("expires_in", reply.expires_in);
+      r.send(line.take());
     };
     if (renewing)
       self->request(p, caf::infinite, renew_atom::value, lease).then(on_reply, r.on_failure());

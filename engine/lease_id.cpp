@@ -60,19 +60,20 @@ void take_random(unsigned char* out, size_t n) {
   buf.used += n;
 }
 
-void append_hex(std::string& out, uint64_t x) {
-  for (int shift = 60; shift >= 0; shift -= 4)
-    out.push_back(hex_digits[(x >> shift) & 0xF]);
-}
-
 } // namespace
 
-std::string lease_id::to_hex() const {
-  std::string out;
-  out.reserve(32);
-  append_hex(out, hi);
-  append_hex(out, lo);
+std::array<char, 32> lease_id::hex() const {
+  std::array<char, 32> out;
+  for (int i = 0; i < 16; ++i) {
+    out[static_cast<size_t>(i)] = hex_digits[(hi >> (60 - 4 * i)) & 0xF];
+    out[static_cast<size_t>(16 + i)] = hex_digits[(lo >> (60 - 4 * i)) & 0xF];
+  }
   return out;
+}
+
+std::string lease_id::to_hex() const {
+  auto h = hex();
+  return std::string(h.data(), h.size());
 }
 
 std::optional<lease_id> lease_id::from_hex(std::string_view text) {

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <functional>
 #include <optional>
@@ -17,6 +18,8 @@ struct lease_id {
 
   /// The 32-character lowercase hex form.
   std::string to_hex() const;
+  /// The same, without allocating.
+  std::array<char, 32> hex() const;
 
   /// Parses exactly 32 hex digits (either case); anything else is nullopt.
   static std::optional<lease_id> from_hex(std::string_view text);

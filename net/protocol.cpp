@@ -184,15 +184,31 @@ std::variant<request, parse_error> parse_request(std::string_view line) {
 }
 
 std::string format_ok(std::string_view id, const std::vector<field>& fields) {
-  std::string out = "OK ";
-  out.append(id);
-  for (const auto& [key, value] : fields) {
-    out.push_back(' ');
-    out.append(key);
-    out.push_back('=');
-    out.append(value);
-  }
-  return out;
+  ok_line line(id);
+  for (const auto& [key, value] : fields)
+    line.add(key, value);
+  return line.take();
+}
+
+ok_line::ok_line(std::string_view id) {
+  out_.reserve(128); // a checkout's reply fits
+  out_.append("OK ");
+  out_.append(id);
+}
+
+ok_line& ok_line::add(std::string_view key, std::string_view value) {
+  out_.push_back(' ');
+  out_.append(key);
+  out_.push_back('=');
+  out_.append(value);
+  return *this;
+}
+
+ok_line& ok_line::add(std::string_view key, uint64_t value) {
+  char digits[20];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof(digits), value);
+  (void)ec; // 20 digits hold any uint64_t
+  return add(key, std::string_view(digits, static_cast<size_t>(end - digits)));
 }
 
 std::string format_error(std::string_view id, error_code code, std::string_view message) {

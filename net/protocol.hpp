@@ -68,6 +68,20 @@ using field = std::pair<std::string, std::string>;
 
 /// "OK <id> k=v k=v ..." (no trailing LF).
 std::string format_ok(std::string_view id, const std::vector<field>& fields = {});
+
+/// Builds the same line as format_ok field by field, in one string (the hot replies: checkout,
+/// renew, release).
+class ok_line {
+public:
+  explicit ok_line(std::string_view id);
+  ok_line& add(std::string_view key, std::string_view value);
+  ok_line& add(std::string_view key, uint64_t value);
+  /// The line, without a trailing LF.
+  std::string take() { return std::move(out_); }
+
+private:
+  std::string out_;
+};
 /// "ERR <id> <CODE> <message>" (no trailing LF; newlines in the message become spaces).
 std::string format_error(std::string_view id, error_code code, std::string_view message);
 

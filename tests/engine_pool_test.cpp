@@ -199,6 +199,8 @@ TEST_CASE("lease ids are unique and survive their hex form", "[engine][lease_id]
     CHECK(seen.insert(id).second);
     auto hex = id.to_hex();
     REQUIRE(hex.size() == 32);
+    auto fixed = id.hex();
+    CHECK(std::string(fixed.data(), fixed.size()) == hex);
     auto back = lease_id::from_hex(hex);
     REQUIRE(back);
     CHECK(*back == id);
@@ -247,6 +249,15 @@ TEST_CASE("lease ids sort by grant time and keep 80 random bits", "[engine][leas
   CHECK(make_lease_id(t) != make_lease_id(t));
   CHECK(low_bits_or == ~uint64_t{0}); // every bit of the random half was 1 somewhere...
   CHECK(low_bits_and == 0);           // ...and 0 somewhere
+}
+
+TEST_CASE("lease ids show as 32 lowercase hex digits, high half first", "[engine][lease_id]") {
+  lease_id id;
+  id.hi = 0x0123456789abcdefULL;
+  id.lo = 0xfedcba9876543210ULL;
+  CHECK(id.to_hex() == "0123456789abcdeffedcba9876543210");
+  auto h = id.hex();
+  CHECK(std::string(h.data(), h.size()) == "0123456789abcdeffedcba9876543210");
 }
 
 TEST_CASE("lease id parsing refuses anything but 32 hex digits", "[engine][lease_id]") {

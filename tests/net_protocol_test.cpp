@@ -122,6 +122,21 @@ TEST_CASE("malformed requests are refused with a code and the id when readable",
   CHECK(parse_bad("STATUS 4 a b").code == ec::bad_request);
 }
 
+TEST_CASE("an OK line built field by field", "[net][protocol]") {
+  CHECK(proto::ok_line("9").take() == "OK 9");
+  auto line = proto::ok_line("c1")
+                .add("lease", "00ff")
+                .add("expires_in", uint64_t{600})
+                .add("used", uint64_t{0})
+                .add("big", UINT64_MAX)
+                .take();
+  CHECK(line == "OK c1 lease=00ff expires_in=600 used=0 big=18446744073709551615");
+  CHECK(line == proto::format_ok("c1", {{"lease", "00ff"},
+                                        {"expires_in", "600"},
+                                        {"used", "0"},
+                                        {"big", "18446744073709551615"}}));
+}
+
 TEST_CASE("replies format and parse back", "[net][protocol]") {
   auto ok = proto::format_ok("7", {{"lease", "ab"}, {"seats", "5"}});
   CHECK(ok == "OK 7 lease=ab seats=5");
