@@ -40,8 +40,8 @@ struct pool_state {
   /// Grants and releases not yet sent to the store, and what to do once each is stored (or
   /// not: the error). They wait while `commit_in_flight`, then go as one request.
   std::vector<storage::change_set> unsent;
-  bool commit_in_flight = false;
   std::vector<std::function<void(const caf::error*)>> unsent_then;
+  bool commit_in_flight = false; ///< a commit request of this pool awaits the store's answer
   /// Leases to arm with expiry once the current batch of commits is answered (one message).
   std::vector<expiry_entry> to_arm;
 };
