@@ -39,8 +39,7 @@ void send_commits(self_ptr self);
 /// error). One commit request per pool is in flight at a time: changes that come meanwhile are
 /// gathered and go together when it is answered (fewer messages to and from the store's thread
 /// than one request each, and they would have waited for that fsync anyway).
-void commit(self_ptr self, storage::change_set changes,
-            std::function<void(const caf::error*)> then) {
+void commit(self_ptr self, storage::change_set changes, pool_state::commit_then then) {
   auto& st = self->state;
   st.unsent.push_back(std::move(changes));
   st.unsent_then.push_back(std::move(then));
@@ -56,14 +55,14 @@ void send_commits(self_ptr self) {
   if (st.unsent.empty())
     return;
   st.commit_in_flight = true;
-  auto then = std::make_shared<std::vector<std::function<void(const caf::error*)>>>(
+  auto then = std::make_shared<std::vector<pool_state::commit_then>>(
     std::exchange(st.unsent_then, {}));
   auto finish = [self, then](const caf::error* err) {
+    std::vector<expiry_entry> to_arm;
     for (auto& f : *then)
-      f(err);
-    auto& st = self->state;
-    arm(self, std::exchange(st.to_arm, {}));
-    st.commit_in_flight = false;
+      f(err, to_arm);
+    arm(self, std::move(to_arm));
+    self->state.commit_in_flight = false;
     send_commits(self);
   };
   self->request(st.store, caf::infinite, commit_atom::value, std::exchange(st.unsent, {}))
@@ -139,7 +138,8 @@ caf::result<pool_reply> checkout(self_ptr self, engine::identity& who) {
   grant.events.push_back(make_event(self, engine::event_kind::granted, who, &l.id));
   auto rp = self->make_response_promise<pool_reply>();
   auto id = l.id;
-  commit(self, std::move(grant), [self, rp, id, who](const caf::error* err) mutable {
+  auto then = [self, rp, id, who](const caf::error* err,
+                                  std::vector<expiry_entry>& to_arm) mutable {
     auto& st = self->state;
     if (err != nullptr) {
       st.seats->abandon(id);
@@ -156,7 +156,7 @@ caf::result<pool_reply> checkout(self_ptr self, engine::identity& who) {
     st.seats->confirm(id);
     auto deadline = mono_now() + st.policy.ttl; // the full TTL counts from the answer
     st.seats->renew(id, deadline);
-    st.to_arm.push_back(expiry_entry{id, to_ns(deadline)});
+    to_arm.push_back(expiry_entry{id, to_ns(deadline)});
     ++st.counters.grants;
     if (spdlog::should_log(spdlog::level::info))
       spdlog::info("granted product={} computer={} user={} lease={} used={}/{}",
@@ -168,7 +168,8 @@ caf::result<pool_reply> checkout(self_ptr self, engine::identity& who) {
     rp.deliver(std::move(r));
     if (st.seats->used() > st.seats->seats()) // the seats fell while this grant was stored
       self->send(self, shrink_atom::value);
-  });
+  };
+  commit(self, std::move(grant), std::move(then));
   return rp;
 }
 
@@ -207,35 +208,36 @@ caf::result<pool_reply> end_lease(self_ptr self, const engine::lease_id& id,
   removal.erase_leases.push_back(id);
   removal.events.push_back(make_event(self, kind, who, &id, detail));
   auto rp = self->make_response_promise<pool_reply>();
-  commit(self, std::move(removal),
-         [self, rp, id, kind, who, detail](const caf::error* err) mutable {
-           auto& st = self->state;
-           if (err != nullptr) {
-             st.seats->cancel_end(id);
-             ++st.counters.storage_errors;
-             if (const auto* l = st.seats->find(id))
-               st.to_arm.push_back(expiry_entry{id, to_ns(l->deadline)});
-             spdlog::error("end of lease={} not stored, lease kept: {}", id.to_hex(),
-                           to_string(*err));
-             auto full = is_storage_full(*err);
-             rp.deliver(reply_for(self, full ? outcome::storage_full : outcome::storage_error,
-                                  full ? "the server's storage is full: nothing changed"
-                                       : "the change could not be stored"));
-             return;
-           }
-           st.seats->finish_end(id);
-           ++(kind == engine::event_kind::released ? st.counters.releases
-                                                   : st.counters.ended_by_admin);
-           if (spdlog::should_log(spdlog::level::info))
-             spdlog::info("{} product={} computer={} user={} lease={} used={}/{}{}{}",
-                          kind == engine::event_kind::released ? "released" : "ended",
-                          st.seats->product(), who.computer, who.user, id.to_hex(),
-                          st.seats->used(), st.seats->seats(), detail.empty() ? "" : ": ",
-                          detail);
-           auto r = reply_for(self, outcome::ok);
-           r.lease = id;
-           rp.deliver(std::move(r));
-         });
+  auto then = [self, rp, id, kind, who, detail](const caf::error* err,
+                                                std::vector<expiry_entry>& to_arm) mutable {
+    auto& st = self->state;
+    if (err != nullptr) {
+      st.seats->cancel_end(id);
+      ++st.counters.storage_errors;
+      if (const auto* l = st.seats->find(id))
+        to_arm.push_back(expiry_entry{id, to_ns(l->deadline)});
+      spdlog::error("end of lease={} not stored, lease kept: {}", id.to_hex(),
+                    to_string(*err));
+      auto full = is_storage_full(*err);
+      rp.deliver(reply_for(self, full ? outcome::storage_full : outcome::storage_error,
+                           full ? "the server's storage is full: nothing changed"
+                                : "the change could not be stored"));
+      return;
+    }
+    st.seats->finish_end(id);
+    ++(kind == engine::event_kind::released ? st.counters.releases
+                                            : st.counters.ended_by_admin);
+    if (spdlog::should_log(spdlog::level::info))
+      spdlog::info("{} product={} computer={} user={} lease={} used={}/{}{}{}",
+                   kind == engine::event_kind::released ? "released" : "ended",
+                   st.seats->product(), who.computer, who.user, id.to_hex(),
+                   st.seats->used(), st.seats->seats(), detail.empty() ? "" : ": ",
+                   detail);
+    auto r = reply_for(self, outcome::ok);
+    r.lease = id;
+    rp.deliver(std::move(r));
+  };
+  commit(self, std::move(removal), std::move(then));
   return rp;
 }
 

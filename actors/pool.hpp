@@ -37,13 +37,14 @@ struct pool_state {
   std::unordered_map<std::string, engine::mono_time> cooldown; ///< computer -> refused until
   pool_status counters; ///< grants, denials, ... since start (seat fields unused here)
   bool shrinking = false; ///< a commit ending leases beyond the seats is under way
+  /// What to do once a change is stored (error: nullptr) or not; leases to arm with expiry go
+  /// into the vector, and all of one request's go in one message.
+  using commit_then = std::function<void(const caf::error*, std::vector<expiry_entry>&)>;
   /// Grants and releases not yet sent to the store, and what to do once each is stored (or
-  /// not: the error). They wait while `commit_in_flight`, then go as one request.
+  /// not). They wait while `commit_in_flight`, then go as one request.
   std::vector<storage::change_set> unsent;
-  std::vector<std::function<void(const caf::error*)>> unsent_then;
+  std::vector<commit_then> unsent_then;
   bool commit_in_flight = false; ///< a commit request of this pool awaits the store's answer
-  /// Leases to arm with expiry once the current batch of commits is answered (one message).
-  std::vector<expiry_entry> to_arm;
 };
 
 /// What a pool starts with.
