@@ -21,7 +21,7 @@ huge_page_resource::huge_page_resource(size_t threshold, std::pmr::memory_resour
 }
 
 void* huge_page_resource::do_allocate(size_t bytes, size_t alignment) {
-  if (bytes < threshold_ || alignment > huge_page)
+  if (from_upstream(bytes, alignment))
     return upstream_->allocate(bytes, alignment);
   auto len = round_up(bytes, huge_page);
   // Map one huge page more than needed, then cut the unaligned head and the tail away, so the
@@ -42,7 +42,7 @@ void* huge_page_resource::do_allocate(size_t bytes, size_t alignment) {
 }
 
 void huge_page_resource::do_deallocate(void* p, size_t bytes, size_t alignment) {
-  if (bytes < threshold_ || alignment > huge_page) {
+  if (from_upstream(bytes, alignment)) {
     upstream_->deallocate(p, bytes, alignment);
     return;
   }

@@ -23,6 +23,10 @@ public:
   size_t threshold() const { return threshold_; }
 
 private:
+  /// Whether upstream serves a block (deallocation must answer as allocation did).
+  bool from_upstream(size_t bytes, size_t alignment) const {
+    return bytes < threshold_ || alignment > huge_page;
+  }
   void* do_allocate(size_t bytes, size_t alignment) override;
   void do_deallocate(void* p, size_t bytes, size_t alignment) override;
   bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override;
