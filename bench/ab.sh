@@ -13,21 +13,16 @@ shift $(( $# >= 5 ? 5 : 4 ))
 extra=("$@")
 runs=${RUNS:-3}
 duration=${DURATION:-3}
-root_flag=()
-[ "$(id -u)" = 0 ] && root_flag=(--allow-root)
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 one_run() { # LICD -> one line: ops_per_s p50_us p99_us
   local licd=$1 data keys pid port
   data=$(mktemp -d) keys=$(mktemp -d)
-  "$build/tools/licgen" keygen --out="$keys" 2>/dev/null
-  "$licd" --data-dir="$data" --port=0 --admin-port=0 --log-level=warn --lease-ttl=9 \
-    --discovery-port=0 --vendor-key="$keys/vendor.pub" "${root_flag[@]}" "${extra[@]}" \
-    > "$data.log" 2>&1 &
-  pid=$!
-  for _ in $(seq 100); do [ -s "$data/licd.port" ] && break; sleep 0.1; done
-  port=$(cat "$data/licd.port")
-  "$build/tools/licadmin" --data-dir="$data" licenses add \
-    "$("$build/tools/licgen" issue --key="$keys/vendor.key" --product=cad --seats=20000)" > /dev/null
+  bench_keygen "$keys"
+  bench_start_licd "$licd" "$data" "$keys" "$data.log" --lease-ttl=9 "${extra[@]}"
+  bench_wait_for_port "$data" 10 || return 1
+  bench_add_license "$data" "$keys" cad 20000
   "$build/bench/licbench" --server="127.0.0.1:$port" --product=cad --scenario="$scenario" \
     --clients="$clients" --duration="$duration" --json | python3 -c '
 import json, sys

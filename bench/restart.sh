@@ -18,29 +18,18 @@ binaries=("${3:-$build/tools/licd}")
 [ -n "${4:-}" ] && binaries+=("$4")
 runs=${RUNS:-5}
 clients=${CLIENTS:-1000}
-root_flag=()
-[ "$(id -u)" = 0 ] && root_flag=(--allow-root)
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
 
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 keys=$work/keys pristine=$work/pristine
 mkdir -p "$keys" "$pristine"
-"$build/tools/licgen" keygen --out="$keys" 2> /dev/null
+bench_keygen "$keys"
 
-start_licd() { # LICD DATA_DIR -> pid in $pid
-  "$1" --data-dir="$2" --port=0 --admin-port=0 --log-level=warn --lease-ttl=600 \
-    --discovery-port=0 --vendor-key="$keys/vendor.pub" "${root_flag[@]}" > "$2.log" 2>&1 &
-  pid=$!
-}
-
-wait_for_port() { # DATA_DIR -> port in $port
-  for _ in $(seq 3000); do
-    if [ -s "$1/licd.port" ]; then port=$(cat "$1/licd.port"); return 0; fi
-    kill -0 "$pid" 2> /dev/null || { cat "$1.log"; echo "licd ended" >&2; exit 1; }
-    sleep 0.01
-  done
-  echo "licd did not start" >&2
-  exit 1
+start_licd() { # LICD DATA_DIR -> pid in $pid, port in $port
+  bench_start_licd "$1" "$2" "$keys" "$2.log" --lease-ttl=600
+  bench_wait_for_port "$2" 30 || { cat "$2.log"; exit 1; }
 }
 
 status_line() { # PORT -> the STATUS reply for cad (waits for it)
@@ -55,9 +44,7 @@ status_line() { # PORT -> the STATUS reply for cad (waits for it)
 
 echo "granting $leases leases over $clients connections..."
 start_licd "${binaries[0]}" "$pristine"
-wait_for_port "$pristine"
-"$build/tools/licadmin" --data-dir="$pristine" licenses add \
-  "$("$build/tools/licgen" issue --key="$keys/vendor.key" --product=cad --seats="$leases")" > /dev/null
+bench_add_license "$pristine" "$keys" cad "$leases"
 "$build/bench/licbench" --server="127.0.0.1:$port" --product=cad --scenario=hold \
   --clients="$clients" --computers="$leases" --duration=1 --keep-leases --json > "$work/grant.json"
 kill -9 "$pid"; wait "$pid" 2> /dev/null || true
@@ -71,7 +58,6 @@ for run in $(seq "$runs"); do
     sync
     t0=$(date +%s%N)
     start_licd "${binaries[$i]}" "$data"
-    wait_for_port "$data"
     line=$(status_line "$port")
     t1=$(date +%s%N)
     rss=$(awk '/VmHWM/ {print int($2 / 1024)}' "/proc/$pid/status")

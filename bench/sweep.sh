@@ -16,20 +16,15 @@ data=$(mktemp -d)
 keys=$(mktemp -d)
 trap 'kill "$pid" 2>/dev/null || true; rm -rf "$data" "$keys"' EXIT
 
-"$build/tools/licgen" keygen --out="$keys" 2>/dev/null
+# shellcheck source=bench/lib.sh
+source "$(dirname "$0")/lib.sh"
+bench_keygen "$keys"
 # A 9 s TTL: hold renews every 3 s, so a few seconds of measurement see the paced load.
-root_flag=()
-[ "$(id -u)" = 0 ] && root_flag=(--allow-root) # licd refuses root unless told
-"$build/tools/licd" --data-dir="$data" --port=0 --admin-port=0 --log-level=warn --lease-ttl=9 \
-  --discovery-port=0 --vendor-key="$keys/vendor.pub" "${root_flag[@]}" > "$out/licd.log" 2>&1 &
-pid=$!
-for _ in $(seq 100); do [ -s "$data/licd.port" ] && break; sleep 0.1; done
-port=$(cat "$data/licd.port")
-"$build/tools/licadmin" --data-dir="$data" licenses add \
-  "$("$build/tools/licgen" issue --key="$keys/vendor.key" --product=cad --seats=20000)" > /dev/null
+bench_start_licd "$build/tools/licd" "$data" "$keys" "$out/licd.log" --lease-ttl=9
+bench_wait_for_port "$data" 10
+bench_add_license "$data" "$keys" cad 20000
 # contend: fewer seats than clients, on a product of its own
-"$build/tools/licadmin" --data-dir="$data" licenses add \
-  "$("$build/tools/licgen" issue --key="$keys/vendor.key" --product=few --seats=50)" > /dev/null
+bench_add_license "$data" "$keys" few 50
 
 echo "scenario,clients,run,ops_per_s,p50_us,p99_us,p999_us,max_us,denied,errors,server_peak_rss_mib" > "$out/results.csv"
 for scenario in $scenarios; do

@@ -1,0 +1,42 @@
+# Steps the bench scripts share: a vendor key, a licd on a data dir, a license for it.
+# Source this file after setting $build (the build dir with tools/ and bench/).
+
+root_flag=()
+[ "$(id -u)" = 0 ] && root_flag=(--allow-root) # licd refuses root unless told
+
+# bench_keygen KEYS_DIR: a vendor key pair in KEYS_DIR.
+bench_keygen() {
+  "$build/tools/licgen" keygen --out="$1" 2> /dev/null
+}
+
+# bench_start_licd LICD DATA_DIR KEYS_DIR LOG [licd options...]: starts LICD in the background
+# on any free port, without admin API or discovery, logging warnings to LOG; its pid in $pid.
+bench_start_licd() {
+  local licd=$1 data=$2 keys=$3 log=$4
+  shift 4
+  "$licd" --data-dir="$data" --port=0 --admin-port=0 --log-level=warn --discovery-port=0 \
+    --vendor-key="$keys/vendor.pub" "${root_flag[@]}" "$@" > "$log" 2>&1 &
+  pid=$!
+}
+
+# bench_wait_for_port DATA_DIR SECONDS: waits until licd (pid $pid) writes licd.port, its port
+# then in $port. Fails if licd ends first or SECONDS pass.
+bench_wait_for_port() {
+  local i
+  for ((i = 0; i < $2 * 100; ++i)); do
+    if [ -s "$1/licd.port" ]; then
+      port=$(cat "$1/licd.port")
+      return 0
+    fi
+    kill -0 "$pid" 2> /dev/null || { echo "licd ended before it listened" >&2; return 1; }
+    sleep 0.01
+  done
+  echo "licd did not listen within $2 s" >&2
+  return 1
+}
+
+# bench_add_license DATA_DIR KEYS_DIR PRODUCT SEATS: installs a signed license code.
+bench_add_license() {
+  "$build/tools/licadmin" --data-dir="$1" licenses add \
+    "$("$build/tools/licgen" issue --key="$2/vendor.key" --product="$3" --seats="$4")" > /dev/null
+}
