@@ -4,7 +4,7 @@
 # TTL 9 s, data on the local disk, one 20,000-seat license for `cad`).
 #
 #   bench/ab.sh LICD_A LICD_B SCENARIO CLIENTS [BUILD_DIR] [-- extra licd options for both]
-#   (env: RUNS=3 DURATION=3)
+#   (env: RUNS=3 DURATION=3 LICBENCH_ARGS="--rate=50000" for an open-loop run)
 set -euo pipefail
 licd_a=$1 licd_b=$2 scenario=$3 clients=$4
 build=${5:-build}
@@ -24,7 +24,7 @@ one_run() { # LICD -> one line: ops_per_s p50_us p99_us
   bench_wait_for_port "$data" 10 || return 1
   bench_add_license "$data" "$keys" cad 20000
   "$build/bench/licbench" --server="127.0.0.1:$port" --product=cad --scenario="$scenario" \
-    --clients="$clients" --duration="$duration" --json | python3 -c '
+    --clients="$clients" --duration="$duration" ${LICBENCH_ARGS:-} --json | python3 -c '
 import json, sys
 j = json.load(sys.stdin); o = j["ops"]
 main = {"renew": "renew", "hold": "renew", "cycle": "checkout", "contend": "checkout"}[j["scenario"]]
