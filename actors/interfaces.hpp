@@ -37,12 +37,14 @@ using store_actor = caf::typed_actor<
 
 /// The POOL actor interface: one per product, the only authority over its seats.
 using pool_actor = caf::typed_actor<
-  /// Grant a lease to the identity (answered once the grant is durable) or deny it.
-  caf::replies_to<checkout_atom, engine::identity>::with<pool_reply>,
+  /// Grant a lease to the identity (answered once the grant is durable) or deny it. The last
+  /// value of these three is the asker's tag, echoed in pool_reply::tag; sent as a plain message
+  /// (as sessions do), the reply comes back as a plain message too.
+  caf::replies_to<checkout_atom, engine::identity, uint64_t>::with<pool_reply>,
   /// Move a live lease's deadline by one TTL (memory only).
-  caf::replies_to<renew_atom, engine::lease_id>::with<pool_reply>,
+  caf::replies_to<renew_atom, engine::lease_id, uint64_t>::with<pool_reply>,
   /// End a live lease (answered once the removal is durable).
-  caf::replies_to<release_atom, engine::lease_id>::with<pool_reply>,
+  caf::replies_to<release_atom, engine::lease_id, uint64_t>::with<pool_reply>,
   /// Seats, computers holding them, and leases.
   caf::replies_to<status_atom>::with<pool_status>,
   /// Whether this pool holds a live lease with that id (for routing after a reconnect).

@@ -41,6 +41,9 @@ enum class outcome : uint8_t {
 
 /// A pool's answer to CHECKOUT, RENEW and RELEASE.
 struct pool_reply {
+  /// The asker's number for the request, echoed: a session sends these requests as plain
+  /// messages (no per-request response handler) and matches the replies by it.
+  uint64_t tag = 0;
   outcome result = outcome::ok;
   std::string detail; ///< a person-readable reason when result != ok
   engine::lease_id lease;

@@ -70,8 +70,9 @@ void send_commits(self_ptr self) {
           [finish](caf::error& err) { finish(&err); });
 }
 
-pool_reply reply_for(self_ptr self, outcome result, std::string detail = {}) {
+pool_reply reply_for(self_ptr self, uint64_t tag, outcome result, std::string detail = {}) {
   pool_reply r;
+  r.tag = tag;
   r.result = result;
   r.detail = std::move(detail);
   r.product = self->state.seats->product();
@@ -85,7 +86,8 @@ uint32_t ttl_seconds(self_ptr self) {
 }
 
 /// Refuses a checkout: logged at info, written behind to the activity log, answered at once.
-pool_reply deny(self_ptr self, const engine::identity& who, outcome why_code, std::string why) {
+pool_reply deny(self_ptr self, const engine::identity& who, uint64_t tag, outcome why_code,
+                std::string why) {
   auto& st = self->state;
   ++(why_code == outcome::cooldown          ? st.counters.denied_cooldown
      : why_code == outcome::too_many_leases ? st.counters.denied_too_many
@@ -95,16 +97,16 @@ pool_reply deny(self_ptr self, const engine::identity& who, outcome why_code, st
   storage::change_set denial;
   denial.events.push_back(make_event(self, engine::event_kind::denied, who, nullptr, why));
   self->send(st.store, append_atom::value, std::move(denial));
-  return reply_for(self, why_code, std::move(why));
+  return reply_for(self, tag, why_code, std::move(why));
 }
 
-caf::result<pool_reply> checkout(self_ptr self, engine::identity& who) {
+caf::result<pool_reply> checkout(self_ptr self, engine::identity& who, uint64_t tag) {
   auto& st = self->state;
   if (auto cd = st.cooldown.find(who.computer); cd != st.cooldown.end()) {
     auto now = mono_now();
     if (now < cd->second) {
       auto left = std::chrono::duration_cast<std::chrono::seconds>(cd->second - now).count() + 1;
-      return deny(self, who, outcome::cooldown,
+      return deny(self, who, tag, outcome::cooldown,
                   "computer " + who.computer
                     + " was disconnected by the administrator; retry in " + std::to_string(left)
                     + " s");
@@ -112,12 +114,12 @@ caf::result<pool_reply> checkout(self_ptr self, engine::identity& who) {
     st.cooldown.erase(cd);
   }
   if (auto held = st.seats->leases_of(who.computer); held >= st.policy.max_leases_per_computer)
-    return deny(self, who, outcome::too_many_leases,
+    return deny(self, who, tag, outcome::too_many_leases,
                 "computer " + who.computer + " holds " + std::to_string(held) + " leases of "
                   + st.seats->product() + ", the most one computer may hold; release some");
   // Denials are answered before a lease id (the costliest step: OpenSSL's CSPRNG) is made.
   if (!st.seats->has_room_for(who.computer))
-    return deny(self, who, outcome::no_seats,
+    return deny(self, who, tag, outcome::no_seats,
                 "all " + std::to_string(st.seats->seats()) + " seats of " + st.seats->product()
                   + " are in use by other computers");
   engine::lease l;
@@ -126,20 +128,20 @@ caf::result<pool_reply> checkout(self_ptr self, engine::identity& who) {
     l.id = engine::make_lease_id(l.granted_at_ms);
   } catch (const std::exception& e) {
     spdlog::error("checkout for product={} refused: {}", st.seats->product(), e.what());
-    return reply_for(self, outcome::server_error, "no random lease id available");
+    return reply_for(self, tag, outcome::server_error, "no random lease id available");
   }
   l.who = who;
   l.deadline = mono_now() + st.policy.ttl;
   if (!st.seats->reserve(l)) // only an id collision gets here: the seat was checked above
-    return reply_for(self, outcome::server_error, "lease id collision, nothing changed");
+    return reply_for(self, tag, outcome::server_error, "lease id collision, nothing changed");
   storage::change_set grant;
   grant.put_leases.push_back(storage::lease_record{l.id, st.seats->product(), who.computer,
                                                    who.user, who.instance, l.granted_at_ms});
   grant.events.push_back(make_event(self, engine::event_kind::granted, who, &l.id));
   auto rp = self->make_response_promise<pool_reply>();
   auto id = l.id;
-  auto then = [self, rp, id, who](const caf::error* err,
-                                  std::vector<expiry_entry>& to_arm) mutable {
+  auto then = [self, rp, id, who, tag](const caf::error* err,
+                                       std::vector<expiry_entry>& to_arm) mutable {
     auto& st = self->state;
     if (err != nullptr) {
       st.seats->abandon(id);
@@ -147,10 +149,10 @@ caf::result<pool_reply> checkout(self_ptr self, engine::identity& who) {
       spdlog::error("grant for product={} computer={} not stored, seat given back: {}",
                     st.seats->product(), who.computer, to_string(*err));
       rp.deliver(is_storage_full(*err)
-                   ? reply_for(self, outcome::storage_full,
+                   ? reply_for(self, tag, outcome::storage_full,
                                "the server's storage is full: nothing changed; leases already "
                                "granted keep renewing")
-                   : reply_for(self, outcome::storage_error, "the grant could not be stored"));
+                   : reply_for(self, tag, outcome::storage_error, "the grant could not be stored"));
       return;
     }
     st.seats->confirm(id);
@@ -162,7 +164,7 @@ caf::result<pool_reply> checkout(self_ptr self, engine::identity& who) {
       spdlog::info("granted product={} computer={} user={} lease={} used={}/{}",
                    st.seats->product(), who.computer, who.user, id.to_hex(), st.seats->used(),
                    st.seats->seats());
-    auto r = reply_for(self, outcome::ok);
+    auto r = reply_for(self, tag, outcome::ok);
     r.lease = id;
     r.expires_in = ttl_seconds(self);
     rp.deliver(std::move(r));
@@ -173,11 +175,11 @@ caf::result<pool_reply> checkout(self_ptr self, engine::identity& who) {
   return rp;
 }
 
-pool_reply renew(self_ptr self, const engine::lease_id& id) {
+pool_reply renew(self_ptr self, const engine::lease_id& id, uint64_t tag) {
   auto& st = self->state;
   auto now_ms = wall_now_ms();
   if (!st.seats->renew(id, mono_now() + st.policy.ttl, now_ms))
-    return reply_for(self, outcome::unknown_lease, "no live lease " + id.to_hex());
+    return reply_for(self, tag, outcome::unknown_lease, "no live lease " + id.to_hex());
   ++st.counters.renewals;
   // The activity log gets a lease's renewals at most every --renewal-log-interval: a client
   // renewing in a tight loop would otherwise fill the log (and keep the disk busy).
@@ -191,7 +193,7 @@ pool_reply renew(self_ptr self, const engine::lease_id& id) {
     renewal.events.push_back(make_event(self, engine::event_kind::renewed, l->who, &id));
     self->send(st.store, append_atom::value, std::move(renewal));
   }
-  auto r = reply_for(self, outcome::ok);
+  auto r = reply_for(self, tag, outcome::ok);
   r.lease = id;
   r.expires_in = ttl_seconds(self);
   return r;
@@ -199,17 +201,17 @@ pool_reply renew(self_ptr self, const engine::lease_id& id) {
 
 /// Ends a live lease durably: a client's release, or an administrator's end.
 caf::result<pool_reply> end_lease(self_ptr self, const engine::lease_id& id,
-                                  engine::event_kind kind, std::string detail) {
+                                  engine::event_kind kind, std::string detail, uint64_t tag) {
   auto& st = self->state;
   if (!st.seats->begin_end(id))
-    return reply_for(self, outcome::unknown_lease, "no live lease " + id.to_hex());
+    return reply_for(self, tag, outcome::unknown_lease, "no live lease " + id.to_hex());
   auto who = st.seats->find(id)->who;
   storage::change_set removal;
   removal.erase_leases.push_back(id);
   removal.events.push_back(make_event(self, kind, who, &id, detail));
   auto rp = self->make_response_promise<pool_reply>();
-  auto then = [self, rp, id, kind, who, detail](const caf::error* err,
-                                                std::vector<expiry_entry>& to_arm) mutable {
+  auto then = [self, rp, id, kind, who, detail, tag](const caf::error* err,
+                                                     std::vector<expiry_entry>& to_arm) mutable {
     auto& st = self->state;
     if (err != nullptr) {
       st.seats->cancel_end(id);
@@ -219,7 +221,7 @@ caf::result<pool_reply> end_lease(self_ptr self, const engine::lease_id& id,
       spdlog::error("end of lease={} not stored, lease kept: {}", id.to_hex(),
                     to_string(*err));
       auto full = is_storage_full(*err);
-      rp.deliver(reply_for(self, full ? outcome::storage_full : outcome::storage_error,
+      rp.deliver(reply_for(self, tag, full ? outcome::storage_full : outcome::storage_error,
                            full ? "the server's storage is full: nothing changed"
                                 : "the change could not be stored"));
       return;
@@ -233,7 +235,7 @@ caf::result<pool_reply> end_lease(self_ptr self, const engine::lease_id& id,
                    st.seats->product(), who.computer, who.user, id.to_hex(),
                    st.seats->used(), st.seats->seats(), detail.empty() ? "" : ": ",
                    detail);
-    auto r = reply_for(self, outcome::ok);
+    auto r = reply_for(self, tag, outcome::ok);
     r.lease = id;
     rp.deliver(std::move(r));
   };
@@ -428,10 +430,10 @@ pool_actor::behavior_type pool(pool_broker* self, pool_setup setup) {
   st.timers = std::move(setup.timers);
   st.seats->expect_leases(setup.expected_leases);
   return {
-    [=](checkout_atom, engine::identity& who) { return checkout(self, who); },
-    [=](renew_atom, const engine::lease_id& id) { return renew(self, id); },
-    [=](release_atom, const engine::lease_id& id) {
-      return end_lease(self, id, engine::event_kind::released, "");
+    [=](checkout_atom, engine::identity& who, uint64_t tag) { return checkout(self, who, tag); },
+    [=](renew_atom, const engine::lease_id& id, uint64_t tag) { return renew(self, id, tag); },
+    [=](release_atom, const engine::lease_id& id, uint64_t tag) {
+      return end_lease(self, id, engine::event_kind::released, "", tag);
     },
     [=](status_atom) {
       const auto& p = *self->state.seats;
@@ -461,7 +463,7 @@ pool_actor::behavior_type pool(pool_broker* self, pool_setup setup) {
       return disconnect(self, computer, cooldown_ms);
     },
     [=](end_lease_atom, const engine::lease_id& id) {
-      return end_lease(self, id, engine::event_kind::lease_ended, "by the administrator");
+      return end_lease(self, id, engine::event_kind::lease_ended, "by the administrator", 0);
     },
     [=](leases_atom) { return list_leases(self); },
     [=](restore_atom, std::vector<storage::lease_record>& batch) { restore(self, batch); },

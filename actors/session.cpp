@@ -242,6 +242,14 @@ void with_lease_pool(const responder& r, const engine::lease_id& lease, F f) {
       r.on_failure());
 }
 
+/// Remembers a request sent to a pool; returns the tag the pool's reply will carry.
+uint64_t remember(const responder& r, engine::lease_id lease, pool_actor pool = {}) {
+  auto& st = r.self->state;
+  auto tag = ++st.next_tag;
+  st.pending.push_back(pending_request{tag, r.id, r.kind, r.started, lease, std::move(pool)});
+  return tag;
+}
+
 void handle_checkout(const responder& r, const proto::request& req) {
   auto* self = r.self;
   engine::identity who = *self->state.who;
@@ -251,23 +259,9 @@ void handle_checkout(const responder& r, const proto::request& req) {
     who.user = *req.user;
   if (req.instance)
     who.instance = *req.instance;
-  with_pool(r, req.product, [=](pool_actor p) {
-    self->request(p, caf::infinite, checkout_atom::value, who)
-      .then(
-        [=](pool_reply& reply) {
-          if (refused(r, reply))
-            return;
-          self->state.leases.emplace(reply.lease, p);
-          auto hex = reply.lease.hex();
-          r.send(proto::ok_line(r.id)
-                   .add("lease", std::string_view(hex.data(), hex.size()))
-                   .add("product", reply.product)
-                   .add("expires_in", reply.expires_in)
-                   .add("seats", reply.seats)
-                   .add("used", reply.used)
-                   .take());
-        },
-        r.on_failure());
+  with_pool(r, req.product, [=](pool_actor p) mutable {
+    auto tag = remember(r, engine::lease_id{}, p);
+    self->send(p, checkout_atom::value, std::move(who), tag);
   });
 }
 
@@ -276,23 +270,54 @@ void handle_renew_or_release(const responder& r, const proto::request& req) {
   auto lease = *req.lease;
   bool renewing = req.cmd == proto::command::renew;
   with_lease_pool(r, lease, [=](pool_actor p) {
-    auto on_reply = [=](pool_reply& reply) {
-      if (reply.result != outcome::ok || !renewing)
-        self->state.leases.erase(lease);
-      if (refused(r, reply))
-        return;
-      auto hex = lease.hex();
-      proto::ok_line line(r.id);
-      line.add("lease", std::string_view(hex.data(), hex.size()));
-      if (renewing)
-        line.add("expires_in", reply.expires_in);
-      r.send(line.take());
-    };
+    auto tag = remember(r, lease);
     if (renewing)
-      self->request(p, caf::infinite, renew_atom::value, lease).then(on_reply, r.on_failure());
+      self->send(p, renew_atom::value, lease, tag);
     else
-      self->request(p, caf::infinite, release_atom::value, lease).then(on_reply, r.on_failure());
+      self->send(p, release_atom::value, lease, tag);
   });
+}
+
+/// Answers the client for a pool's reply to a CHECKOUT, RENEW or RELEASE.
+void on_pool_reply(session_broker* self, hdl_t hdl, pool_reply& reply) {
+  auto& pending = self->state.pending;
+  auto it = std::find_if(pending.begin(), pending.end(),
+                         [&](const pending_request& p) { return p.tag == reply.tag; });
+  if (it == pending.end()) {
+    spdlog::error("session: a pool answered request tag {}, which this session did not send",
+                  reply.tag);
+    return;
+  }
+  auto p = std::move(*it);
+  if (&*it != &pending.back())
+    *it = std::move(pending.back());
+  pending.pop_back();
+  responder r{self, hdl, std::move(p.id), p.kind, p.started};
+  if (p.kind == request_kind::checkout) {
+    if (refused(r, reply))
+      return;
+    self->state.leases.emplace(reply.lease, std::move(p.pool));
+    auto hex = reply.lease.hex();
+    r.send(proto::ok_line(r.id)
+             .add("lease", std::string_view(hex.data(), hex.size()))
+             .add("product", reply.product)
+             .add("expires_in", reply.expires_in)
+             .add("seats", reply.seats)
+             .add("used", reply.used)
+             .take());
+    return;
+  }
+  bool renewing = p.kind == request_kind::renew;
+  if (reply.result != outcome::ok || !renewing)
+    self->state.leases.erase(p.lease);
+  if (refused(r, reply))
+    return;
+  auto hex = p.lease.hex();
+  proto::ok_line line(r.id);
+  line.add("lease", std::string_view(hex.data(), hex.size()));
+  if (renewing)
+    line.add("expires_in", reply.expires_in);
+  r.send(line.take());
 }
 
 std::string usage_field(const pool_status& s) {
@@ -465,6 +490,7 @@ caf::behavior session(session_broker* self, hdl_t hdl, session_setup setup) {
       if (!st.closing)
         st.splitter.feed(bytes, *handler);
     },
+    [=](pool_reply& reply) { on_pool_reply(self, hdl, reply); },
     [=](const caf::io::connection_closed_msg&) { leave(self, hdl); },
     [=](const caf::io::data_transferred_msg& msg) {
       auto& queued = self->state.queued;

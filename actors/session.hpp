@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 #include <unordered_map>
+#include <vector>
 
 namespace licd {
 
@@ -36,6 +37,17 @@ struct session_setup {
   timers_actor timers; ///< the HELLO and idle timers (not delayed_send: see actors/timers.hpp)
 };
 
+/// A CHECKOUT, RENEW or RELEASE forwarded to a pool and not answered yet. The pool echoes the
+/// tag in its pool_reply, so the session needs no per-request response handler.
+struct pending_request {
+  uint64_t tag = 0;
+  std::string id; ///< the client's request id
+  request_kind kind = request_kind::other;
+  engine::mono_time started{};
+  engine::lease_id lease; ///< RENEW, RELEASE: the lease named
+  pool_actor pool;        ///< CHECKOUT: where the new lease will live
+};
+
 /// State of a SESSION broker: one client connection. It only frames, parses and forwards;
 /// it never blocks and never waits on storage itself.
 struct session_state {
@@ -46,6 +58,8 @@ struct session_state {
   std::unordered_map<std::string, pool_actor> pools;          ///< product -> pool, cached
   std::unordered_map<engine::lease_id, pool_actor> leases;    ///< lease -> pool, cached
   size_t outstanding = 0; ///< request lines not answered yet (each gets exactly one reply)
+  std::vector<pending_request> pending; ///< at pools, in no particular order (usually 0 or 1)
+  uint64_t next_tag = 0;
   bool closing = false;    ///< QUIT seen: close once `outstanding` is zero
   bool left = false;       ///< the session has ended (guards a second leave)
   int64_t connected_at_ms = 0;

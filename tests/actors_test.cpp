@@ -64,11 +64,11 @@ struct actors_fixture {
 
   pool_reply ask_checkout(const std::string& computer) {
     return ask<pool_reply>(*sys, 5s, pool, checkout_atom::value,
-                           engine::identity{computer, "u", "1"});
+                           engine::identity{computer, "u", "1"}, uint64_t{7});
   }
 
   pool_reply ask_renew(const engine::lease_id& id) {
-    return ask<pool_reply>(*sys, 5s, pool, renew_atom::value, id);
+    return ask<pool_reply>(*sys, 5s, pool, renew_atom::value, id, uint64_t{7});
   }
 
   pool_status ask_status() { return ask<pool_status>(*sys, 5s, pool, status_atom::value); }
@@ -145,7 +145,8 @@ TEST_CASE("concurrent grants and releases, gathered into shared commits, each an
           continue;
         }
         if (i % 2 == 1) {
-          auto gone = ask<pool_reply>(*f.sys, 5s, f.pool, release_atom::value, r.lease);
+          auto gone =
+            ask<pool_reply>(*f.sys, 5s, f.pool, release_atom::value, r.lease, uint64_t{7});
           if (gone.result != outcome::ok || gone.lease != r.lease)
             ++failures;
           std::lock_guard<std::mutex> lock(mu);
@@ -263,6 +264,29 @@ TEST_CASE("a third computer is denied while two hold the two seats", "[actors]")
   CHECK(denied.detail.find("all 2 seats") != std::string::npos);
   CHECK(f.ask_checkout("ws1").result == outcome::ok);
   CHECK(f.db->leases().size() == 3);
+}
+
+TEST_CASE("every pool reply carries the tag of the request it answers", "[actors]") {
+  // Sessions send CHECKOUT, RENEW and RELEASE as plain messages and match replies by this tag.
+  actors_fixture f(600s);
+  auto with_tag = [&](uint64_t tag, auto... xs) {
+    return ask<pool_reply>(*f.sys, 5s, f.pool, xs..., tag);
+  };
+  auto a = with_tag(11, checkout_atom::value, engine::identity{"ws1", "u", "1"});
+  auto b = with_tag(12, checkout_atom::value, engine::identity{"ws2", "u", "1"});
+  auto denied = with_tag(13, checkout_atom::value, engine::identity{"ws3", "u", "1"});
+  auto renewed = with_tag(14, renew_atom::value, a.lease);
+  auto unknown = with_tag(15, renew_atom::value, engine::lease_id{});
+  auto released = with_tag(16, release_atom::value, b.lease);
+  CHECK(a.tag == 11);
+  CHECK(b.tag == 12);
+  CHECK(denied.tag == 13);
+  CHECK(denied.result == outcome::no_seats);
+  CHECK(renewed.tag == 14);
+  CHECK(unknown.tag == 15);
+  CHECK(unknown.result == outcome::unknown_lease);
+  CHECK(released.tag == 16);
+  CHECK(released.result == outcome::ok);
 }
 
 namespace {
@@ -549,20 +573,22 @@ TEST_CASE("leases beyond an expired license's seats end and are not renewed past
   auto pool = ask<pool_actor>(*f.sys, 5s, f.reg, pool_atom::value, std::string("cad"));
   REQUIRE(pool);
   auto first = ask<pool_reply>(*f.sys, 5s, pool, checkout_atom::value,
-                               engine::identity{"ws1", "u", "1"});
+                               engine::identity{"ws1", "u", "1"}, uint64_t{7});
   std::this_thread::sleep_for(5ms);
   auto second = ask<pool_reply>(*f.sys, 5s, pool, checkout_atom::value,
-                                engine::identity{"ws2", "u", "1"});
+                                engine::identity{"ws2", "u", "1"}, uint64_t{7});
   REQUIRE(first.result == outcome::ok);
   REQUIRE(second.result == outcome::ok);
   f.set_day(20001);
   CHECK(f.eventually([&] {
     return ask<pool_status>(*f.sys, 5s, pool, status_atom::value).used == 1;
   }));
-  CHECK(ask<pool_reply>(*f.sys, 5s, pool, renew_atom::value, second.lease).result
+  CHECK(ask<pool_reply>(*f.sys, 5s, pool, renew_atom::value, second.lease, uint64_t{7}).result
         == outcome::unknown_lease);
-  CHECK(ask<pool_reply>(*f.sys, 5s, pool, renew_atom::value, first.lease).result == outcome::ok);
-  CHECK(ask<pool_reply>(*f.sys, 5s, pool, checkout_atom::value, engine::identity{"ws3", "u", "1"})
+  CHECK(ask<pool_reply>(*f.sys, 5s, pool, renew_atom::value, first.lease, uint64_t{7}).result
+        == outcome::ok);
+  CHECK(ask<pool_reply>(*f.sys, 5s, pool, checkout_atom::value, engine::identity{"ws3", "u", "1"},
+                        uint64_t{7})
           .result
         == outcome::no_seats);
   CHECK(f.events_of("seats_reduced", 1) == 1);

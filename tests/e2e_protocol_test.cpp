@@ -9,6 +9,7 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <map>
 #include <set>
 
 using namespace licd::test;
@@ -63,6 +64,47 @@ TEST_CASE("pipelined requests are all answered, each with its id", "[e2e][protoc
   // QUIT closes the connection once every earlier request has its reply.
   CHECK_THROWS_AS(c.read_line(), licd::client::connection_error);
   CHECK(used_seats(*s.licd) == 2);
+}
+
+TEST_CASE("pipelined replies that come back out of order each answer their own request",
+          "[e2e][protocol]") {
+  // A CHECKOUT waits for the disk while a RENEW is answered from memory: the replies of one
+  // connection overtake each other, and each must still carry its own request's lease and fields.
+  server_fixture s;
+  auto c = connect_as(*s.licd, "ws1");
+  auto kept = c->checkout("demo").lease;
+  auto gone = c->checkout("demo", "ws2").lease;
+  auto unknown = std::string(32, '0');
+  c->send_raw("CHECKOUT a demo computer=ws3\nRENEW b " + kept + "\nRELEASE c " + gone
+              + "\nRENEW d " + unknown + "\nCHECKOUT e demo computer=ws4\nRENEW f " + kept
+              + "\n");
+  std::map<std::string, licd::net::protocol::reply> by_id;
+  for (int i = 0; i < 6; ++i) {
+    auto r = licd::net::protocol::parse_reply(c->read_line());
+    REQUIRE(r);
+    by_id[r->id] = *r;
+  }
+  REQUIRE(by_id.size() == 6);
+  for (const auto* id : {"a", "e"}) {
+    INFO("checkout " << id);
+    CHECK(by_id[id].ok);
+    CHECK(by_id[id].get("product") == "demo");
+    CHECK(by_id[id].get("lease") != kept);
+    CHECK(by_id[id].get("lease") != gone);
+  }
+  CHECK(by_id["a"].get("lease") != by_id["e"].get("lease"));
+  for (const auto* id : {"b", "f"}) {
+    INFO("renew " << id);
+    CHECK(by_id[id].ok);
+    CHECK(by_id[id].get("lease") == kept);
+    CHECK(by_id[id].get("expires_in"));
+    CHECK_FALSE(by_id[id].get("product"));
+  }
+  CHECK(by_id["c"].ok);
+  CHECK(by_id["c"].get("lease") == gone);
+  CHECK_FALSE(by_id["c"].get("expires_in"));
+  CHECK(by_id["d"].code == "UNKNOWN_LEASE");
+  CHECK(used_seats(*s.licd) == 3); // ws1, ws3, ws4
 }
 
 TEST_CASE("a client that vanishes mid-request does not disturb the server", "[e2e][protocol]") {
