@@ -259,7 +259,7 @@ void handle_checkout(const responder& r, const proto::request& req) {
     who.user = *req.user;
   if (req.instance)
     who.instance = *req.instance;
-  with_pool(r, req.product, [=](pool_actor p) mutable {
+  with_pool(r, req.product, [r, self, who = std::move(who)](pool_actor p) mutable {
     auto tag = remember(r, engine::lease_id{}, p);
     self->send(p, checkout_atom::value, std::move(who), tag);
   });

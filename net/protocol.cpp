@@ -31,6 +31,7 @@ constexpr std::array<command_name, 7> command_names = {{{"HELLO", command::hello
 
 std::vector<std::string_view> split_words(std::string_view line) {
   std::vector<std::string_view> words;
+  words.reserve(8); // every well-formed request fits: one allocation per line, not three or four
   size_t i = 0;
   while (i < line.size()) {
     while (i < line.size() && (line[i] == ' ' || line[i] == '\t'))
@@ -176,10 +177,11 @@ std::variant<request, parse_error> parse_request(std::string_view line) {
   if (!known)
     return parse_error{id, error_code::unknown_command,
                        "unknown command; known: HELLO CHECKOUT RENEW RELEASE STATUS PING QUIT"};
-  std::vector<std::string_view> args(words.begin() + 2, words.end());
-  auto problem = fill_arguments(req, args);
+  auto command_word = words[0];
+  words.erase(words.begin(), words.begin() + 2); // the arguments, without copying them
+  auto problem = fill_arguments(req, words);
   if (!problem.empty())
-    return fail(std::move(id), std::string(words[0]) + ": " + problem);
+    return fail(std::move(id), std::string(command_word) + ": " + problem);
   return req;
 }
 

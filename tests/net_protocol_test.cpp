@@ -107,6 +107,7 @@ TEST_CASE("malformed requests are refused with a code and the id when readable",
   CHECK(parse_bad("PING bad/id").id == "-");
   CHECK(parse_bad(std::string("PING ") + std::string(33, '1')).code == ec::bad_request);
   CHECK(parse_bad("PING 1 extra").id == "1");
+  CHECK(parse_bad("renew 4 nothex").message.rfind("renew: ", 0) == 0); // names the command
   CHECK(parse_bad("HELLO 1 computer=a user=b").message.find("version") != std::string::npos);
   CHECK(parse_bad("HELLO 1 version=x computer=a user=b").code == ec::bad_request);
   CHECK(parse_bad("HELLO 1 version=1 user=b").message.find("computer") != std::string::npos);
