@@ -44,5 +44,6 @@ using restored_atom = caf::atom_constant<caf::atom("restored")>;
 using timer_atom = caf::atom_constant<caf::atom("timer")>;
 using timer_tick_atom = caf::atom_constant<caf::atom("timer_tick")>;
 using events_atom = caf::atom_constant<caf::atom("events")>;
+using prune_atom = caf::atom_constant<caf::atom("prune")>;
 
 } // namespace licd

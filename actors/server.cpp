@@ -217,6 +217,9 @@ server::server(caf::actor_system& sys, const server_options& opts)
   db->commit(lifecycle_event(engine::event_kind::started, std::string("licd ") + version));
 
   store_ = sys.spawn<caf::detached>(licd::store, db);
+  if (opts.activity_log_retention.count() > 0)
+    caf::anon_send(store_, prune_atom::value,
+                   int64_t{std::chrono::milliseconds(opts.activity_log_retention).count()});
   size_t stored_total = 0;
   for (const auto& kv : stored_leases)
     stored_total += kv.second;

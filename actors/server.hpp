@@ -32,6 +32,7 @@ struct server_options {
   connection_limits limits;
   uint32_t max_leases_per_computer = 64; ///< of one product; more get TOO_MANY_LEASES
   std::chrono::seconds renewal_log_interval{60}; ///< per lease, at most one `renewed` event
+  std::chrono::hours activity_log_retention{24 * 365}; ///< older events are deleted; 0: keep all
   size_t map_size = size_t{8} << 30; ///< LMDB map (address space; the file grows as used)
   size_t max_map_size = 0;           ///< the map may double up to this when full; 0: no growth
   std::string tls_cert; ///< with tls_key: the client port speaks TLS (PEM files)

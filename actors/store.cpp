@@ -1,5 +1,6 @@
 #include "actors/store.hpp"
 
+#include "actors/clock.hpp"
 #include "storage/lmdb.hpp"
 
 #include <cerrno>
@@ -72,6 +73,26 @@ void flush(store_actor::stateful_pointer<store_state> self) {
   }
 }
 
+/// Deletes a batch of activity-log events older than `max_age_ms`; schedules the next batch at
+/// once when this one was full (after what is already waiting), else in an hour.
+void prune(store_actor::stateful_pointer<store_state> self, int64_t max_age_ms) {
+  auto& st = self->state;
+  size_t removed = 0;
+  try {
+    removed = st.db->prune_events(wall_now_ms() - max_age_ms, prune_batch);
+  } catch (const std::exception& e) {
+    spdlog::warn("activity log: old entries not removed (retried in an hour): {}", e.what());
+  }
+  st.events_pruned += removed;
+  if (removed > 0)
+    spdlog::info("activity log: removed {} entries older than {} days", removed,
+                 max_age_ms / 86'400'000);
+  if (removed == prune_batch)
+    self->send(self, prune_atom::value, max_age_ms);
+  else
+    self->delayed_send(self, prune_interval, prune_atom::value, max_age_ms);
+}
+
 } // namespace
 
 store_actor::behavior_type store(store_actor::stateful_pointer<store_state> self,
@@ -108,6 +129,7 @@ store_actor::behavior_type store(store_actor::stateful_pointer<store_state> self
         return caf::make_error(caf::sec::runtime_error, e.what());
       }
     },
+    [=](prune_atom, int64_t max_age_ms) { prune(self, max_age_ms); },
     [=](stop_atom) -> caf::ok_atom {
       flush(self);
       spdlog::debug("store: {} commits, {} change sets", self->state.commits,

@@ -5,6 +5,7 @@
 
 #include <caf/typed_response_promise.hpp>
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <vector>
@@ -25,7 +26,13 @@ struct store_state {
   bool flush_scheduled = false;
   uint64_t commits = 0;       ///< transactions committed
   uint64_t sets_committed = 0; ///< change sets in them (sets / commits = mean group size)
+  uint64_t events_pruned = 0;  ///< old activity-log events deleted since start
 };
+
+/// Old activity-log events deleted per transaction (a commit waits at most for one batch).
+constexpr size_t prune_batch = 10'000;
+/// How often the activity log is pruned after the first time.
+constexpr std::chrono::hours prune_interval{1};
 
 /// Spawn detached (its own thread): every commit blocks on fsync.
 store_actor::behavior_type store(store_actor::stateful_pointer<store_state> self,

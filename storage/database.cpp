@@ -218,6 +218,29 @@ std::vector<std::pair<uint64_t, engine::event>> database::events(uint64_t from,
   return out;
 }
 
+size_t database::prune_events(int64_t before_ms, size_t max) {
+  lmdb::txn t(env_, false);
+  auto last = t.last_key(events_);
+  if (!last)
+    return 0;
+  auto newest = u64_from_key(*last);
+  size_t removed = 0;
+  lmdb::cursor c(t, events_);
+  MDB_val k, v;
+  for (bool more = c.get(k, v, MDB_FIRST); more && removed < max; more = c.get(k, v, MDB_NEXT)) {
+    if (u64_from_key(lmdb::from_val(k)) == newest)
+      break;
+    auto e = engine::decode_event(lmdb::from_val(v));
+    if (!e || e->at_ms >= before_ms) // an unreadable record is left for a person to look at
+      break;
+    c.del();
+    ++removed;
+  }
+  if (removed > 0)
+    t.commit();
+  return removed;
+}
+
 void database::commit(const std::vector<const change_set*>& sets) {
   lmdb::txn t(env_, false);
   uint64_t next = next_event_;

@@ -65,6 +65,11 @@ public:
 
   /// The sequence number the next event will get (1 when there are none).
   uint64_t next_event() const { return next_event_; }
+  /// Deletes, oldest first, up to `max` events logged before `before_ms` (wall clock, ms since
+  /// the epoch), in one transaction; returns how many. It stops at the first event that is not
+  /// older (the log is in logging order) and always keeps the newest event, so sequence numbers
+  /// go on from where they were after a restart.
+  size_t prune_events(int64_t before_ms, size_t max);
 
   /// Applies the sets in order in ONE write transaction (one fsync). All or nothing:
   /// throws lmdb::error and leaves the stored data as it was.

@@ -111,6 +111,10 @@ cursor::~cursor() {
   mdb_cursor_close(cur_);
 }
 
+void cursor::del() {
+  check(mdb_cursor_del(cur_, 0), "mdb_cursor_del");
+}
+
 bool cursor::get(MDB_val& key, MDB_val& value, MDB_cursor_op op) {
   int rc = mdb_cursor_get(cur_, &key, &value, op);
   if (rc == MDB_NOTFOUND)

@@ -90,6 +90,8 @@ public:
   cursor& operator=(const cursor&) = delete;
   /// Positions with `op`; false at the end or when not found.
   bool get(MDB_val& key, MDB_val& value, MDB_cursor_op op);
+  /// Deletes the entry under the cursor (write transactions); MDB_NEXT then gives the one after.
+  void del();
 
 private:
   MDB_cursor* cur_ = nullptr;

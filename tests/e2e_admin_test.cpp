@@ -2,6 +2,7 @@
 // adding up, the admin token, disconnect and cooldown, the activity log and /metrics.
 
 #include "e2e_admin_support.hpp"
+#include "storage/database.hpp"
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -10,8 +11,11 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -249,6 +253,72 @@ TEST_CASE("the activity log shows the events in order", "[e2e][admin][log]") {
   CHECK(tail.status == 0);
   CHECK(tail.out.find("license_removed") != std::string::npos);
   CHECK(tail.out.find("granted") == std::string::npos);
+}
+
+TEST_CASE("activity-log entries older than --activity-log-days are deleted at start",
+          "[e2e][admin][log]") {
+  // A data dir whose log began 40 days ago (written before licd first runs on it: the log is
+  // in logging order, oldest first).
+  temp_dir tmp;
+  std::string data = tmp.path() + "/data";
+  std::filesystem::create_directories(data);
+  auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+  {
+    licd::storage::database db({data});
+    licd::storage::change_set cs;
+    for (int i = 0; i < 3; ++i) {
+      licd::engine::event e;
+      e.at_ms = now_ms - int64_t{40} * 86'400'000 + i;
+      e.kind = licd::engine::event_kind::admin;
+      e.detail = "old-" + std::to_string(i);
+      cs.events.push_back(e);
+    }
+    licd::engine::event recent;
+    recent.at_ms = now_ms - int64_t{2} * 86'400'000;
+    recent.kind = licd::engine::event_kind::admin;
+    recent.detail = "recent";
+    cs.events.push_back(recent);
+    db.commit(cs);
+  }
+  auto details = [&] {
+    std::vector<std::string> out;
+    auto r = run({LICADMIN_BINARY, "--data-dir=" + data, "--json", "log", "--lines=100"});
+    REQUIRE(r.status == 0);
+    std::istringstream lines(r.out);
+    uint64_t last_seq = 0;
+    for (std::string line; std::getline(lines, line);) {
+      auto e = json::parse(line);
+      CHECK(e["seq"].get<uint64_t>() > last_seq); // numbers go on, never reused
+      last_seq = e["seq"];
+      out.push_back(e["detail"]);
+    }
+    return out;
+  };
+  auto count = [](const std::vector<std::string>& v, const std::string& prefix) {
+    return std::count_if(v.begin(), v.end(),
+                         [&](const std::string& d) { return d.rfind(prefix, 0) == 0; });
+  };
+  {
+    licd_process licd(data, {"--demo"}); // the default keeps a year: 40 days old stays
+    auto kept = details();
+    CHECK(count(kept, "old-") == 3);
+    CHECK(count(kept, "recent") == 1);
+    REQUIRE(licd.terminate() == 0);
+  }
+  licd_process licd(data, {"--demo", "--activity-log-days=30"});
+  std::vector<std::string> after;
+  CHECK(eventually(
+    [&] {
+      after = details();
+      return count(after, "old-") == 0;
+    },
+    std::chrono::seconds(10)));
+  CHECK(count(after, "recent") == 1);
+  CHECK(count(after, "licd ") >= 2); // the starts' own entries
+  CHECK(licd.log().find("activity log: removed 3 entries older than 30 days")
+        != std::string::npos);
 }
 
 TEST_CASE("licadmin log --follow prints new events as they happen", "[e2e][admin][log]") {

@@ -116,6 +116,42 @@ TEST_CASE("event numbers continue after a reopen", "[storage]") {
   CHECK(events[1].second.kind == engine::event_kind::stopped);
 }
 
+TEST_CASE("old events are pruned oldest first, a batch at a time, keeping the newest",
+          "[storage]") {
+  temp_dir dir;
+  auto seqs = [](const storage::database& db) {
+    std::vector<uint64_t> out;
+    for (const auto& [seq, e] : db.events(0, 100))
+      out.push_back(seq);
+    return out;
+  };
+  {
+    storage::database db({dir.path()});
+    storage::change_set cs;
+    // Logging order is time order but for small steps back (two pools' clocks, a wall-clock
+    // correction): 4000 comes after 9000.
+    for (int64_t at : {1000, 2000, 3000, 9000, 4000, 10000}) {
+      cs.events.push_back(make_event(engine::event_kind::granted, "ws1"));
+      cs.events.back().at_ms = at;
+    }
+    db.commit(cs);
+    REQUIRE(seqs(db) == std::vector<uint64_t>{1, 2, 3, 4, 5, 6});
+    CHECK(db.prune_events(5000, 2) == 2); // at most a batch
+    CHECK(seqs(db) == std::vector<uint64_t>{3, 4, 5, 6});
+    CHECK(db.prune_events(5000, 100) == 1); // stops at the first one not older (9000)
+    CHECK(seqs(db) == std::vector<uint64_t>{4, 5, 6});
+    CHECK(db.prune_events(5000, 100) == 0);
+    CHECK(db.prune_events(20000, 100) == 2); // all are older, but the newest stays
+    CHECK(seqs(db) == std::vector<uint64_t>{6});
+    CHECK(db.prune_events(20000, 100) == 0);
+  }
+  storage::database db({dir.path()});
+  storage::change_set later;
+  later.events = {make_event(engine::event_kind::started, "")};
+  db.commit(later);
+  CHECK(seqs(db) == std::vector<uint64_t>{6, 7}); // numbers go on after a reopen
+}
+
 TEST_CASE("several change sets commit in order in one transaction", "[storage]") {
   temp_dir dir;
   storage::database db({dir.path()});

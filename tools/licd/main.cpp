@@ -151,6 +151,12 @@ int main(int argc, char** argv) {
                  "seconds between two renewals of one lease written to the activity log "
                  "(0: every renewal)")
     ->capture_default_str();
+  uint32_t activity_log_days = 365;
+  app.add_option("--activity-log-days", activity_log_days,
+                 "days the activity log keeps its entries; older ones are deleted at start and "
+                 "then hourly (0: keep everything)")
+    ->check(CLI::Range(0u, 100'000u))
+    ->capture_default_str();
   size_t map_mib = 8192, max_map_mib = 0;
   app.add_option("--map-size", map_mib,
                  "MiB of address space for the LMDB data (the file grows only as used)")
@@ -213,6 +219,7 @@ int main(int argc, char** argv) {
   opts.max_map_size = max_map_mib << 20;
   opts.limits.idle_timeout = std::chrono::seconds(idle_timeout);
   opts.renewal_log_interval = std::chrono::seconds(renewal_log_seconds);
+  opts.activity_log_retention = std::chrono::hours(24) * activity_log_days;
   opts.clock_tolerance = std::chrono::hours(clock_hours);
 
   auto logger = spdlog::stdout_color_mt("licd");
