@@ -7,6 +7,8 @@
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
 
+#include <string_view>
+
 namespace licd {
 
 namespace {
@@ -81,6 +83,17 @@ pool_reply reply_for(self_ptr self, uint64_t tag, outcome result, std::string de
   return r;
 }
 
+/// The reply to a request whose change the store refused: STORAGE_FULL when the data dir is
+/// full (renewals need no disk, so leases already granted keep going), else STORAGE_ERROR.
+pool_reply not_stored(self_ptr self, uint64_t tag, const caf::error& err, std::string_view what) {
+  if (is_storage_full(err))
+    return reply_for(self, tag, outcome::storage_full,
+                     "the server's storage is full: nothing changed; leases already granted "
+                     "keep renewing");
+  return reply_for(self, tag, outcome::storage_error,
+                   std::string(what) + " could not be stored; nothing changed");
+}
+
 uint32_t ttl_seconds(self_ptr self) {
   return static_cast<uint32_t>(self->state.policy.ttl.count());
 }
@@ -148,11 +161,7 @@ caf::result<pool_reply> checkout(self_ptr self, engine::identity& who, uint64_t 
       ++st.counters.storage_errors;
       spdlog::error("grant for product={} computer={} not stored, seat given back: {}",
                     st.seats->product(), who.computer, to_string(*err));
-      rp.deliver(is_storage_full(*err)
-                   ? reply_for(self, tag, outcome::storage_full,
-                               "the server's storage is full: nothing changed; leases already "
-                               "granted keep renewing")
-                   : reply_for(self, tag, outcome::storage_error, "the grant could not be stored"));
+      rp.deliver(not_stored(self, tag, *err, "the grant"));
       return;
     }
     st.seats->confirm(id);
@@ -220,10 +229,7 @@ caf::result<pool_reply> end_lease(self_ptr self, const engine::lease_id& id,
         to_arm.push_back(expiry_entry{id, to_ns(l->deadline)});
       spdlog::error("end of lease={} not stored, lease kept: {}", id.to_hex(),
                     to_string(*err));
-      auto full = is_storage_full(*err);
-      rp.deliver(reply_for(self, tag, full ? outcome::storage_full : outcome::storage_error,
-                           full ? "the server's storage is full: nothing changed"
-                                : "the change could not be stored"));
+      rp.deliver(not_stored(self, tag, *err, "the change"));
       return;
     }
     st.seats->finish_end(id);
