@@ -24,6 +24,11 @@ inline int64_t to_ns(engine::mono_time t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
 
+/// The monotonic clock now, as the nanoseconds the expiry heap and the timers keep.
+inline int64_t mono_now_ns() {
+  return to_ns(mono_now());
+}
+
 inline engine::mono_time from_ns(int64_t ns) {
   return engine::mono_time{std::chrono::duration_cast<engine::mono_clock::duration>(
     std::chrono::nanoseconds{ns})};

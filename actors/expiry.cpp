@@ -20,7 +20,7 @@ expiry_actor::behavior_type expiry(expiry_actor::stateful_pointer<expiry_state> 
     },
     [=](exp_tick_atom) {
       auto& heap = self->state.heap;
-      auto now = to_ns(mono_now());
+      auto now = mono_now_ns();
       // Group what is due by pool: one lapsed message per pool per tick.
       std::unordered_map<caf::actor_id, std::pair<pool_actor, std::vector<engine::lease_id>>>
         due;

@@ -11,10 +11,6 @@ namespace licd {
 
 namespace {
 
-int64_t now_ns() {
-  return to_ns(mono_now());
-}
-
 /// Makes sure a tick comes by the earliest due time.
 void arm(timers_actor::stateful_pointer<timers_state> self) {
   auto& st = self->state;
@@ -24,7 +20,7 @@ void arm(timers_actor::stateful_pointer<timers_state> self) {
   if (st.armed_ns != 0 && st.armed_ns <= due + st.resolution_ns)
     return; // the tick already armed delivers it
   st.armed_ns = due;
-  self->delayed_send(self, std::chrono::nanoseconds(std::max<int64_t>(0, due - now_ns())),
+  self->delayed_send(self, std::chrono::nanoseconds(std::max<int64_t>(0, due - mono_now_ns())),
                      timer_tick_atom::value);
 }
 
@@ -42,7 +38,7 @@ timers_actor::behavior_type timers(timers_actor::stateful_pointer<timers_state> 
     },
     [=](timer_tick_atom) {
       auto& st = self->state;
-      auto now = now_ns();
+      auto now = mono_now_ns();
       if (st.armed_ns <= now)
         st.armed_ns = 0; // this was the tick armed last (an earlier one may come first)
       while (!st.heap.empty() && st.heap.front().due_ns <= now + st.resolution_ns) {
