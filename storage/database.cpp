@@ -225,16 +225,19 @@ size_t database::prune_events(int64_t before_ms, size_t max) {
     return 0;
   auto newest = u64_from_key(*last);
   size_t removed = 0;
-  lmdb::cursor c(t, events_);
-  MDB_val k, v;
-  for (bool more = c.get(k, v, MDB_FIRST); more && removed < max; more = c.get(k, v, MDB_NEXT)) {
-    if (u64_from_key(lmdb::from_val(k)) == newest)
-      break;
-    auto e = engine::decode_event(lmdb::from_val(v));
-    if (!e || e->at_ms >= before_ms) // an unreadable record is left for a person to look at
-      break;
-    c.del();
-    ++removed;
+  { // the cursor must be closed before the commit (LMDB frees a write transaction's cursors)
+    lmdb::cursor c(t, events_);
+    MDB_val k, v;
+    for (bool more = c.get(k, v, MDB_FIRST); more && removed < max;
+         more = c.get(k, v, MDB_NEXT)) {
+      if (u64_from_key(lmdb::from_val(k)) == newest)
+        break;
+      auto e = engine::decode_event(lmdb::from_val(v));
+      if (!e || e->at_ms >= before_ms) // an unreadable record is left for a person to look at
+        break;
+      c.del();
+      ++removed;
+    }
   }
   if (removed > 0)
     t.commit();

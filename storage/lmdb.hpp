@@ -81,7 +81,8 @@ inline std::string_view from_val(const MDB_val& v) {
   return {static_cast<const char*>(v.mv_data), v.mv_size};
 }
 
-/// A cursor, closed on destruction.
+/// A cursor, closed on destruction. In a write transaction it must be destroyed before the
+/// transaction commits: LMDB frees a write transaction's cursors at the commit.
 class cursor {
 public:
   cursor(const txn& t, MDB_dbi db);
