@@ -5,12 +5,28 @@
 
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <vector>
 
 using namespace licd::test;
 using namespace std::chrono_literals;
 using licd::client::connection;
+
+TEST_CASE("licd runs on tcmalloc in a normal build and on the sanitizer's allocator otherwise",
+          "[e2e][allocator]") {
+  server_fixture s;
+  std::ifstream maps("/proc/" + std::to_string(s.licd->pid()) + "/maps");
+  REQUIRE(maps);
+  std::string all((std::istreambuf_iterator<char>(maps)), std::istreambuf_iterator<char>());
+  REQUIRE(all.find("licd") != std::string::npos); // the daemon's own mappings, not a wrapper's
+#ifdef LICD_WITH_TCMALLOC
+  CHECK(all.find("libtcmalloc_minimal") != std::string::npos); // linked, not dropped as unused
+#else
+  CHECK(all.find("libtcmalloc") == std::string::npos);
+#endif
+  CHECK(connect_as(*s.licd, "ws1")->checkout("demo").used == 1);
+}
 
 TEST_CASE("with a 2 s TTL an unrenewed lease expires and a renewed one does not",
           "[e2e][expiry]") {

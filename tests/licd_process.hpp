@@ -23,6 +23,7 @@ public:
   licd_process& operator=(const licd_process&) = delete;
 
   uint16_t port() const { return port_; }
+  int pid() const { return pid_; }
   std::string endpoint() const { return "127.0.0.1:" + std::to_string(port_); }
   const std::string& log_path() const { return log_; }
   std::string log() const;
