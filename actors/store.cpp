@@ -76,14 +76,12 @@ void flush(store_actor::stateful_pointer<store_state> self) {
 /// Deletes a batch of activity-log events older than `max_age_ms`; schedules the next batch at
 /// once when this one was full (after what is already waiting), else in an hour.
 void prune(store_actor::stateful_pointer<store_state> self, int64_t max_age_ms) {
-  auto& st = self->state;
   size_t removed = 0;
   try {
-    removed = st.db->prune_events(wall_now_ms() - max_age_ms, prune_batch);
+    removed = self->state.db->prune_events(wall_now_ms() - max_age_ms, prune_batch);
   } catch (const std::exception& e) {
     spdlog::warn("activity log: old entries not removed (retried in an hour): {}", e.what());
   }
-  st.events_pruned += removed;
   if (removed > 0)
     spdlog::info("activity log: removed {} entries older than {} days", removed,
                  max_age_ms / 86'400'000);

@@ -26,7 +26,6 @@ struct store_state {
   bool flush_scheduled = false;
   uint64_t commits = 0;       ///< transactions committed
   uint64_t sets_committed = 0; ///< change sets in them (sets / commits = mean group size)
-  uint64_t events_pruned = 0;  ///< old activity-log events deleted since start
 };
 
 /// Old activity-log events deleted per transaction (a commit waits at most for one batch).
