@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <atomic>
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -24,6 +25,18 @@ std::vector<char*> c_argv(std::vector<std::string>& args) {
     out.push_back(a.data());
   out.push_back(nullptr);
   return out;
+}
+
+/// The last `n` lines of `text`.
+std::string last_lines(const std::string& text, size_t n) {
+  size_t from = text.size();
+  if (from > 0 && text[from - 1] == '\n')
+    --from;
+  for (size_t i = 0; i < n && from > 0; ++i) {
+    auto nl = text.rfind('\n', from - 1);
+    from = nl == std::string::npos ? 0 : nl;
+  }
+  return text.substr(from == 0 ? 0 : from + 1);
 }
 
 } // namespace
@@ -118,6 +131,12 @@ int licd_process::terminate(std::chrono::seconds patience) {
   int rc = wait_exit(patience);
   if (rc == -1)
     kill();
+  if (rc != 0) {
+    // Said at once, beside the failing check: a CI excerpt may leave out the whole log that the
+    // fixture prints at the end.
+    std::fprintf(stderr, "licd (%s) did not stop cleanly on SIGTERM (status %d); its log ends:\n%s\n",
+                 log_.c_str(), rc, last_lines(log(), 25).c_str());
+  }
   return rc;
 }
 
