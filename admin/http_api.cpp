@@ -193,7 +193,10 @@ http_api::http_api(caf::actor_system& sys, const server& srv, options opts)
                                + std::to_string(opts_.port) + " (in use, or a bad address)");
     port_ = opts_.port;
   }
-  thread_ = std::thread([this] { http_->listen_after_bind(); });
+  thread_ = std::thread([this] {
+    http_->listen_after_bind();
+    listen_returned_ = true;
+  });
   spdlog::info("admin API listening on http://{}:{}", opts_.bind, port_);
 }
 
@@ -202,10 +205,15 @@ http_api::~http_api() {
 }
 
 void http_api::stop() {
-  if (thread_.joinable()) {
-    http_->stop();
-    thread_.join();
-  }
+  if (!thread_.joinable())
+    return;
+  // httplib's stop() does nothing until its accept loop has started: a stop right after start-up
+  // (a SIGTERM as soon as licd is ready) would otherwise leave the loop running and the join
+  // waiting for ever.
+  while (!http_->is_running() && !listen_returned_)
+    std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  http_->stop();
+  thread_.join();
 }
 
 void http_api::routes() {

@@ -50,6 +50,7 @@ private:
   options opts_;
   std::unique_ptr<httplib::Server> http_;
   std::thread thread_;
+  std::atomic<bool> listen_returned_{false}; ///< httplib's accept loop has ended
   uint16_t port_ = 0;
   std::chrono::steady_clock::time_point started_;
   std::atomic<uint64_t> too_large_{0}; ///< 413s sent (httplib's threads count, /metrics reads)
