@@ -6,7 +6,7 @@ packages=(
   build-essential cmake ninja-build pkg-config
   libcaf-dev liblmdb-dev lmdb-utils libspdlog-dev libssl-dev libcpp-httplib-dev prometheus
   catch2 libcli11-dev nlohmann-json3-dev
-  libbenchmark-dev netcat-openbsd faketime openssl curl libgoogle-perftools-dev
+  libbenchmark-dev netcat-openbsd faketime openssl curl libgoogle-perftools-dev gnuplot-nox
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# bench/sweep.sh cut down to two client counts and one 1 s run each: every scenario gives a row
+# per client count with operations and no errors, the medians file has every scenario, and the
+# plot is a real PNG.
+#
+#   tests/sweep_test.sh BUILD_DIR SOURCE_DIR
+set -euo pipefail
+build=$1 src=$2
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+if ! CLIENTS="1 10" DURATION=1 RUNS=1 bash "$src/bench/sweep.sh" "$build" "$out" > "$out/sweep.log" 2>&1; then
+  cat "$out/sweep.log"
+  exit 1
+fi
+python3 - "$out" <<'PY'
+import csv, sys
+out = sys.argv[1]
+rows = list(csv.DictReader(open(f"{out}/results.csv")))
+scenarios = ("renew", "cycle", "hold", "contend")
+got = sorted((r["scenario"], r["clients"]) for r in rows)
+want = sorted((s, c) for s in scenarios for c in ("1", "10"))
+assert got == want, f"rows for {got}, want {want}"
+for r in rows:
+    assert float(r["ops_per_s"]) > 0, f"no operations: {r}"
+    assert int(r["errors"]) == 0, f"errors: {r}"
+    assert float(r["server_peak_rss_mib"]) > 0, f"no server RSS: {r}"
+medians = open(f"{out}/medians.dat").read()
+for s in scenarios:
+    assert f"# {s}\n1 " in medians and "\n10 " in medians, f"no medians for {s}:\n{medians}"
+png = open(f"{out}/sweep.png", "rb").read()
+assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10000, "sweep.png is not a plot"
+print(f"{len(rows)} rows, medians for {', '.join(scenarios)}, a {len(png)}-byte PNG")
+PY
