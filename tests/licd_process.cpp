@@ -134,7 +134,8 @@ int licd_process::terminate(std::chrono::seconds patience) {
   if (rc != 0) {
     // Said at once, beside the failing check: a CI excerpt may leave out the whole log that the
     // fixture prints at the end.
-    std::fprintf(stderr, "licd (%s) did not stop cleanly on SIGTERM (status %d); its log ends:\n%s\n",
+    std::fprintf(stderr,
+                 "licd (%s) did not stop cleanly on SIGTERM (status %d); its log ends:\n%s\n",
                  log_.c_str(), rc, last_lines(log(), 25).c_str());
   }
   return rc;
