@@ -8,7 +8,8 @@ set -euo pipefail
 build=$1 src=$2
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-if ! CLIENTS="1 10" DURATION=1 RUNS=1 bash "$src/bench/sweep.sh" "$build" "$out" > "$out/sweep.log" 2>&1; then
+if ! CLIENTS="1 10" DURATION=1 RUNS=1 bash "$src/bench/sweep.sh" "$build" "$out" \
+     > "$out/sweep.log" 2>&1; then
   cat "$out/sweep.log"
   exit 1
 fi
@@ -25,8 +26,10 @@ for r in rows:
     assert int(r["errors"]) == 0, f"errors: {r}"
     assert float(r["server_peak_rss_mib"]) > 0, f"no server RSS: {r}"
 medians = open(f"{out}/medians.dat").read()
+blocks = {b.split("\n", 1)[0]: b.split("\n")[1:] for b in medians.split("# ")[1:]}
 for s in scenarios:
-    assert f"# {s}\n1 " in medians and "\n10 " in medians, f"no medians for {s}:\n{medians}"
+    clients = [line.split()[0] for line in blocks.get(s, []) if line.strip()]
+    assert clients == ["1", "10"], f"medians for {s}: {clients}\n{medians}"
 png = open(f"{out}/sweep.png", "rb").read()
 assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10000, "sweep.png is not a plot"
 print(f"{len(rows)} rows, medians for {', '.join(scenarios)}, a {len(png)}-byte PNG")
