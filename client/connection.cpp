@@ -1,6 +1,7 @@
 #include "client/connection.hpp"
 
 #include "net/openssl_text.hpp"
+#include "net/tls_stream.hpp"
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
@@ -128,40 +129,21 @@ void connection::wait_for(bool write, const char* what) {
   }
 }
 
-namespace {
-
-std::string normalized_pin(const std::string& pin) {
-  std::string out;
-  for (char c : pin)
-    if (c != ':')
-      out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
-  return out;
-}
-
-} // namespace
-
 void connection::start_tls(const std::string& host, const tls_options& tls) {
-  auto pin = normalized_pin(tls.pin_sha256);
-  if (tls.ca_file.empty() && pin.empty())
-    throw tls_error("TLS needs a CA file or a pinned certificate fingerprint to verify the "
-                    "server with");
-  if (!pin.empty()
-      && (pin.size() != 64 || pin.find_first_not_of("0123456789abcdef") != std::string::npos))
-    throw tls_error("the pinned fingerprint is not 64 hex digits (SHA-256)");
-  auto* ctx = SSL_CTX_new(TLS_client_method());
-  ssl_ctx_ = ctx;
-  if (ctx == nullptr || SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
-    throw tls_error("cannot set up TLS: " + net::openssl_last_error());
-  if (!tls.ca_file.empty()) {
-    if (SSL_CTX_load_verify_locations(ctx, tls.ca_file.c_str(), nullptr) != 1)
-      throw tls_error("cannot read the CA file " + tls.ca_file + ": " + net::openssl_last_error());
-    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+  std::shared_ptr<net::tls_context> verifier;
+  try {
+    verifier = net::tls_context::client(tls.ca_file, tls.pin_sha256);
+  } catch (const std::runtime_error& e) {
+    throw tls_error(e.what());
   }
+  auto* ctx = static_cast<SSL_CTX*>(verifier->native());
+  SSL_CTX_up_ref(ctx); // kept past `verifier`, freed in close_all()
+  ssl_ctx_ = ctx;
   auto* ssl = SSL_new(ctx);
   ssl_ = ssl;
   SSL_set_fd(ssl, fd_);
   SSL_set_tlsext_host_name(ssl, host.c_str());
-  if (!tls.ca_file.empty())
+  if (verifier->checks_host())
     SSL_set1_host(ssl, host.c_str());
   for (;;) {
     int rc = SSL_connect(ssl);
@@ -179,16 +161,8 @@ void connection::start_tls(const std::string& host, const tls_options& tls) {
     throw tls_error("the TLS handshake failed (is the server speaking TLS?): "
                     + net::openssl_last_error());
   }
-  if (!pin.empty()) {
-    X509* cert = SSL_get1_peer_certificate(ssl);
-    if (cert == nullptr)
-      throw tls_error("the server sent no certificate");
-    std::string got = net::sha256_fingerprint(cert);
-    X509_free(cert);
-    if (got != pin)
-      throw tls_error("the server's certificate does not match the pinned fingerprint "
-                      "(expected " + pin + ", got " + got + "): refusing to talk to it");
-  }
+  if (auto why = verifier->pin_mismatch(ssl); !why.empty())
+    throw tls_error(why);
 }
 
 void connection::send_raw(const std::string& bytes) {

@@ -4,6 +4,8 @@
 #include <openssl/evp.h>
 #include <openssl/x509.h>
 
+#include <cctype>
+
 namespace licd::net {
 
 std::string openssl_last_error() {
@@ -24,6 +26,14 @@ std::string sha256_fingerprint(X509* cert) {
     out.push_back(hex[md[i] >> 4]);
     out.push_back(hex[md[i] & 15]);
   }
+  return out;
+}
+
+std::string normalized_fingerprint(const std::string& text) {
+  std::string out;
+  for (char c : text)
+    if (c != ':')
+      out.push_back(static_cast<char>(std::tolower(static_cast<unsigned char>(c))));
   return out;
 }
 

@@ -48,6 +48,46 @@ std::shared_ptr<tls_context> tls_context::load(const std::string& cert_file,
   return out;
 }
 
+std::shared_ptr<tls_context> tls_context::client(const std::string& ca_file,
+                                                 const std::string& pin_sha256) {
+  auto pin = normalized_fingerprint(pin_sha256);
+  if (ca_file.empty() && pin.empty())
+    throw std::runtime_error("TLS needs a CA file or a pinned certificate fingerprint to verify "
+                             "the server with");
+  if (!pin.empty()
+      && (pin.size() != 64 || pin.find_first_not_of("0123456789abcdef") != std::string::npos))
+    throw std::runtime_error("the pinned fingerprint is not 64 hex digits (SHA-256)");
+  std::shared_ptr<tls_context> out(new tls_context());
+  auto* ctx = SSL_CTX_new(TLS_client_method());
+  out->ctx_ = ctx;
+  out->client_ = true;
+  out->fingerprint_ = pin;
+  if (ctx == nullptr || SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION) != 1)
+    throw std::runtime_error("cannot set up TLS: " + openssl_last_error());
+  if (!ca_file.empty()) {
+    if (SSL_CTX_load_verify_locations(ctx, ca_file.c_str(), nullptr) != 1)
+      throw std::runtime_error("cannot read the CA file " + ca_file + ": "
+                               + openssl_last_error());
+    SSL_CTX_set_verify(ctx, SSL_VERIFY_PEER, nullptr);
+    out->checks_host_ = true;
+  }
+  return out;
+}
+
+std::string tls_context::pin_mismatch(void* s) const {
+  if (!client_ || fingerprint_.empty())
+    return {};
+  X509* cert = SSL_get1_peer_certificate(ssl(s));
+  if (cert == nullptr)
+    return "the server sent no certificate";
+  std::string got = sha256_fingerprint(cert);
+  X509_free(cert);
+  if (got == fingerprint_)
+    return {};
+  return "the server's certificate does not match the pinned fingerprint (expected "
+         + fingerprint_ + ", got " + got + "): refusing to talk to it";
+}
+
 tls_context::~tls_context() {
   SSL_CTX_free(static_cast<SSL_CTX*>(ctx_));
 }
@@ -127,15 +167,25 @@ std::string make_self_signed(const std::string& cert_file, const std::string& ke
   return fp;
 }
 
-tls_stream::tls_stream(std::shared_ptr<tls_context> ctx) : ctx_(std::move(ctx)) {
+tls_stream::tls_stream(std::shared_ptr<tls_context> ctx, const std::string& host)
+  : ctx_(std::move(ctx)) {
   auto* s = SSL_new(static_cast<SSL_CTX*>(ctx_->native()));
   auto* in = BIO_new(BIO_s_mem());
   auto* out = BIO_new(BIO_s_mem());
   SSL_set_bio(s, in, out); // the SSL owns both BIOs now
-  SSL_set_accept_state(s);
   ssl_ = s;
   in_ = in;
   out_ = out;
+  if (!ctx_->is_client()) {
+    SSL_set_accept_state(s);
+    return;
+  }
+  SSL_set_connect_state(s);
+  SSL_set_tlsext_host_name(s, host.c_str());
+  if (ctx_->checks_host())
+    SSL_set1_host(s, host.c_str());
+  std::string none;
+  pump(none); // the client hello, into take_output()
 }
 
 tls_stream::~tls_stream() {
@@ -149,9 +199,18 @@ bool tls_stream::pump(std::string& plain) {
       int err = SSL_get_error(ssl(ssl_), rc);
       if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
         return true;
-      error_ = "TLS handshake failed: " + openssl_last_error();
+      auto verify = SSL_get_verify_result(ssl(ssl_));
+      error_ = ctx_->is_client() && verify != X509_V_OK
+                 ? std::string("the server's certificate was refused: ")
+                     + X509_verify_cert_error_string(verify)
+                 : ctx_->is_client()
+                   ? "the TLS handshake failed (is the server speaking TLS?): "
+                       + openssl_last_error()
+                   : "TLS handshake failed: " + openssl_last_error();
       return false;
     }
+    if (error_ = ctx_->pin_mismatch(ssl_); !error_.empty())
+      return false;
     established_ = true;
     if (!pending_.empty()) {
       auto p = std::move(pending_);

@@ -205,13 +205,7 @@ TEST_CASE("a lease the server ended is reported lost, and a new one regained",
 TEST_CASE("TLS: the right pin or CA works, a wrong pin is refused, plain text is told",
           "[e2e][client][tls]") {
   temp_dir tmp;
-  auto cert = tmp.path() + "/tls.crt", key = tmp.path() + "/tls.key";
-  auto made = run({LICD_BINARY, "--data-dir=" + tmp.path() + "/unused", "--make-tls-cert",
-                   "--tls-cert=" + cert, "--tls-key=" + key, "--tls-name=127.0.0.1"});
-  REQUIRE(made.status == 0);
-  auto at = made.out.find("fingerprint (clients pin it): ");
-  REQUIRE(at != std::string::npos);
-  auto pin = made.out.substr(at + 30, 64);
+  auto [cert, key, pin] = make_tls_cert(tmp.path());
   server_fixture s({"--demo", "--tls-cert=" + cert, "--tls-key=" + key});
 
   cl::tls_options right{true, "", pin};

@@ -174,3 +174,45 @@ TEST_CASE("licbench reports an unreachable server", "[e2e][licbench]") {
   CHECK(r.status == 4);
   CHECK(run({LICBENCH_BINARY, "--scenario=nope"}).status == 2);
 }
+
+TEST_CASE("licbench speaks TLS to a TLS port, verifying the server by CA file or pin",
+          "[e2e][licbench][tls]") {
+  temp_dir tmp;
+  auto [cert, key, pin] = make_tls_cert(tmp.path());
+  server_fixture s({"--demo", "--tls-cert=" + cert, "--tls-key=" + key});
+
+  auto by_ca = ok_report(licbench(s.licd->endpoint(), {"--scenario=cycle", "--clients=3",
+                                                       "--duration=1", "--tls-ca=" + cert}));
+  CHECK(by_ca["tls"] == true);
+  CHECK(by_ca["ops"]["connect"]["count"] == 3);
+  CHECK(by_ca["ops"]["checkout"]["count"] > 0);
+  CHECK(by_ca["ops"]["release"]["count"] > 0);
+  CHECK(by_ca["ops"]["checkout"]["errors"].empty());
+  CHECK(by_ca["ops"]["connect"]["errors"].empty());
+  CHECK(by_ca["seats"]["server_used_at_end"] == by_ca["seats"]["held_at_end"]);
+
+  auto by_pin = ok_report(licbench(s.licd->endpoint(), {"--scenario=renew", "--clients=2",
+                                                        "--duration=1", "--tls-pin=" + pin}));
+  CHECK(by_pin["ops"]["renew"]["count"] > 0);
+  CHECK(by_pin["seats"]["server_used_at_end"] == 2);
+
+  auto says = [&](const std::string& args) {
+    return run({"/bin/sh", "-c",
+                std::string(LICBENCH_BINARY) + " --server=" + s.licd->endpoint()
+                  + " --clients=2 --duration=0.3 " + args + " 2>&1"});
+  };
+  auto wrong_pin = pin;
+  wrong_pin[0] = wrong_pin[0] == '0' ? '1' : '0';
+  auto refused = says("--tls-pin=" + wrong_pin);
+  CHECK(refused.status == 4);
+  CHECK_THAT(refused.out, Catch::Contains("does not match the pinned fingerprint"));
+  auto plain = says("");
+  CHECK(plain.status == 4);
+  CHECK_THAT(plain.out, Catch::Contains("TLS_REQUIRED"));
+  auto malformed = says("--tls-pin=12:ab");
+  CHECK(malformed.status == 2);
+  CHECK_THAT(malformed.out, Catch::Contains("not 64 hex digits"));
+  licd::client::connection check("127.0.0.1", s.licd->port(), std::chrono::milliseconds(5000),
+                                 licd::client::tls_options{true, cert, ""});
+  CHECK(check.status("demo").at(0).used == 0); // every seat was given back
+}

@@ -41,6 +41,22 @@ struct server_fixture {
   }
 };
 
+/// A self-signed TLS certificate for 127.0.0.1 made by `licd --make-tls-cert` in `dir`, and
+/// the fingerprint licd printed for clients to pin.
+struct tls_files {
+  std::string cert, key, pin;
+};
+inline tls_files make_tls_cert(const std::string& dir) {
+  tls_files f{dir + "/tls.crt", dir + "/tls.key", ""};
+  auto made = run({LICD_BINARY, "--data-dir=" + dir + "/unused", "--make-tls-cert",
+                   "--tls-cert=" + f.cert, "--tls-key=" + f.key, "--tls-name=127.0.0.1"});
+  REQUIRE(made.status == 0);
+  auto at = made.out.find("fingerprint (clients pin it): ");
+  REQUIRE(at != std::string::npos);
+  f.pin = made.out.substr(at + 30, 64);
+  return f;
+}
+
 /// A connection that said HELLO as `computer`.
 inline std::unique_ptr<client::connection> connect_as(const licd_process& p,
                                                       const std::string& computer,

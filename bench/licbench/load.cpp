@@ -2,6 +2,7 @@
 
 #include "client/connection.hpp"
 #include "net/protocol.hpp"
+#include "net/tls_stream.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include <cerrno>
 #include <cstring>
 #include <deque>
+#include <memory>
 #include <mutex>
 #include <queue>
 #include <random>
@@ -67,7 +69,8 @@ struct connection {
   int fd = -1;
   bool connected = false, hello_done = false, dead = false;
   int64_t connect_start = 0;
-  std::string in, out;
+  std::string in, out; // plaintext lines received; bytes to send (TLS records with TLS)
+  std::unique_ptr<net::tls_stream> tls;
   std::vector<computer> computers;
   size_t cursor = 0;      // next computer for the scenario
   size_t set_up = 0;      // computers with their first lease (renew/hold)
@@ -82,15 +85,17 @@ enum class phase { setup, measure, drain };
 
 class worker {
 public:
-  worker(const load_options& o, seat_ledger& seats, std::atomic<int>& phase_flag,
-         std::atomic<int64_t>& measure_start, std::vector<connection> conns, uint32_t seed)
-    : opts_(o), seats_(seats), phase_(phase_flag), measure_start_(measure_start),
-      conns_(std::move(conns)), rng_(seed) {}
+  worker(const load_options& o, std::shared_ptr<net::tls_context> tls, seat_ledger& seats,
+         std::atomic<int>& phase_flag, std::atomic<int64_t>& measure_start,
+         std::vector<connection> conns, uint32_t seed)
+    : opts_(o), tls_(std::move(tls)), seats_(seats), phase_(phase_flag),
+      measure_start_(measure_start), conns_(std::move(conns)), rng_(seed) {}
 
   void run();
   std::array<op_stats, op_kinds> stats;
   uint64_t used_above_seats = 0;
   uint32_t connected = 0;
+  std::string first_failure;
   bool setup_done() const { return setup_done_.load(); }
   std::vector<connection>& conns() { return conns_; }
 
@@ -100,6 +105,7 @@ private:
   void on_line(connection& c, std::string_view line);
   void pump(connection& c, int64_t now);
   void send(connection& c, op kind, size_t comp, int64_t start);
+  void queue(connection& c, std::string_view line);
   void flush(connection& c);
   void fail(connection& c, const std::string& why);
   void record(op kind, int64_t start, int64_t end);
@@ -111,6 +117,7 @@ private:
   bool all_idle() const;
 
   const load_options& opts_;
+  std::shared_ptr<net::tls_context> tls_; ///< null: plain TCP
   seat_ledger& seats_;
   std::atomic<int>& phase_;
   std::atomic<int64_t>& measure_start_;
@@ -137,6 +144,8 @@ void worker::fail(connection& c, const std::string& why) {
   if (c.dead)
     return;
   c.dead = true;
+  if (first_failure.empty())
+    first_failure = why;
   if (phase_.load() == static_cast<int>(phase::measure))
     ++stats[static_cast<size_t>(op::connect)].errors[why];
   for (auto& comp : c.computers)
@@ -170,7 +179,24 @@ void worker::start_connect(connection& c) {
   ev.events = EPOLLIN | EPOLLOUT;
   ev.data.ptr = &c;
   ::epoll_ctl(epfd_, EPOLL_CTL_ADD, c.fd, &ev);
-  c.out = "HELLO 0 version=1 computer=" + c.computers[0].name + " user=licbench\n";
+  if (tls_) { // the client hello goes first, HELLO once the handshake is done
+    c.tls = std::make_unique<net::tls_stream>(tls_, opts_.host);
+    c.out = c.tls->take_output();
+  }
+  queue(c, "HELLO 0 version=1 computer=" + c.computers[0].name + " user=licbench\n");
+}
+
+/// Adds a request line to what goes out: as it is, or as TLS records.
+void worker::queue(connection& c, std::string_view line) {
+  if (!c.tls) {
+    c.out += line;
+    return;
+  }
+  if (!c.tls->write(line)) {
+    fail(c, "TLS: " + c.tls->error());
+    return;
+  }
+  c.out += c.tls->take_output();
 }
 
 void worker::send(connection& c, op kind, size_t comp, int64_t start) {
@@ -178,13 +204,13 @@ void worker::send(connection& c, op kind, size_t comp, int64_t start) {
   auto& name = c.computers[comp].name;
   switch (kind) {
     case op::checkout:
-      c.out += "CHECKOUT " + id + " " + opts_.product + " computer=" + name + "\n";
+      queue(c, "CHECKOUT " + id + " " + opts_.product + " computer=" + name + "\n");
       break;
     case op::renew:
-      c.out += "RENEW " + id + " " + c.computers[comp].lease + "\n";
+      queue(c, "RENEW " + id + " " + c.computers[comp].lease + "\n");
       break;
     case op::release: {
-      c.out += "RELEASE " + id + " " + c.computers[comp].lease + "\n";
+      queue(c, "RELEASE " + id + " " + c.computers[comp].lease + "\n");
       c.computers[comp].lease.clear(); // given up from here on
       seats_.give();
       break;
@@ -330,7 +356,14 @@ void worker::on_readable(connection& c) {
   for (;;) {
     auto n = ::recv(c.fd, buf, sizeof(buf), 0);
     if (n > 0) {
-      c.in.append(buf, static_cast<size_t>(n));
+      if (!c.tls) {
+        c.in.append(buf, static_cast<size_t>(n));
+      } else if (c.tls->feed(std::string_view(buf, static_cast<size_t>(n)), c.in)) {
+        c.out += c.tls->take_output(); // handshake messages; flushed after this event
+      } else {
+        fail(c, "TLS: " + c.tls->error());
+        return;
+      }
       if (static_cast<size_t>(n) < sizeof(buf))
         break; // the socket is empty: a later arrival raises a new edge (one recv, not two)
       continue;
@@ -482,8 +515,11 @@ load_result run_load(const load_options& opts) {
       c.interval = static_cast<int64_t>(1e9 * opts.clients / opts.rate);
     per_thread[i % threads].push_back(std::move(c));
   }
+  std::shared_ptr<net::tls_context> tls;
+  if (opts.tls)
+    tls = net::tls_context::client(opts.tls_ca, opts.tls_pin);
   for (uint32_t t = 0; t < threads; ++t)
-    workers.push_back(std::make_unique<worker>(opts, seats, phase_flag, measure_start,
+    workers.push_back(std::make_unique<worker>(opts, tls, seats, phase_flag, measure_start,
                                                std::move(per_thread[t]), 1234 + t));
   std::vector<std::thread> running;
   for (auto& w : workers)
@@ -525,6 +561,8 @@ load_result run_load(const load_options& opts) {
     }
     result.used_above_seats += w->used_above_seats;
     result.connected += w->connected;
+    if (result.first_failure.empty())
+      result.first_failure = w->first_failure;
   }
   result.seats = seats.seats;
   result.max_held = seats.max_held;
@@ -541,8 +579,9 @@ load_result run_load(const load_options& opts) {
       if (!c.dead)
         ::close(c.fd);
     }
+  client::tls_options tls_opts{opts.tls, opts.tls_ca, opts.tls_pin};
   try {
-    client::connection check(opts.host, opts.port);
+    client::connection check(opts.host, opts.port, std::chrono::milliseconds(5000), tls_opts);
     auto status = check.status(opts.product);
     if (!status.empty())
       result.server_used_at_end = status[0].used;
@@ -556,7 +595,7 @@ load_result run_load(const load_options& opts) {
   for (size_t r = 0; r < std::min(releasers, held.size()); ++r)
     releasing.emplace_back([&, r] {
       try {
-        client::connection c(opts.host, opts.port);
+        client::connection c(opts.host, opts.port, std::chrono::milliseconds(5000), tls_opts);
         c.hello("licbench-release-" + std::to_string(r), "licbench", "0");
         for (size_t i = r; i < held.size(); i += releasers) {
           try {

@@ -28,6 +28,9 @@ struct load_options {
   uint32_t threads = 2;
   std::string run_id;      ///< prefix of computer names, so runs do not share computers
   bool keep_leases = false; ///< leave the leases held at the end (to test a restart with them)
+  bool tls = false;         ///< speak TLS, verifying the server by `tls_ca` and/or `tls_pin`
+  std::string tls_ca;       ///< PEM CA file (a self-signed certificate is its own)
+  std::string tls_pin;      ///< SHA-256 fingerprint of the server's certificate
 };
 
 /// Per operation kind: latencies, outcomes, and a per-second series.
@@ -48,6 +51,7 @@ struct load_result {
   int64_t held_at_end = 0;
   int64_t server_used_at_end = -1;
   uint32_t connected = 0;
+  std::string first_failure; ///< why the first connection that failed did (empty: none did)
 };
 
 /// Runs the load: connect every client, set up (check out a lease per computer where the

@@ -4,6 +4,7 @@
 
 #include "bench/licbench/load.hpp"
 #include "licd/version.hpp"
+#include "net/tls_stream.hpp"
 #include "tools/common/cli.hpp"
 
 #include <CLI/CLI.hpp>
@@ -75,6 +76,11 @@ int main(int argc, char** argv) {
   app.add_flag("--keep-leases", o.keep_leases,
                "leave the leases held at the end instead of releasing them (to test a restart)");
   app.add_option("--csv", csv_file, "write ops per second per operation to this CSV file");
+  app.add_option("--tls-ca", o.tls_ca,
+                 "speak TLS; the server's certificate must lead to this CA file (PEM) and name "
+                 "the host");
+  app.add_option("--tls-pin", o.tls_pin,
+                 "speak TLS; the server's certificate must have this SHA-256 fingerprint");
   if (auto stop = licd::tools::parse_command_line(app, argc, argv))
     return *stop;
   o.kind = scenario_name == "renew"   ? scenario::renew
@@ -90,6 +96,15 @@ int main(int argc, char** argv) {
   }
   o.host = server.substr(0, colon);
   o.port = static_cast<uint16_t>(std::stoi(server.substr(colon + 1)));
+  o.tls = !o.tls_ca.empty() || !o.tls_pin.empty();
+  if (o.tls) {
+    try {
+      licd::net::tls_context::client(o.tls_ca, o.tls_pin);
+    } catch (const std::exception& e) {
+      std::cerr << "licbench: " << e.what() << '\n';
+      return licd::tools::exit_usage;
+    }
+  }
   raise_open_files_limit();
 
   load_result r;
@@ -100,7 +115,8 @@ int main(int argc, char** argv) {
     return 4;
   }
   if (r.connected == 0) {
-    std::cerr << "licbench: no client could connect to " << server << '\n';
+    std::cerr << "licbench: no client could connect to " << server
+              << (r.first_failure.empty() ? "" : ": " + r.first_failure) << '\n';
     return 4;
   }
   bool seats_ok = r.seat_violations == 0 && r.used_above_seats == 0
@@ -113,6 +129,7 @@ int main(int argc, char** argv) {
               {"connected", r.connected},
               {"mode", o.rate > 0 ? "open" : o.kind == scenario::hold ? "paced" : "closed"},
               {"rate", o.rate},
+              {"tls", o.tls},
               {"seconds", r.measured_seconds}};
   for (size_t k = 0; k < op_kinds; ++k) {
     const auto& s = r.ops[k];
@@ -153,11 +170,11 @@ int main(int argc, char** argv) {
   if (json_out) {
     std::cout << report.dump() << '\n';
   } else {
-    std::printf("licbench: %s, %u clients, %u computers, %.1f s, %s loop, %s product %s\n",
+    std::printf("licbench: %s, %u clients, %u computers, %.1f s, %s loop, %s%s product %s\n",
                 scenario_name.c_str(), o.clients, std::max(o.computers, o.clients),
                 r.measured_seconds,
                 o.rate > 0 ? "open" : o.kind == scenario::hold ? "paced" : "closed", server.c_str(),
-                o.product.c_str());
+                o.tls ? " over TLS," : "", o.product.c_str());
     std::printf("%-9s %10s %10s %9s %9s %9s %9s %9s %8s %7s\n", "op", "count", "ops/s",
                 "p50 us", "p90 us", "p99 us", "p99.9 us", "max us", "denied", "errors");
     for (size_t k = 0; k < op_kinds; ++k) {
