@@ -4,7 +4,7 @@
 # TTL 9 s, data on the local disk, one 20,000-seat license for `cad`).
 #
 #   bench/ab.sh LICD_A LICD_B SCENARIO CLIENTS [BUILD_DIR] [-- extra licd options for both]
-#   (env: RUNS=3 DURATION=3 LICBENCH_ARGS="--rate=50000" for an open-loop run)
+#   (env: RUNS=3 DURATION=3 LICBENCH_ARGS="--rate=50000" for an open-loop run, TLS=1 for TLS)
 set -euo pipefail
 licd_a=$1 licd_b=$2 scenario=$3 clients=$4
 build=${5:-build}
@@ -20,11 +20,14 @@ one_run() { # LICD -> one line: ops_per_s p50_us p99_us
   local licd=$1 data keys pid port
   data=$(mktemp -d) keys=$(mktemp -d)
   bench_keygen "$keys"
-  bench_start_licd "$licd" "$data" "$keys" "$data.log" --lease-ttl=9 "${extra[@]}"
+  bench_tls "$data"
+  bench_start_licd "$licd" "$data" "$keys" "$data.log" --lease-ttl=9 "${licd_tls[@]}" \
+    "${extra[@]}"
   bench_wait_for_port "$data" 10 || return 1
   bench_add_license "$data" "$keys" cad 20000
   "$build/bench/licbench" --server="127.0.0.1:$port" --product=cad --scenario="$scenario" \
-    --clients="$clients" --duration="$duration" ${LICBENCH_ARGS:-} --json | python3 -c '
+    --clients="$clients" --duration="$duration" "${licbench_tls[@]}" ${LICBENCH_ARGS:-} --json \
+    | python3 -c '
 import json, sys
 j = json.load(sys.stdin); o = j["ops"]
 main = {"renew": "renew", "hold": "renew", "cycle": "checkout", "contend": "checkout"}[j["scenario"]]

@@ -9,6 +9,18 @@ bench_keygen() {
   "$build/tools/licgen" keygen --out="$1" 2> /dev/null
 }
 
+# bench_tls DATA_DIR: when $TLS is 1, a self-signed certificate for 127.0.0.1 in DATA_DIR, and
+# the options that make licd serve TLS with it ($licd_tls) and licbench verify it ($licbench_tls);
+# otherwise both empty (plain TCP).
+bench_tls() {
+  licd_tls=() licbench_tls=()
+  [ "${TLS:-0}" = 1 ] || return 0
+  "$build/tools/licd" --data-dir="$1" --make-tls-cert --tls-name=127.0.0.1 "${root_flag[@]}" \
+    > /dev/null
+  licd_tls=(--tls-cert="$1/tls.crt" --tls-key="$1/tls.key")
+  licbench_tls=(--tls-ca="$1/tls.crt")
+}
+
 # bench_start_licd LICD DATA_DIR KEYS_DIR LOG [licd options...]: starts LICD in the background
 # on any free port, without admin API or discovery, logging warnings to LOG; its pid in $pid.
 bench_start_licd() {

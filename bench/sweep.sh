@@ -3,7 +3,9 @@
 # fresh licd on this machine, RUNS times each; writes results.csv (one row per run) and a PNG
 # plot of throughput and p99 latency against clients (gnuplot, Debian package gnuplot-nox).
 #
-#   bench/sweep.sh [BUILD_DIR] [OUT_DIR]     (env: DURATION=5 RUNS=3 CLIENTS="1 10 100 1000 10000")
+#   bench/sweep.sh [BUILD_DIR] [OUT_DIR]     (env: DURATION=5 RUNS=3 CLIENTS="1 10 100 1000 10000"
+#                                             SCENARIOS="renew cycle hold contend" TLS=0; TLS=1:
+#                                             licd serves TLS with a self-signed certificate)
 set -euo pipefail
 build=${1:-build}
 out=${2:-bench-results}
@@ -19,21 +21,23 @@ trap 'kill "$pid" 2>/dev/null || true; rm -rf "$data" "$keys"' EXIT
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
 bench_keygen "$keys"
+bench_tls "$data"
 # A 9 s TTL: hold renews every 3 s, so a few seconds of measurement see the paced load.
-bench_start_licd "$build/tools/licd" "$data" "$keys" "$out/licd.log" --lease-ttl=9
+bench_start_licd "$build/tools/licd" "$data" "$keys" "$out/licd.log" --lease-ttl=9 \
+  "${licd_tls[@]}"
 bench_wait_for_port "$data" 10
 bench_add_license "$data" "$keys" cad 20000
 # contend: fewer seats than clients, on a product of its own
 bench_add_license "$data" "$keys" few 50
 
-echo "scenario,clients,run,ops_per_s,p50_us,p99_us,p999_us,max_us,denied,errors,server_peak_rss_mib" > "$out/results.csv"
+echo "scenario,clients,run,ops_per_s,p50_us,p99_us,p999_us,max_us,denied,errors,server_peak_rss_mib,tls" > "$out/results.csv"
 for scenario in $scenarios; do
   product=cad; [ "$scenario" = contend ] && product=few
   for clients in $clients_list; do
     for run in $(seq "$runs"); do
       json=$("$build/bench/licbench" --server="127.0.0.1:$port" --product=$product \
                --scenario="$scenario" --clients="$clients" --duration="$duration" \
-               --server-pid="$pid" --json)
+               --server-pid="$pid" "${licbench_tls[@]}" --json)
       python3 - "$scenario" "$clients" "$run" "$json" >> "$out/results.csv" <<'PY'
 import json, sys
 scenario, clients, run, j = sys.argv[1], sys.argv[2], sys.argv[3], json.loads(sys.argv[4])
@@ -44,7 +48,7 @@ errors = sum(sum(ops[k]["errors"].values()) for k in ops)
 denied = sum(ops[k]["denied"] for k in ops)
 print(f'{scenario},{clients},{run},{total:.0f},{ops[main]["p50_us"]:.0f},{ops[main]["p99_us"]:.0f},'
       f'{ops[main]["p999_us"]:.0f},{ops[main]["max_us"]:.0f},{denied},{errors},'
-      f'{j["server_peak_rss_bytes"] / 2**20:.1f}')
+      f'{j["server_peak_rss_bytes"] / 2**20:.1f},{int(j["tls"])}')
 PY
       tail -1 "$out/results.csv"
     done
@@ -67,11 +71,12 @@ with open(f"{out}/medians.dat", "w") as f:
                 f.write(f"{clients} {med('ops_per_s'):.0f} {med('p99_us'):.0f}\n")
         f.write("\n\n")
 PY
+over=""; [ "${TLS:-0}" = 1 ] && over=", over TLS"
 if command -v gnuplot > /dev/null; then
   gnuplot <<GP
 set terminal pngcairo size 1200,500
 set output "$out/sweep.png"
-set multiplot layout 1,2 title "licbench sweep (medians of $runs runs, ${duration} s each)"
+set multiplot layout 1,2 title "licbench sweep (medians of $runs runs, ${duration} s each$over)"
 set logscale x
 set xlabel "clients"
 set key top left

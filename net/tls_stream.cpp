@@ -231,7 +231,8 @@ bool tls_stream::pump(std::string& plain) {
     if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
       return true;
     if (err == SSL_ERROR_ZERO_RETURN) {
-      error_ = "the client closed the TLS session";
+      error_ = ctx_->is_client() ? "the server closed the TLS session"
+                                 : "the client closed the TLS session";
       return false;
     }
     error_ = "TLS error: " + openssl_last_error();

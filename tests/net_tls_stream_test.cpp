@@ -55,6 +55,9 @@ TEST_CASE("a TLS client verified by the CA file and host name talks to the serve
   REQUIRE(server.write("OK 1 version=1\n"));
   REQUIRE(shuttle(client, server, client_plain, server_plain));
   CHECK(client_plain == "OK 1 version=1\n");
+  server.shutdown(); // close_notify: the client hears that the server ended the session
+  CHECK_FALSE(client.feed(server.take_output(), client_plain));
+  CHECK(client.error() == "the server closed the TLS session");
 }
 
 TEST_CASE("a TLS client refuses a server whose certificate is not the one it trusts",

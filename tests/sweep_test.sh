@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # bench/sweep.sh cut down to two client counts and one 1 s run each: every scenario gives a row
 # per client count with operations and no errors, the medians file has every scenario, and the
-# plot is a real PNG.
+# plot is a real PNG. Then two scenarios again with TLS=1: their rows say TLS and have no errors.
 #
 #   tests/sweep_test.sh BUILD_DIR SOURCE_DIR
 set -euo pipefail
@@ -25,6 +25,7 @@ for r in rows:
     assert float(r["ops_per_s"]) > 0, f"no operations: {r}"
     assert int(r["errors"]) == 0, f"errors: {r}"
     assert float(r["server_peak_rss_mib"]) > 0, f"no server RSS: {r}"
+    assert r["tls"] == "0", f"plain sweep row says TLS: {r}"
 medians = open(f"{out}/medians.dat").read()
 blocks = {b.split("\n", 1)[0]: b.split("\n")[1:] for b in medians.split("# ")[1:]}
 for s in scenarios:
@@ -33,4 +34,20 @@ for s in scenarios:
 png = open(f"{out}/sweep.png", "rb").read()
 assert png[:8] == b"\x89PNG\r\n\x1a\n" and len(png) > 10000, "sweep.png is not a plot"
 print(f"{len(rows)} rows, medians for {', '.join(scenarios)}, a {len(png)}-byte PNG")
+PY
+if ! TLS=1 SCENARIOS="renew cycle" CLIENTS="1 10" DURATION=1 RUNS=1 \
+     bash "$src/bench/sweep.sh" "$build" "$out/tls" > "$out/sweep-tls.log" 2>&1; then
+  cat "$out/sweep-tls.log"
+  exit 1
+fi
+python3 - "$out/tls" <<'PY'
+import csv, sys
+rows = list(csv.DictReader(open(f"{sys.argv[1]}/results.csv")))
+got = sorted((r["scenario"], r["clients"]) for r in rows)
+want = sorted((s, c) for s in ("renew", "cycle") for c in ("1", "10"))
+assert got == want, f"TLS rows for {got}, want {want}"
+for r in rows:
+    assert r["tls"] == "1", f"not over TLS: {r}"
+    assert float(r["ops_per_s"]) > 0 and int(r["errors"]) == 0, f"TLS row: {r}"
+print(f"{len(rows)} rows over TLS")
 PY
