@@ -43,6 +43,7 @@ using restore_atom = caf::atom_constant<caf::atom("restore")>;
 using restored_atom = caf::atom_constant<caf::atom("restored")>;
 using timer_atom = caf::atom_constant<caf::atom("timer")>;
 using timer_tick_atom = caf::atom_constant<caf::atom("timer_tick")>;
+using timer_off_atom = caf::atom_constant<caf::atom("timer_off")>;
 using events_atom = caf::atom_constant<caf::atom("events")>;
 using prune_atom = caf::atom_constant<caf::atom("prune")>;
 

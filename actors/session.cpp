@@ -82,6 +82,8 @@ void leave(session_broker* self, hdl_t hdl) {
     return;
   st.left = true;
   st.setup->metrics->sessions.fetch_sub(1, std::memory_order_relaxed);
+  // Its HELLO and idle timeouts would keep this actor's memory for up to twice the lease TTL.
+  self->send(st.setup->timers, timer_off_atom::value, self->id());
   if (st.who)
     self->send(st.setup->registry, bye_atom::value, self->id());
   if (st.tls) { // close_notify, so a TLS client sees a clean end, not a truncation

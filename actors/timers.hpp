@@ -9,6 +9,9 @@
 #include <caf/typed_actor.hpp>
 #include <caf/typed_event_based_actor.hpp>
 
+#include <unordered_map>
+#include <vector>
+
 #include <chrono>
 #include <cstdint>
 #include <vector>
@@ -28,19 +31,37 @@ namespace licd {
 using timers_actor = caf::typed_actor<
   /// Deliver `what` to `to` (if it is still alive) at `due_ns` (steady_clock ns).
   caf::reacts_to<timer_atom, int64_t, caf::actor_addr, caf::message>,
+  /// Forget every timeout still due for this actor (it has ended, or will not need them).
+  caf::reacts_to<timer_off_atom, caf::actor_id>,
+  /// How many timeouts are pending, and how many entries the heap holds (with cancelled ones).
+  caf::replies_to<caf::get_atom>::with<uint64_t, uint64_t>,
   /// Internal: deliver what is due.
   caf::reacts_to<timer_tick_atom>>;
 
+/// Why cancelling matters: a pending timeout holds its actor's address, a weak reference, and in
+/// CAF 0.17 an ended actor's memory is freed only once the last weak reference goes. A session's
+/// idle timer runs for twice the lease TTL (20 minutes by default), so without `timer_off` every
+/// closed connection's actor (about 2 KiB) stayed allocated that long: memory grew with the rate
+/// of connections, not their number (docs/ARCHITECTURE.md, "Where the actors run").
 struct timers_state {
   static inline const char* name = "timers";
 
-  struct entry {
+  struct entry { ///< in the heap; the timeout itself is in `pending` (gone there: cancelled)
     int64_t due_ns;
-    caf::actor_addr to;
-    caf::message what;
+    caf::actor_id owner;
+    uint64_t seq;
     bool operator>(const entry& other) const { return due_ns > other.due_ns; }
   };
+  struct timeout {
+    uint64_t seq;
+    caf::actor_addr to;
+    caf::message what;
+  };
   std::vector<entry> heap;  ///< min-heap by due time
+  /// Each actor's undelivered timeouts (a session has two at most).
+  std::unordered_map<caf::actor_id, std::vector<timeout>> pending;
+  size_t cancelled = 0;     ///< heap entries whose timeout was cancelled
+  uint64_t next_seq = 0;
   int64_t armed_ns = 0;     ///< when the next tick to self is due (0: none)
   int64_t resolution_ns = 0; ///< a tick also delivers what falls due this soon after it
 };
