@@ -44,6 +44,12 @@ std::shared_ptr<tls_context> tls_context::load(const std::string& cert_file,
     throw std::runtime_error("the TLS key " + key_file + " does not belong to the certificate "
                              + cert_file);
   SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
+  // Memory per connection (docs/BENCHMARKS.md, "TLS against plain TCP"): an idle connection
+  // gives its record buffers back, and since clients never resume a session, none is cached
+  // and no tickets are made for one.
+  SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);
+  SSL_CTX_set_session_cache_mode(ctx, SSL_SESS_CACHE_OFF);
+  SSL_CTX_set_num_tickets(ctx, 0);
   out->fingerprint_ = sha256_fingerprint(SSL_CTX_get0_certificate(ctx));
   return out;
 }

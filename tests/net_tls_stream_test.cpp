@@ -5,6 +5,7 @@
 #include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
+#include <openssl/ssl.h>
 
 #include <memory>
 #include <string>
@@ -113,4 +114,25 @@ TEST_CASE("a TLS client context needs something to verify the server by", "[net]
                     Catch::Contains("not 64 hex digits"));
   CHECK_THROWS_WITH(tls_context::client("/nonexistent/ca.pem", ""),
                     Catch::Contains("cannot read the CA file /nonexistent/ca.pem"));
+}
+
+TEST_CASE("the server issues no session tickets, caches no sessions and frees idle buffers",
+          "[net][tls]") {
+  // Clients never resume a session: tickets and a session cache would be work and memory for
+  // nothing; an idle connection (a client renews every TTL/3) needs no record buffers.
+  certificate c("127.0.0.1");
+  auto server_ctx = tls_context::load(c.cert, c.key);
+  auto client_ctx = tls_context::client(c.cert, "");
+  for (int i = 0; i < 5; ++i) {
+    tls_stream server(server_ctx);
+    tls_stream client(client_ctx, "127.0.0.1");
+    client.write("PING 1\n");
+    std::string client_plain, server_plain;
+    REQUIRE(shuttle(client, server, client_plain, server_plain));
+    REQUIRE(server_plain == "PING 1\n");
+  }
+  auto* ctx = static_cast<SSL_CTX*>(server_ctx->native());
+  CHECK(SSL_CTX_get_session_cache_mode(ctx) == SSL_SESS_CACHE_OFF);
+  CHECK(SSL_CTX_get_num_tickets(ctx) == 0);
+  CHECK((SSL_CTX_get_mode(ctx) & SSL_MODE_RELEASE_BUFFERS) != 0);
 }
