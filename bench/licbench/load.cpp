@@ -41,6 +41,9 @@ struct seat_ledger {
   std::atomic<int64_t> max_held{0};
   std::atomic<uint64_t> violations{0};
   std::atomic<uint32_t> seats{0};
+  /// Leases the server may still hold though licbench let go of them: held, or being checked
+  /// out or released, on a connection that was lost (the server keeps a lease until it expires).
+  std::atomic<int64_t> lost{0};
 
   void take() {
     auto now = ++held;
@@ -152,7 +155,12 @@ void worker::fail(connection& c, const std::string& why) {
     if (!comp.lease.empty()) {
       comp.lease.clear();
       seats_.give();
+      ++seats_.lost;
     }
+  for (const auto& p : c.inflight) // a checkout may have been granted, a release not done
+    if (p.kind == op::checkout || p.kind == op::release)
+      ++seats_.lost;
+  c.inflight.clear();
   ::epoll_ctl(epfd_, EPOLL_CTL_DEL, c.fd, nullptr);
   ::close(c.fd);
 }
@@ -296,6 +304,10 @@ void worker::on_line(connection& c, std::string_view line) {
   auto r = proto::parse_reply(line);
   if (!r) {
     fail(c, "unreadable reply");
+    return;
+  }
+  if (!r->ok && r->id == "-") { // said before the server closes: a timeout, a limit
+    fail(c, "closed by the server: " + r->code);
     return;
   }
   if (!c.hello_done) {
@@ -568,6 +580,7 @@ load_result run_load(const load_options& opts) {
   result.max_held = seats.max_held;
   result.seat_violations = seats.violations;
   result.held_at_end = seats.held;
+  result.lost_with_connections = seats.lost;
   // Compare with the server, then give every seat back: each release waits for its commit, so
   // they go over several connections at once and the server commits them in groups.
   std::vector<std::string> held;

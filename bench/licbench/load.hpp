@@ -49,6 +49,14 @@ struct load_result {
   uint64_t seat_violations = 0;  ///< times more computers held seats than there are seats
   uint64_t used_above_seats = 0; ///< replies whose `used` exceeded `seats`
   int64_t held_at_end = 0;
+  int64_t lost_with_connections = 0; ///< leases the server may hold for lost connections
+  /// The server's count at the end agrees: at least what licbench holds, at most that plus
+  /// what went with lost connections (unknown: -1, not checked).
+  bool end_count_ok() const {
+    return server_used_at_end < 0
+           || (server_used_at_end >= held_at_end
+               && server_used_at_end <= held_at_end + lost_with_connections);
+  }
   int64_t server_used_at_end = -1;
   uint32_t connected = 0;
   std::string first_failure; ///< why the first connection that failed did (empty: none did)
