@@ -5,7 +5,6 @@
 
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <openssl/x509.h>
 
 #include <netdb.h>
 #include <netinet/in.h>
@@ -154,12 +153,7 @@ void connection::start_tls(const std::string& host, const tls_options& tls) {
       wait_for(err == SSL_ERROR_WANT_WRITE, "in the TLS handshake");
       continue;
     }
-    auto verify = SSL_get_verify_result(ssl);
-    if (verify != X509_V_OK)
-      throw tls_error(std::string("the server's certificate was refused: ")
-                      + X509_verify_cert_error_string(verify));
-    throw tls_error("the TLS handshake failed (is the server speaking TLS?): "
-                    + net::openssl_last_error());
+    throw tls_error(verifier->handshake_failure(ssl));
   }
   if (auto why = verifier->pin_mismatch(ssl); !why.empty())
     throw tls_error(why);

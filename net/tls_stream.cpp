@@ -94,6 +94,14 @@ std::string tls_context::pin_mismatch(void* s) const {
          + fingerprint_ + ", got " + got + "): refusing to talk to it";
 }
 
+std::string tls_context::handshake_failure(void* s) const {
+  auto verify = SSL_get_verify_result(ssl(s));
+  if (verify != X509_V_OK)
+    return std::string("the server's certificate was refused: ")
+           + X509_verify_cert_error_string(verify);
+  return "the TLS handshake failed (is the server speaking TLS?): " + openssl_last_error();
+}
+
 tls_context::~tls_context() {
   SSL_CTX_free(static_cast<SSL_CTX*>(ctx_));
 }
@@ -205,14 +213,8 @@ bool tls_stream::pump(std::string& plain) {
       int err = SSL_get_error(ssl(ssl_), rc);
       if (err == SSL_ERROR_WANT_READ || err == SSL_ERROR_WANT_WRITE)
         return true;
-      auto verify = SSL_get_verify_result(ssl(ssl_));
-      error_ = ctx_->is_client() && verify != X509_V_OK
-                 ? std::string("the server's certificate was refused: ")
-                     + X509_verify_cert_error_string(verify)
-                 : ctx_->is_client()
-                   ? "the TLS handshake failed (is the server speaking TLS?): "
-                       + openssl_last_error()
-                   : "TLS handshake failed: " + openssl_last_error();
+      error_ = ctx_->is_client() ? ctx_->handshake_failure(ssl_)
+                                 : "TLS handshake failed: " + openssl_last_error();
       return false;
     }
     if (error_ = ctx_->pin_mismatch(ssl_); !error_.empty())

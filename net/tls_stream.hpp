@@ -34,6 +34,8 @@ public:
   /// A client's, after the handshake of `ssl` (an SSL*): empty if the server's certificate has
   /// the pinned fingerprint (or no pin is set), else why it is refused.
   std::string pin_mismatch(void* ssl) const;
+  /// A client's, when the handshake of `ssl` (an SSL*) failed: why, in words for a person.
+  std::string handshake_failure(void* ssl) const;
 
 private:
   tls_context() = default;
