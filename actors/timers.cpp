@@ -25,8 +25,10 @@ void arm(timers_actor::stateful_pointer<timers_state> self) {
                      timer_tick_atom::value);
 }
 
-/// Takes the timeout an entry stands for out of `pending`; nullopt if it was cancelled.
-std::optional<timers_state::timeout> take(timers_state& st, const timers_state::entry& e) {
+/// Where the timeout an entry stands for waits in `pending`; nullopt if it was cancelled.
+using pending_map = decltype(timers_state::pending);
+std::optional<std::pair<pending_map::iterator, std::vector<timers_state::timeout>::iterator>>
+find(timers_state& st, const timers_state::entry& e) {
   auto it = st.pending.find(e.owner);
   if (it == st.pending.end())
     return std::nullopt;
@@ -34,9 +36,18 @@ std::optional<timers_state::timeout> take(timers_state& st, const timers_state::
   auto t = std::find_if(list.begin(), list.end(), [&](const auto& x) { return x.seq == e.seq; });
   if (t == list.end())
     return std::nullopt;
+  return std::pair{it, t};
+}
+
+/// Takes the timeout an entry stands for out of `pending`; nullopt if it was cancelled.
+std::optional<timers_state::timeout> take(timers_state& st, const timers_state::entry& e) {
+  auto found = find(st, e);
+  if (!found)
+    return std::nullopt;
+  auto [it, t] = *found;
   auto out = std::move(*t);
-  list.erase(t);
-  if (list.empty())
+  it->second.erase(t);
+  if (it->second.empty())
     st.pending.erase(it);
   return out;
 }
@@ -46,14 +57,8 @@ std::optional<timers_state::timeout> take(timers_state& st, const timers_state::
 void compact(timers_state& st) {
   if (st.cancelled < 1024 || st.cancelled * 2 < st.heap.size())
     return;
-  auto live = [&](const timers_state::entry& e) {
-    auto it = st.pending.find(e.owner);
-    return it != st.pending.end()
-           && std::any_of(it->second.begin(), it->second.end(),
-                          [&](const auto& x) { return x.seq == e.seq; });
-  };
   auto dead = std::remove_if(st.heap.begin(), st.heap.end(),
-                             [&](const auto& e) { return !live(e); });
+                             [&](const auto& e) { return !find(st, e); });
   st.heap.erase(dead, st.heap.end());
   std::make_heap(st.heap.begin(), st.heap.end(), std::greater<>());
   st.cancelled = 0;
