@@ -88,11 +88,10 @@ enum class phase { setup, measure, drain };
 
 class worker {
 public:
-  worker(const load_options& o, std::shared_ptr<net::tls_context> tls, seat_ledger& seats,
-         std::atomic<int>& phase_flag, std::atomic<int64_t>& measure_start,
-         std::vector<connection> conns, uint32_t seed)
-    : opts_(o), tls_(std::move(tls)), seats_(seats), phase_(phase_flag),
-      measure_start_(measure_start), conns_(std::move(conns)), rng_(seed) {}
+  worker(const load_options& o, seat_ledger& seats, std::atomic<int>& phase_flag,
+         std::atomic<int64_t>& measure_start, std::vector<connection> conns, uint32_t seed)
+    : opts_(o), seats_(seats), phase_(phase_flag), measure_start_(measure_start),
+      conns_(std::move(conns)), rng_(seed) {}
 
   void run();
   std::array<op_stats, op_kinds> stats;
@@ -120,7 +119,6 @@ private:
   bool all_idle() const;
 
   const load_options& opts_;
-  std::shared_ptr<net::tls_context> tls_; ///< null: plain TCP
   seat_ledger& seats_;
   std::atomic<int>& phase_;
   std::atomic<int64_t>& measure_start_;
@@ -187,8 +185,8 @@ void worker::start_connect(connection& c) {
   ev.events = EPOLLIN | EPOLLOUT;
   ev.data.ptr = &c;
   ::epoll_ctl(epfd_, EPOLL_CTL_ADD, c.fd, &ev);
-  if (tls_) { // the client hello goes first, HELLO once the handshake is done
-    c.tls = std::make_unique<net::tls_stream>(tls_, opts_.host);
+  if (opts_.tls) { // the client hello goes first, HELLO once the handshake is done
+    c.tls = std::make_unique<net::tls_stream>(opts_.tls, opts_.host);
     c.out = c.tls->take_output();
   }
   queue(c, "HELLO 0 version=1 computer=" + c.computers[0].name + " user=licbench\n");
@@ -527,11 +525,8 @@ load_result run_load(const load_options& opts) {
       c.interval = static_cast<int64_t>(1e9 * opts.clients / opts.rate);
     per_thread[i % threads].push_back(std::move(c));
   }
-  std::shared_ptr<net::tls_context> tls;
-  if (opts.tls)
-    tls = net::tls_context::client(opts.tls_ca, opts.tls_pin);
   for (uint32_t t = 0; t < threads; ++t)
-    workers.push_back(std::make_unique<worker>(opts, tls, seats, phase_flag, measure_start,
+    workers.push_back(std::make_unique<worker>(opts, seats, phase_flag, measure_start,
                                                std::move(per_thread[t]), 1234 + t));
   std::vector<std::thread> running;
   for (auto& w : workers)
@@ -592,7 +587,7 @@ load_result run_load(const load_options& opts) {
       if (!c.dead)
         ::close(c.fd);
     }
-  client::tls_options tls_opts{opts.tls, opts.tls_ca, opts.tls_pin};
+  client::tls_options tls_opts{opts.tls != nullptr, opts.tls_ca, opts.tls_pin};
   try {
     client::connection check(opts.host, opts.port, std::chrono::milliseconds(5000), tls_opts);
     auto status = check.status(opts.product);

@@ -1,11 +1,13 @@
 #pragma once
 
 #include "bench/licbench/histogram.hpp"
+#include "net/tls_stream.hpp"
 
 #include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -28,7 +30,9 @@ struct load_options {
   uint32_t threads = 2;
   std::string run_id;      ///< prefix of computer names, so runs do not share computers
   bool keep_leases = false; ///< leave the leases held at the end (to test a restart with them)
-  bool tls = false;         ///< speak TLS, verifying the server by `tls_ca` and/or `tls_pin`
+  /// Speak TLS, verifying the server by `tls_ca` and/or `tls_pin` (null: plain TCP). Made from
+  /// them once (net::tls_context::client); the end-of-run connections use the strings.
+  std::shared_ptr<net::tls_context> tls;
   std::string tls_ca;       ///< PEM CA file (a self-signed certificate is its own)
   std::string tls_pin;      ///< SHA-256 fingerprint of the server's certificate
 };

@@ -4,7 +4,6 @@
 
 #include "bench/licbench/load.hpp"
 #include "licd/version.hpp"
-#include "net/tls_stream.hpp"
 #include "tools/common/cli.hpp"
 
 #include <CLI/CLI.hpp>
@@ -96,10 +95,9 @@ int main(int argc, char** argv) {
   }
   o.host = server.substr(0, colon);
   o.port = static_cast<uint16_t>(std::stoi(server.substr(colon + 1)));
-  o.tls = !o.tls_ca.empty() || !o.tls_pin.empty();
-  if (o.tls) {
+  if (!o.tls_ca.empty() || !o.tls_pin.empty()) {
     try {
-      licd::net::tls_context::client(o.tls_ca, o.tls_pin);
+      o.tls = licd::net::tls_context::client(o.tls_ca, o.tls_pin);
     } catch (const std::exception& e) {
       std::cerr << "licbench: " << e.what() << '\n';
       return licd::tools::exit_usage;
@@ -128,7 +126,7 @@ int main(int argc, char** argv) {
               {"connected", r.connected},
               {"mode", o.rate > 0 ? "open" : o.kind == scenario::hold ? "paced" : "closed"},
               {"rate", o.rate},
-              {"tls", o.tls},
+              {"tls", o.tls != nullptr},
               {"seconds", r.measured_seconds}};
   for (size_t k = 0; k < op_kinds; ++k) {
     const auto& s = r.ops[k];
