@@ -30,7 +30,7 @@ bench_add_license "$data" "$keys" cad 20000
 # contend: fewer seats than clients, on a product of its own
 bench_add_license "$data" "$keys" few 50
 
-echo "scenario,clients,run,ops_per_s,p50_us,p99_us,p999_us,max_us,denied,errors,server_peak_rss_mib,tls" > "$out/results.csv"
+echo "scenario,clients,run,ops_per_s,p50_us,p99_us,p999_us,max_us,denied,errors,server_peak_rss_mib,tls,server_us_per_op,steal_pct" > "$out/results.csv"
 for scenario in $scenarios; do
   product=cad; [ "$scenario" = contend ] && product=few
   for clients in $clients_list; do
@@ -46,9 +46,12 @@ main = {"renew": "renew", "hold": "renew", "cycle": "checkout", "contend": "chec
 total = sum(ops[k]["count"] for k in ("checkout", "renew", "release")) / j["seconds"]
 errors = sum(sum(ops[k]["errors"].values()) for k in ops)
 denied = sum(ops[k]["denied"] for k in ops)
+def known(v, scale):  # CPU figures licbench could not read are null: an empty cell
+    return "" if v is None else f"{v * scale:.1f}"
 print(f'{scenario},{clients},{run},{total:.0f},{ops[main]["p50_us"]:.0f},{ops[main]["p99_us"]:.0f},'
       f'{ops[main]["p999_us"]:.0f},{ops[main]["max_us"]:.0f},{denied},{errors},'
-      f'{j["server_peak_rss_bytes"] / 2**20:.1f},{int(j["tls"])}')
+      f'{j["server_peak_rss_bytes"] / 2**20:.1f},{int(j["tls"])},'
+      f'{known(j["cpu"]["server_us_per_op"], 1)},{known(j["cpu"]["steal_share"], 100)}')
 PY
       tail -1 "$out/results.csv"
     done

@@ -137,6 +137,53 @@ TEST_CASE("licbench cycle, contend and hold report their operations", "[e2e][lic
   CHECK(used_seats(*s.licd) == 0);
 }
 
+TEST_CASE("licbench reports the server's memory and the CPU each side used per request",
+          "[e2e][licbench]") {
+  server_fixture s;
+  auto pid = "--server-pid=" + std::to_string(s.licd->pid());
+  auto j = ok_report(licbench(s.licd->endpoint(), {"--scenario=renew", "--clients=5",
+                                                   "--duration=1", pid}));
+  CHECK(j["server_peak_rss_bytes"] > 1 << 20);
+  const auto& cpu = j["cpu"];
+  INFO(cpu.dump());
+  // Five clients renewing as fast as they can keep licd and licbench busy.
+  REQUIRE(cpu["server_cores"].is_number());
+  CHECK(cpu["server_cores"] > 0.0);
+  CHECK(cpu["licbench_cores"] > 0.0);
+  auto requests_per_s = j["ops"]["renew"]["ops_per_s"].get<double>();
+  CHECK(cpu["server_us_per_op"].get<double>()
+        == Approx(cpu["server_cores"].get<double>() * 1e6 / requests_per_s));
+  // The machine's kinds of time add up to its cores.
+  double sum = 0;
+  for (const char* kind : {"user", "system", "softirq", "iowait", "idle", "steal"}) {
+    CHECK(cpu[kind] >= 0.0);
+    sum += cpu[kind].get<double>();
+  }
+  auto cores = static_cast<double>(::sysconf(_SC_NPROCESSORS_ONLN));
+  CHECK(cpu["machine_cores"].get<double>() == Approx(sum));
+  CHECK(sum > 0.5 * cores);
+  CHECK(sum < 1.5 * cores);
+  CHECK(cpu["steal_share"] >= 0.0);
+
+  // Without the server's pid there is nothing to say about it.
+  auto blind = ok_report(licbench(s.licd->endpoint(), {"--scenario=renew", "--clients=2",
+                                                       "--duration=0.5"}));
+  CHECK(blind["server_peak_rss_bytes"] == -1);
+  CHECK(blind["cpu"]["server_cores"].is_null());
+  CHECK(blind["cpu"]["server_us_per_op"].is_null());
+  CHECK(blind["cpu"]["licbench_cores"].is_number());
+
+  // The table says the same in words.
+  auto table = run({LICBENCH_BINARY, "--server=" + s.licd->endpoint(), "--scenario=renew",
+                    "--clients=2", "--duration=0.5", pid});
+  INFO(table.out);
+  REQUIRE(table.status == 0);
+  CHECK(table.out.find("server peak RSS: ") != std::string::npos);
+  CHECK(table.out.find("machine CPU in cores: user ") != std::string::npos);
+  CHECK(table.out.find("server CPU: ") != std::string::npos);
+  CHECK(table.out.find(" us per request") != std::string::npos);
+}
+
 TEST_CASE("licbench open loop offers the rate asked for and writes a CSV series",
           "[e2e][licbench]") {
   server_fixture s;

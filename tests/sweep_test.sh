@@ -26,6 +26,10 @@ for r in rows:
     assert int(r["errors"]) == 0, f"errors: {r}"
     assert float(r["server_peak_rss_mib"]) > 0, f"no server RSS: {r}"
     assert r["tls"] == "0", f"plain sweep row says TLS: {r}"
+    assert float(r["steal_pct"]) >= 0, f"no steal share: {r}"
+    # licd's CPU per request: renew and cycle keep it busy even with one client.
+    if r["scenario"] in ("renew", "cycle"):
+        assert float(r["server_us_per_op"]) > 0, f"no server CPU per request: {r}"
 medians = open(f"{out}/medians.dat").read()
 blocks = {b.split("\n", 1)[0]: b.split("\n")[1:] for b in medians.split("# ")[1:]}
 for s in scenarios:

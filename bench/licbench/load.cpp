@@ -543,16 +543,19 @@ load_result run_load(const load_options& opts) {
       break;
     std::this_thread::sleep_for(std::chrono::milliseconds(5));
   }
+  auto cpu_before = take_cpu_snapshot(opts.server_pid);
   measure_start = now_ns();
   phase_flag = static_cast<int>(phase::measure);
   std::this_thread::sleep_for(opts.duration);
   phase_flag = static_cast<int>(phase::drain);
   auto measured = static_cast<double>(now_ns() - measure_start.load()) / 1e9;
+  auto cpu_after = take_cpu_snapshot(opts.server_pid);
   for (auto& t : running)
     t.join();
 
   load_result result;
   result.measured_seconds = measured;
+  result.cpu = usage_between(cpu_before, cpu_after, ::sysconf(_SC_CLK_TCK));
   for (auto& w : workers) {
     for (size_t k = 0; k < op_kinds; ++k) {
       auto& to = result.ops[k];

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "bench/licbench/cpu_usage.hpp"
 #include "bench/licbench/histogram.hpp"
 #include "net/tls_stream.hpp"
 
@@ -35,6 +36,7 @@ struct load_options {
   std::shared_ptr<net::tls_context> tls;
   std::string tls_ca;       ///< PEM CA file (a self-signed certificate is its own)
   std::string tls_pin;      ///< SHA-256 fingerprint of the server's certificate
+  int server_pid = 0;       ///< the server's pid when it runs here (its CPU use is read), or 0
 };
 
 /// Per operation kind: latencies, outcomes, and a per-second series.
@@ -64,6 +66,7 @@ struct load_result {
   int64_t server_used_at_end = -1;
   uint32_t connected = 0;
   std::string first_failure; ///< why the first connection that failed did (empty: none did)
+  cpu_usage cpu; ///< the machine's, the server's and licbench's CPU over the measured phase
 };
 
 /// Runs the load: connect every client, set up (check out a lease per computer where the

@@ -49,6 +49,16 @@ double us(uint64_t ns) {
   return static_cast<double>(ns) / 1000.0;
 }
 
+/// A CPU figure for the JSON report: null when licbench could not read it.
+json known(double v) {
+  return v < 0 ? json(nullptr) : json(v);
+}
+
+/// The CPU a process used per request, in microseconds (negative when unknown).
+double us_per_op(double cores, double ops_per_s) {
+  return cores < 0 || ops_per_s <= 0 ? -1 : cores * 1e6 / ops_per_s;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -70,7 +80,8 @@ int main(int argc, char** argv) {
   app.add_option("--duration", seconds, "seconds measured (after set-up)")->capture_default_str();
   app.add_option("--rate", o.rate, "open loop: requests per second in total (default: closed)");
   app.add_option("--threads", o.threads, "load threads")->capture_default_str();
-  app.add_option("--server-pid", server_pid, "licd's pid, to report its peak RSS");
+  app.add_option("--server-pid", server_pid,
+                 "licd's pid when it runs on this machine, to report its peak RSS and CPU use");
   app.add_flag("--json", json_out, "print one JSON object");
   app.add_flag("--keep-leases", o.keep_leases,
                "leave the leases held at the end instead of releasing them (to test a restart)");
@@ -88,6 +99,7 @@ int main(int argc, char** argv) {
                                       : scenario::contend;
   o.duration = std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
   o.run_id = std::to_string(::getpid());
+  o.server_pid = server_pid;
   auto colon = server.rfind(':');
   if (colon == std::string::npos) {
     std::cerr << "licbench: --server is HOST:PORT\n";
@@ -151,6 +163,22 @@ int main(int argc, char** argv) {
                      {"lost_with_connections", r.lost_with_connections},
                      {"ok", seats_ok}};
   report["server_peak_rss_bytes"] = rss;
+  const auto& cpu = r.cpu;
+  double requests_per_s = 0;
+  for (auto k : {op::checkout, op::renew, op::release})
+    requests_per_s += r.ops[static_cast<size_t>(k)].latency.count() / r.measured_seconds;
+  report["cpu"] = {{"machine_cores", known(cpu.machine_cores)},
+                   {"user", known(cpu.user)},
+                   {"system", known(cpu.system)},
+                   {"softirq", known(cpu.softirq)},
+                   {"iowait", known(cpu.iowait)},
+                   {"idle", known(cpu.idle)},
+                   {"steal", known(cpu.steal)},
+                   {"steal_share", known(cpu.steal_share())},
+                   {"server_cores", known(cpu.server)},
+                   {"server_us_per_op", known(us_per_op(cpu.server, requests_per_s))},
+                   {"licbench_cores", known(cpu.licbench)},
+                   {"licbench_us_per_op", known(us_per_op(cpu.licbench, requests_per_s))}};
 
   if (!csv_file.empty()) {
     std::ofstream csv(csv_file);
@@ -204,7 +232,23 @@ int main(int argc, char** argv) {
                   static_cast<long long>(r.lost_with_connections));
     if (rss >= 0)
       std::printf("server peak RSS: %.1f MiB\n", static_cast<double>(rss) / (1 << 20));
+    if (cpu.machine_cores > 0)
+      std::printf("machine CPU in cores: user %.2f, system %.2f, softirq %.2f, iowait %.2f, "
+                  "idle %.2f, stolen by the hypervisor %.2f (of %.2f)\n",
+                  cpu.user, cpu.system, cpu.softirq, cpu.iowait, cpu.idle, cpu.steal,
+                  cpu.machine_cores);
+    if (cpu.server >= 0)
+      std::printf("server CPU: %.2f cores, %.1f us per request\n", cpu.server,
+                  us_per_op(cpu.server, requests_per_s));
+    if (cpu.licbench >= 0)
+      std::printf("licbench CPU: %.2f cores, %.1f us per request\n", cpu.licbench,
+                  us_per_op(cpu.licbench, requests_per_s));
   }
+  if (cpu.steal_share() > steal_warning_share)
+    std::cerr << "licbench: warning: the hypervisor took "
+              << static_cast<int>(cpu.steal_share() * 100) << " % of this machine's CPU during the measurement; throughput and latency are "
+                 "not comparable with a run on a quiet machine (the CPU per request is a "
+                 "steadier measure)\n";
   if (!seats_ok) {
     std::cerr << "licbench: SEAT CHECK FAILED: " << r.seat_violations
               << " times more computers held seats than the " << r.seats << " seats, "
