@@ -16,7 +16,7 @@ duration=${DURATION:-3}
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"
 
-one_run() { # LICD -> one line: ops_per_s p50_us p99_us licd_us_per_op steal_percent
+one_run() { # LICD -> one line: ops_per_s p50_us p99_us licd_us_per_op steal_percent socket_p99_us
   local licd=$1 data keys pid port
   data=$(mktemp -d) keys=$(mktemp -d)
   bench_keygen "$keys"
@@ -35,8 +35,8 @@ main = {"renew": "renew", "hold": "renew", "cycle": "checkout", "contend": "chec
 total = sum(o[k]["count"] for k in ("checkout", "renew", "release")) / j["seconds"]
 assert j["seats"]["ok"], "seat check failed"
 c = j["cpu"]
-print("%.0f %.0f %.0f %.1f %.0f" % (total, o[main]["p50_us"], o[main]["p99_us"],
-      c["server_us_per_op"], 100 * c["steal_share"]))'
+print("%.0f %.0f %.0f %.1f %.0f %.0f" % (total, o[main]["p50_us"], o[main]["p99_us"],
+      c["server_us_per_op"], 100 * c["steal_share"], o[main]["at_socket"]["p99_us"]))'
   kill "$pid"; wait "$pid" 2>/dev/null || true
   rm -rf "$data" "$keys" "$data.log"
 }
@@ -47,7 +47,7 @@ for run in $(seq "$runs"); do
   for side in A B; do
     bin=$licd_a; [ $side = B ] && bin=$licd_b
     line=$(one_run "$bin")
-    echo "$side run $run: ops/s p50_us p99_us licd_us/op steal% = $line"
+    echo "$side run $run: ops/s p50_us p99_us licd_us/op steal% socket_p99_us = $line"
     echo "$side $line" >> "$results"
   done
 done
@@ -59,5 +59,6 @@ for side in ("A", "B"):
     med = [statistics.median(c) for c in zip(*r)]
     print(f"{side}: {sys.argv[2]} at {sys.argv[3]} clients, medians of {len(r)}: "
           f"{med[0]:.0f} ops/s, p50 {med[1]:.0f} us, p99 {med[2]:.0f} us, "
-          f"licd CPU {med[3]:.1f} us per request, hypervisor steal {med[4]:.0f} %")
+          f"licd CPU {med[3]:.1f} us per request, hypervisor steal {med[4]:.0f} %, "
+          f"p99 to the reply's arrival at the socket {med[5]:.0f} us")
 PY

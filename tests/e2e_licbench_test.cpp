@@ -110,6 +110,14 @@ TEST_CASE("licbench renew: every client holds a lease and renews", "[e2e][licben
   CHECK(j["ops"]["renew"]["p50_us"] > 0);
   CHECK(j["ops"]["renew"]["p99_us"] >= j["ops"]["renew"]["p50_us"]);
   CHECK(j["ops"]["renew"]["errors"].empty());
+  // Closed loop: one reply per read, so every renewal also has its reply's kernel arrival time,
+  // which comes before licbench read it.
+  const auto& at_socket = j["ops"]["renew"]["at_socket"];
+  CHECK(at_socket["count"] == j["ops"]["renew"]["count"]);
+  CHECK(at_socket["p50_us"] > 0);
+  CHECK(at_socket["p50_us"] <= j["ops"]["renew"]["p50_us"]);
+  CHECK(at_socket["p99_us"] <= j["ops"]["renew"]["p99_us"]);
+  CHECK(at_socket["max_us"] <= j["ops"]["renew"]["max_us"]);
   CHECK(j["ops"]["connect"]["count"] == 5);
   CHECK(j["seats"]["max_held"] == 5);
   CHECK(j["seats"]["server_used_at_end"] == 5);
@@ -241,6 +249,7 @@ TEST_CASE("licbench speaks TLS to a TLS port, verifying the server by CA file or
   auto by_pin = ok_report(licbench(s.licd->endpoint(), {"--scenario=renew", "--clients=2",
                                                         "--duration=1", "--tls-pin=" + pin}));
   CHECK(by_pin["ops"]["renew"]["count"] > 0);
+  CHECK(by_pin["ops"]["renew"]["at_socket"]["count"] == by_pin["ops"]["renew"]["count"]);
   CHECK(by_pin["seats"]["server_used_at_end"] == 2);
 
   auto says = [&](const std::string& args) {

@@ -35,6 +35,33 @@ int64_t now_ns() {
   return clock_type::now().time_since_epoch().count();
 }
 
+/// recv() that also returns, when `arrival` is given and the kernel stamped the data
+/// (SO_TIMESTAMPNS), when its first segment arrived, converted to the steady clock.
+ssize_t receive(int fd, char* buf, size_t size, int64_t* arrival) {
+  iovec iov{buf, size};
+  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof(control);
+  auto n = ::recvmsg(fd, &msg, 0);
+  if (n <= 0 || arrival == nullptr)
+    return n;
+  for (auto* cm = CMSG_FIRSTHDR(&msg); cm != nullptr; cm = CMSG_NXTHDR(&msg, cm))
+    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
+      timespec ts{};
+      std::memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
+      // The stamp is on the realtime clock: shift it by the clocks' difference right now.
+      timespec real{};
+      ::clock_gettime(CLOCK_REALTIME, &real);
+      auto steady = now_ns();
+      auto ago = (real.tv_sec - ts.tv_sec) * 1'000'000'000LL + (real.tv_nsec - ts.tv_nsec);
+      *arrival = steady - std::max<int64_t>(0, ago);
+    }
+  return n;
+}
+
 /// The seats licbench holds, across all threads: the independent seat check.
 struct seat_ledger {
   std::atomic<int64_t> held{0};
@@ -104,13 +131,13 @@ public:
 private:
   void start_connect(connection& c);
   void on_readable(connection& c);
-  void on_line(connection& c, std::string_view line);
+  void on_line(connection& c, std::string_view line, int64_t arrival);
   void pump(connection& c, int64_t now);
   void send(connection& c, op kind, size_t comp, int64_t start);
   void queue(connection& c, std::string_view line);
   void flush(connection& c);
   void fail(connection& c, const std::string& why);
-  void record(op kind, int64_t start, int64_t end);
+  void record(op kind, int64_t start, int64_t end, int64_t arrival = 0);
   bool holds_leases() const {
     return opts_.kind == scenario::renew || opts_.kind == scenario::hold;
   }
@@ -128,11 +155,13 @@ private:
   std::atomic<bool> setup_done_{false};
 };
 
-void worker::record(op kind, int64_t start, int64_t end) {
+void worker::record(op kind, int64_t start, int64_t end, int64_t arrival) {
   if (phase_.load() != static_cast<int>(phase::measure) && kind != op::connect)
     return;
   auto& s = stats[static_cast<size_t>(kind)];
   s.latency.record(static_cast<uint64_t>(std::max<int64_t>(0, end - start)));
+  if (arrival != 0)
+    s.at_socket.record(static_cast<uint64_t>(std::max<int64_t>(0, arrival - start)));
   if (kind != op::connect) {
     auto second = static_cast<size_t>((end - measure_start_.load()) / 1'000'000'000);
     if (s.per_second.size() <= second)
@@ -178,6 +207,9 @@ void worker::start_connect(connection& c) {
   }
   int one = 1;
   ::setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+  // The kernel stamps each arriving segment: a reply's latency is also measured to its arrival,
+  // without the time licbench (sharing the CPU with the server) takes to read it.
+  ::setsockopt(c.fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
   c.connect_start = now_ns();
   ::connect(c.fd, ai->ai_addr, ai->ai_addrlen);
   freeaddrinfo(ai);
@@ -297,7 +329,7 @@ void worker::pump(connection& c, int64_t now) {
   }
 }
 
-void worker::on_line(connection& c, std::string_view line) {
+void worker::on_line(connection& c, std::string_view line, int64_t arrival) {
   auto now = now_ns();
   auto r = proto::parse_reply(line);
   if (!r) {
@@ -342,13 +374,13 @@ void worker::on_line(connection& c, std::string_view line) {
       if (c.set_up < c.computers.size() && holds_leases())
         ++c.set_up;
     }
-    record(p.kind, p.start_ns, now);
+    record(p.kind, p.start_ns, now, arrival);
     return;
   }
   if (r->code == "NO_SEATS" || r->code == "DISCONNECTED") {
     if (measuring)
       ++s.denied;
-    record(p.kind, p.start_ns, now);
+    record(p.kind, p.start_ns, now, arrival);
     if (holds_leases() && c.set_up < c.computers.size())
       ++c.set_up; // no seat for this one: it will keep asking during the run
     return;
@@ -363,8 +395,9 @@ void worker::on_line(connection& c, std::string_view line) {
 
 void worker::on_readable(connection& c) {
   char buf[65536];
+  int64_t arrival = 0; // the first segment's kernel receive time, on the steady clock (0: none)
   for (;;) {
-    auto n = ::recv(c.fd, buf, sizeof(buf), 0);
+    auto n = receive(c.fd, buf, sizeof(buf), arrival == 0 ? &arrival : nullptr);
     if (n > 0) {
       if (!c.tls) {
         c.in.append(buf, static_cast<size_t>(n));
@@ -387,12 +420,17 @@ void worker::on_readable(connection& c) {
     fail(c, std::string("connection lost: ") + std::strerror(errno));
     return;
   }
+  // The arrival time is a line's only when this read completed that line alone (one reply in
+  // flight, as in closed loop); with several, each would get the first one's time.
+  auto lines = std::count(c.in.begin(), c.in.end(), '\n');
+  if (lines != 1)
+    arrival = 0;
   size_t start = 0;
   for (;;) {
     auto lf = c.in.find('\n', start);
     if (lf == std::string::npos)
       break;
-    on_line(c, std::string_view(c.in).substr(start, lf - start));
+    on_line(c, std::string_view(c.in).substr(start, lf - start), arrival);
     if (c.dead)
       return;
     start = lf + 1;
@@ -561,6 +599,7 @@ load_result run_load(const load_options& opts) {
       auto& to = result.ops[k];
       auto& from = w->stats[k];
       to.latency.merge(from.latency);
+      to.at_socket.merge(from.at_socket);
       to.denied += from.denied;
       for (const auto& [code, n] : from.errors)
         to.errors[code] += n;

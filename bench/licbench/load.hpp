@@ -42,6 +42,10 @@ struct load_options {
 /// Per operation kind: latencies, outcomes, and a per-second series.
 struct op_stats {
   histogram latency;
+  /// From the request to its reply's arrival in licbench's socket (the kernel's receive time):
+  /// the same without licbench's own delay in reading replies, where it could tell (one reply
+  /// per read).
+  histogram at_socket;
   uint64_t denied = 0;                       ///< NO_SEATS (and DISCONNECTED)
   std::map<std::string, uint64_t> errors;    ///< other ERR codes and connection errors
   std::vector<uint64_t> per_second;          ///< completed per second of the measured phase

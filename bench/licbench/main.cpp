@@ -152,7 +152,14 @@ int main(int argc, char** argv) {
       {"p999_us", us(s.latency.quantile(0.999))},
       {"max_us", us(s.latency.max())},
       {"denied", s.denied},
-      {"errors", s.errors}};
+      {"errors", s.errors},
+      {"at_socket",
+       {{"count", s.at_socket.count()},
+        {"p50_us", us(s.at_socket.quantile(0.5))},
+        {"p90_us", us(s.at_socket.quantile(0.9))},
+        {"p99_us", us(s.at_socket.quantile(0.99))},
+        {"p999_us", us(s.at_socket.quantile(0.999))},
+        {"max_us", us(s.at_socket.max())}}}};
   }
   report["seats"] = {{"seats", r.seats},
                      {"max_held", r.max_held},
@@ -222,6 +229,22 @@ int main(int argc, char** argv) {
       for (const auto& [code, n] : s.errors)
         std::printf("          error %s: %llu\n", code.c_str(), static_cast<unsigned long long>(n));
     }
+    bool stamped = false;
+    for (const auto& s : r.ops)
+      stamped = stamped || s.at_socket.count() > 0;
+    if (stamped) {
+      std::printf("to the reply's arrival in licbench's socket (kernel time stamp; without "
+                  "licbench's own delay in reading it):\n");
+      for (size_t k = 0; k < op_kinds; ++k) {
+        const auto& h = r.ops[k].at_socket;
+        if (h.count() > 0)
+          std::printf("%-9s %10llu %10s %9.1f %9.1f %9.1f %9.1f %9.1f\n",
+                      to_string(static_cast<op>(k)),
+                      static_cast<unsigned long long>(h.count()), "", us(h.quantile(0.5)),
+                      us(h.quantile(0.9)), us(h.quantile(0.99)), us(h.quantile(0.999)),
+                      us(h.max()));
+      }
+    }
     std::printf("seats: %u; most held by licbench at once %lld; held at end %lld, server says %lld\n",
                 r.seats, static_cast<long long>(r.max_held),
                 static_cast<long long>(r.held_at_end),
@@ -246,7 +269,8 @@ int main(int argc, char** argv) {
   }
   if (cpu.steal_share() > steal_warning_share)
     std::cerr << "licbench: warning: the hypervisor took "
-              << static_cast<int>(cpu.steal_share() * 100) << " % of this machine's CPU during the measurement; throughput and latency are "
+              << static_cast<int>(cpu.steal_share() * 100)
+              << " % of this machine's CPU during the measurement; throughput and latency are "
                  "not comparable with a run on a quiet machine (the CPU per request is a "
                  "steadier measure)\n";
   if (!seats_ok) {
