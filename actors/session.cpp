@@ -8,8 +8,10 @@
 #include <spdlog/spdlog.h>
 
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include <algorithm>
 
@@ -55,11 +57,12 @@ int socket_of(session_broker* self, hdl_t hdl) {
 /// Puts bytes on the wire: straight into the socket while CAF has nothing of this connection
 /// queued (the common case: one send(), no epoll re-arm, no second wake-up), and through CAF's
 /// write buffer for whatever the kernel does not take at once, and for everything after it until
-/// CAF has written that out (so the order of bytes is kept).
-void send_bytes(session_broker* self, hdl_t hdl, std::string_view bytes) {
+/// CAF has written that out (so the order of bytes is kept). False when they could not go out
+/// at all: the client closed its side and its socket takes no more (`peer_closed`).
+bool send_bytes(session_broker* self, hdl_t hdl, std::string_view bytes) {
   auto& st = self->state;
   if (bytes.empty())
-    return;
+    return true;
   if (st.fd >= 0 && st.queued == 0) {
     auto n = ::send(st.fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
     if (n > 0)
@@ -67,12 +70,15 @@ void send_bytes(session_broker* self, hdl_t hdl, std::string_view bytes) {
     // A full socket buffer (EAGAIN) or a broken connection: CAF takes over; it reports a broken
     // one as connection_closed_msg.
     if (bytes.empty())
-      return;
+      return true;
   }
+  if (st.peer_closed) // CAF no longer writes for this connection
+    return false;
   auto& buf = self->wr_buf(hdl);
   buf.insert(buf.end(), bytes.begin(), bytes.end());
   st.queued += bytes.size();
   self->flush(hdl);
+  return true;
 }
 
 /// Ends the session: the registry forgets it, the connection closes.
@@ -91,15 +97,41 @@ void leave(session_broker* self, hdl_t hdl) {
     send_bytes(self, hdl, st.tls->take_output());
   }
   self->close(hdl);
+  if (st.peer_closed)
+    ::close(st.fd); // the session's own duplicate; CAF closed its descriptor already
   self->quit();
+}
+
+/// CAF reports the end of the client's stream: a full close, a broken connection, or a
+/// half-close (`shutdown(SHUT_WR)`, as `printf ... | nc -N` does) after which the client still
+/// reads. CAF drops the connection then, replies still owed included. So while any are owed,
+/// the session keeps the socket open with a duplicate of it (CAF's descriptor is still open
+/// while this runs), sends them straight to it, and ends after the last one; a client that
+/// has gone makes the first send fail, which ends the session too.
+void on_stream_end(session_broker* self, hdl_t hdl) {
+  auto& st = self->state;
+  if (st.left)
+    return;
+  if (st.outstanding == 0 || st.fd < 0 || st.queued > 0) {
+    leave(self, hdl);
+    return;
+  }
+  auto own = ::fcntl(st.fd, F_DUPFD_CLOEXEC, 0);
+  if (own < 0) {
+    leave(self, hdl);
+    return;
+  }
+  st.fd = own;
+  st.peer_closed = true;
+  st.closing = true; // nothing more can arrive: end once the replies owed are out
 }
 
 /// Replies a client may leave unread (beyond what the kernel holds) before it is closed.
 constexpr size_t max_unsent_bytes = size_t{1} << 20;
 
-/// Sends what the TLS layer has to say (handshake messages, records).
-void send_tls_output(session_broker* self, hdl_t hdl) {
-  send_bytes(self, hdl, self->state.tls->take_output());
+/// Sends what the TLS layer has to say (handshake messages, records); false as send_bytes.
+bool send_tls_output(session_broker* self, hdl_t hdl) {
+  return send_bytes(self, hdl, self->state.tls->take_output());
 }
 
 /// Writes one reply line (its LF is added here); after QUIT, closes once the last reply is out.
@@ -114,9 +146,10 @@ void write_line(session_broker* self, hdl_t hdl, std::string line) {
       leave(self, hdl);
       return;
     }
-    send_tls_output(self, hdl);
-  } else {
-    send_bytes(self, hdl, line);
+  }
+  if (!(st.tls ? send_tls_output(self, hdl) : send_bytes(self, hdl, line))) {
+    leave(self, hdl); // the client closed its side and no longer takes replies
+    return;
   }
   // What CAF still holds could not go to the kernel: the client is not reading its replies.
   // Past the bound it is closed, so it cannot grow licd's memory.
@@ -493,7 +526,7 @@ caf::behavior session(session_broker* self, hdl_t hdl, session_setup setup) {
         st.splitter.feed(bytes, *handler);
     },
     [=](pool_reply& reply) { on_pool_reply(self, hdl, reply); },
-    [=](const caf::io::connection_closed_msg&) { leave(self, hdl); },
+    [=](const caf::io::connection_closed_msg&) { on_stream_end(self, hdl); },
     [=](const caf::io::data_transferred_msg& msg) {
       auto& queued = self->state.queued;
       queued -= std::min<size_t>(queued, static_cast<size_t>(msg.written));

@@ -71,6 +71,10 @@ struct session_state {
   /// queued (one send() per reply, no epoll re-arm); -1: always through CAF's write buffer.
   int fd = -1;
   size_t queued = 0; ///< bytes handed to CAF's write buffer and not yet written by it
+  /// The client's stream ended (a half-close, as `nc -N` does) while replies were owed: CAF has
+  /// dropped the connection, and `fd` is this session's own duplicate of its socket, closed
+  /// when the session ends after the last reply.
+  bool peer_closed = false;
 };
 
 using session_broker = caf::stateful_actor<session_state, caf::io::broker>;

@@ -1,7 +1,10 @@
 // End to end: the wire protocol's error handling, and licclient's exit codes and JSON.
 
 #include "e2e_support.hpp"
+#include "net/tls_stream.hpp"
 
+#include <netinet/in.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -9,8 +12,10 @@
 #include <nlohmann/json.hpp>
 
 #include <fstream>
+#include <iterator>
 #include <map>
 #include <set>
+#include <sstream>
 
 using namespace licd::test;
 using licd::client::connection;
@@ -116,6 +121,127 @@ TEST_CASE("a client that vanishes mid-request does not disturb the server", "[e2
   auto c = connect_as(*s.licd, "real");
   CHECK(c->checkout("demo").used <= 2); // ghost's grants share one seat
   CHECK(c->roundtrip("PING 1") == "OK 1");
+}
+
+namespace {
+
+/// Sends `requests` on a new connection to 127.0.0.1:`port` (over TLS when `tls` is a client
+/// context), closes the sending side (shutdown(SHUT_WR), as `printf ... | nc -N` does) and
+/// returns everything read, as plaintext, until the server closes (at most 10 s).
+std::string send_then_half_close(uint16_t port, const std::string& requests,
+                                 std::shared_ptr<licd::net::tls_context> tls = nullptr) {
+  int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  REQUIRE(fd >= 0);
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(port);
+  a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  REQUIRE(::connect(fd, reinterpret_cast<sockaddr*>(&a), sizeof(a)) == 0);
+  timeval patience{10, 0};
+  ::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &patience, sizeof(patience));
+  auto send_all = [&](const std::string& bytes) {
+    REQUIRE(::send(fd, bytes.data(), bytes.size(), MSG_NOSIGNAL)
+            == static_cast<ssize_t>(bytes.size()));
+  };
+  std::unique_ptr<licd::net::tls_stream> layer;
+  std::string got;
+  char buf[4096];
+  if (tls) { // handshake first; the requests go as records once it is done
+    layer = std::make_unique<licd::net::tls_stream>(tls, "127.0.0.1");
+    REQUIRE(layer->write(requests));
+    while (!layer->established()) {
+      send_all(layer->take_output());
+      auto n = ::recv(fd, buf, sizeof(buf), 0);
+      REQUIRE(n > 0);
+      REQUIRE(layer->feed(std::string_view(buf, static_cast<size_t>(n)), got));
+    }
+    send_all(layer->take_output());
+  } else {
+    send_all(requests);
+  }
+  ::shutdown(fd, SHUT_WR);
+  for (ssize_t n; (n = ::recv(fd, buf, sizeof(buf), 0)) > 0;) {
+    if (!layer) {
+      got.append(buf, static_cast<size_t>(n));
+    } else if (!layer->feed(std::string_view(buf, static_cast<size_t>(n)), got)) {
+      CHECK(layer->error() == "the server closed the TLS session"); // its close_notify
+      break;
+    }
+  }
+  ::close(fd);
+  return got;
+}
+
+size_t open_files(int pid) {
+  auto dir = std::filesystem::directory_iterator("/proc/" + std::to_string(pid) + "/fd");
+  return static_cast<size_t>(std::distance(dir, std::filesystem::directory_iterator{}));
+}
+
+} // namespace
+
+TEST_CASE("a client that closes its sending side still gets every reply owed, then EOF",
+          "[e2e][protocol]") {
+  server_fixture s;
+  auto got = send_then_half_close(s.licd->port(),
+                                  "HELLO 1 version=1 computer=piped user=sh\nCHECKOUT 2 demo\n"
+                                  "STATUS 3 demo\nRENEW 4 " + std::string(32, '0')
+                                    + "\nPING 5\n");
+  INFO(got);
+  std::map<std::string, licd::net::protocol::reply> by_id;
+  std::istringstream lines(got);
+  for (std::string line; std::getline(lines, line);) {
+    auto r = licd::net::protocol::parse_reply(line);
+    REQUIRE(r);
+    by_id[r->id] = *r;
+  }
+  REQUIRE(by_id.size() == 5); // the server closed after the last one: the read saw EOF
+  CHECK(by_id["1"].ok);
+  CHECK(by_id["2"].ok); // a durable grant, answered after the client's half-close
+  CHECK(by_id["3"].ok);
+  CHECK(by_id["4"].code == "UNKNOWN_LEASE");
+  CHECK(by_id["5"].ok);
+  // The lease in the reply is real: its holder can give it back.
+  auto lease = by_id["2"].get("lease").value_or("");
+  REQUIRE(lease.size() == 32);
+  CHECK(used_seats(*s.licd) == 1);
+  auto c = connect_as(*s.licd, "piped");
+  c->release(lease);
+  CHECK(used_seats(*s.licd) == 0);
+
+  SECTION("no socket is left open, whether the client half-closes or vanishes") {
+    auto before = open_files(s.licd->pid());
+    std::string who = "computer=p"; // one computer's leases share a seat (at most 64 of them)
+    for (int i = 0; i < 30; ++i) {
+      CHECK(send_then_half_close(s.licd->port(), "HELLO 1 version=1 " + who + " user=sh\n"
+                                                   "CHECKOUT 2 demo\nRELEASE 3 "
+                                                   + std::string(32, 'f') + "\n")
+              .find("OK 2 lease=")
+            != std::string::npos);
+      connection gone("127.0.0.1", s.licd->port()); // closed at once, replies unread
+      gone.send_raw("HELLO 1 version=1 " + who + " user=x\nCHECKOUT 2 demo\nSTATUS 3\n");
+    }
+    CHECK(eventually([&] { return open_files(s.licd->pid()) <= before; },
+                     std::chrono::seconds(10)));
+    CHECK(c->roundtrip("PING 9") == "OK 9");
+  }
+}
+
+TEST_CASE("over TLS too, a client that closes its sending side gets the replies owed",
+          "[e2e][protocol][tls]") {
+  temp_dir tmp;
+  auto [cert, key, pin] = make_tls_cert(tmp.path());
+  server_fixture s({"--demo", "--tls-cert=" + cert, "--tls-key=" + key});
+  auto got = send_then_half_close(s.licd->port(),
+                                  "HELLO 1 version=1 computer=piped user=sh\nCHECKOUT 2 demo\n"
+                                  "PING 3\n",
+                                  licd::net::tls_context::client(cert, ""));
+  INFO(got);
+  CHECK(got.find("OK 1 version=1") != std::string::npos);
+  CHECK(got.find("OK 2 lease=") != std::string::npos); // answered after the half-close
+  CHECK(got.find("OK 3") != std::string::npos);
+  licd::client::connection check("127.0.0.1", s.licd->port(), std::chrono::milliseconds(5000),
+                                 licd::client::tls_options{true, cert, ""});
+  CHECK(check.status("demo").at(0).used == 1);
 }
 
 namespace {
