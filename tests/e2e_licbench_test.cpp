@@ -173,9 +173,19 @@ TEST_CASE("licbench reports the server's memory and the CPU each side used per r
   CHECK(sum < 1.5 * cores);
   CHECK(cpu["steal_share"] >= 0.0);
 
-  // Without the server's pid there is nothing to say about it.
-  auto blind = ok_report(licbench(s.licd->endpoint(), {"--scenario=renew", "--clients=2",
+  CHECK(j["server_pid"] == s.licd->pid());
+
+  // Without --server-pid, a server on the loopback is found by its listening socket.
+  auto found = ok_report(licbench(s.licd->endpoint(), {"--scenario=renew", "--clients=2",
                                                        "--duration=0.5"}));
+  CHECK(found["server_pid"] == s.licd->pid());
+  CHECK(found["server_peak_rss_bytes"] > 1 << 20);
+  CHECK(found["cpu"]["server_cores"].is_number());
+
+  // With --server-pid=0 there is nothing to say about the server.
+  auto blind = ok_report(licbench(s.licd->endpoint(), {"--scenario=renew", "--clients=2",
+                                                       "--duration=0.5", "--server-pid=0"}));
+  CHECK(blind["server_pid"] == 0);
   CHECK(blind["server_peak_rss_bytes"] == -1);
   CHECK(blind["cpu"]["server_cores"].is_null());
   CHECK(blind["cpu"]["server_us_per_op"].is_null());

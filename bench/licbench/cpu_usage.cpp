@@ -1,7 +1,7 @@
 #include "bench/licbench/cpu_usage.hpp"
+#include "bench/licbench/proc_file.hpp"
 
 #include <chrono>
-#include <fstream>
 #include <sstream>
 #include <string>
 
@@ -46,26 +46,16 @@ std::optional<uint64_t> parse_process_ticks(std::string_view stat_line) {
   return utime + stime;
 }
 
-namespace {
-
-std::string slurp(const std::string& path) {
-  std::ifstream in(path);
-  std::ostringstream all;
-  all << in.rdbuf();
-  return all.str();
-}
-
-} // namespace
-
 cpu_snapshot take_cpu_snapshot(int server_pid) {
   cpu_snapshot s;
   s.at_ns = std::chrono::duration_cast<std::chrono::nanoseconds>(
               std::chrono::steady_clock::now().time_since_epoch())
               .count();
-  s.machine = parse_proc_stat(slurp("/proc/stat"));
+  s.machine = parse_proc_stat(read_proc_file("/proc/stat"));
   if (server_pid > 0)
-    s.server = parse_process_ticks(slurp("/proc/" + std::to_string(server_pid) + "/stat"));
-  s.self = parse_process_ticks(slurp("/proc/self/stat"));
+    s.server =
+      parse_process_ticks(read_proc_file("/proc/" + std::to_string(server_pid) + "/stat"));
+  s.self = parse_process_ticks(read_proc_file("/proc/self/stat"));
   return s;
 }
 

@@ -3,6 +3,7 @@
 // Exit status: 0 fine, 1 the seat check failed, 2 usage error, 4 the server cannot be reached.
 
 #include "bench/licbench/load.hpp"
+#include "bench/licbench/local_server.hpp"
 #include "licd/version.hpp"
 #include "tools/common/cli.hpp"
 
@@ -66,7 +67,7 @@ int main(int argc, char** argv) {
   std::string server = "127.0.0.1:27600", scenario_name = "renew", csv_file;
   double seconds = 10;
   bool json_out = false;
-  int server_pid = 0;
+  int server_pid = -1;
   CLI::App app{"licbench: load, latency and a seat check for a licd server"};
   app.set_version_flag("--version", std::string("licbench ") + licd::version);
   app.add_option("--server", server, "HOST:PORT of licd")->capture_default_str();
@@ -81,7 +82,9 @@ int main(int argc, char** argv) {
   app.add_option("--rate", o.rate, "open loop: requests per second in total (default: closed)");
   app.add_option("--threads", o.threads, "load threads")->capture_default_str();
   app.add_option("--server-pid", server_pid,
-                 "licd's pid when it runs on this machine, to report its peak RSS and CPU use");
+                 "licd's pid when it runs on this machine, to report its peak RSS and CPU use "
+                 "(default: the process listening on the port when HOST is a loopback address; "
+                 "0: none)");
   app.add_flag("--json", json_out, "print one JSON object");
   app.add_flag("--keep-leases", o.keep_leases,
                "leave the leases held at the end instead of releasing them (to test a restart)");
@@ -99,7 +102,6 @@ int main(int argc, char** argv) {
                                       : scenario::contend;
   o.duration = std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
   o.run_id = std::to_string(::getpid());
-  o.server_pid = server_pid;
   auto colon = server.rfind(':');
   if (colon == std::string::npos) {
     std::cerr << "licbench: --server is HOST:PORT\n";
@@ -107,6 +109,9 @@ int main(int argc, char** argv) {
   }
   o.host = server.substr(0, colon);
   o.port = static_cast<uint16_t>(std::stoi(server.substr(colon + 1)));
+  if (server_pid < 0) // a server on this machine's loopback: find it by its listening socket
+    server_pid = is_loopback(o.host) ? find_listening_pid(o.port) : 0;
+  o.server_pid = server_pid;
   if (!o.tls_ca.empty() || !o.tls_pin.empty()) {
     try {
       o.tls = licd::net::tls_context::client(o.tls_ca, o.tls_pin);
@@ -170,6 +175,7 @@ int main(int argc, char** argv) {
                      {"lost_with_connections", r.lost_with_connections},
                      {"ok", seats_ok}};
   report["server_peak_rss_bytes"] = rss;
+  report["server_pid"] = server_pid;
   const auto& cpu = r.cpu;
   double requests_per_s = 0;
   for (auto k : {op::checkout, op::renew, op::release})
@@ -254,7 +260,8 @@ int main(int argc, char** argv) {
                   "connections were lost\n",
                   static_cast<long long>(r.lost_with_connections));
     if (rss >= 0)
-      std::printf("server peak RSS: %.1f MiB\n", static_cast<double>(rss) / (1 << 20));
+      std::printf("server peak RSS: %.1f MiB (pid %d)\n", static_cast<double>(rss) / (1 << 20),
+                  server_pid);
     if (cpu.machine_cores > 0)
       std::printf("machine CPU in cores: user %.2f, system %.2f, softirq %.2f, iowait %.2f, "
                   "idle %.2f, stolen by the hypervisor %.2f (of %.2f)\n",
