@@ -124,6 +124,19 @@ TEST_CASE("licbench renew: every client holds a lease and renews", "[e2e][licben
   CHECK(used_seats(*s.licd) == 0); // licbench gave every seat back
 }
 
+TEST_CASE("licbench's seat check counts net of seats others held before the run",
+          "[e2e][licbench]") {
+  server_fixture s;
+  auto other = connect_as(*s.licd, "someone-else");
+  other->checkout("demo"); // a real user of the product, on the server all along
+  auto j = ok_report(licbench(s.licd->endpoint(), {"--scenario=renew", "--clients=3",
+                                                   "--duration=0.5"}));
+  CHECK(j["seats"]["server_used_at_start"] == 1);
+  CHECK(j["seats"]["held_at_end"] == 3);
+  CHECK(j["seats"]["server_used_at_end"] == 4);
+  CHECK(used_seats(*s.licd) == 1); // licbench gave its own back, not the other's
+}
+
 TEST_CASE("licbench cycle, contend and hold report their operations", "[e2e][licbench]") {
   server_fixture s({"--demo", "--lease-ttl=3"});
   auto cycle = ok_report(licbench(s.licd->endpoint(), {"--scenario=cycle", "--clients=3",

@@ -544,9 +544,23 @@ const char* to_string(op o) {
   return names[static_cast<size_t>(o)];
 }
 
+/// The seats of the product in use as the server's STATUS says; -1 when it cannot be asked.
+int64_t server_used(const load_options& opts) {
+  client::tls_options tls_opts{opts.tls != nullptr, opts.tls_ca, opts.tls_pin};
+  try {
+    client::connection check(opts.host, opts.port, std::chrono::milliseconds(5000), tls_opts);
+    auto status = check.status(opts.product);
+    return status.empty() ? -1 : static_cast<int64_t>(status[0].used);
+  } catch (const std::exception&) {
+    return -1;
+  }
+}
+
 load_result run_load(const load_options& opts) {
   if (opts.clients == 0)
     throw std::runtime_error("--clients must be at least 1");
+  // Seats other clients hold before the run: the count at the end is compared net of them.
+  auto used_before = server_used(opts);
   auto computers = std::max(opts.computers, opts.clients);
   auto names = computer_names(opts, computers);
   auto threads = std::max<uint32_t>(1, std::min(opts.threads, opts.clients));
@@ -629,17 +643,13 @@ load_result run_load(const load_options& opts) {
       if (!c.dead)
         ::close(c.fd);
     }
-  client::tls_options tls_opts{opts.tls != nullptr, opts.tls_ca, opts.tls_pin};
-  try {
-    client::connection check(opts.host, opts.port, std::chrono::milliseconds(5000), tls_opts);
-    auto status = check.status(opts.product);
-    if (!status.empty())
-      result.server_used_at_end = status[0].used;
-  } catch (const std::exception&) {
+  result.server_used_at_start = used_before;
+  result.server_used_at_end = server_used(opts);
+  if (result.server_used_at_end < 0)
     return result; // the server went away: the result says so through server_used_at_end = -1
-  }
   if (opts.keep_leases)
     return result;
+  client::tls_options tls_opts{opts.tls != nullptr, opts.tls_ca, opts.tls_pin};
   constexpr size_t releasers = 64;
   std::vector<std::thread> releasing;
   for (size_t r = 0; r < std::min(releasers, held.size()); ++r)

@@ -4,6 +4,7 @@
 #include "bench/licbench/histogram.hpp"
 #include "net/tls_stream.hpp"
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -60,13 +61,15 @@ struct load_result {
   uint64_t used_above_seats = 0; ///< replies whose `used` exceeded `seats`
   int64_t held_at_end = 0;
   int64_t lost_with_connections = 0; ///< leases the server may hold for lost connections
-  /// The server's count at the end agrees: at least what licbench holds, at most that plus
-  /// what went with lost connections (unknown: -1, not checked).
+  /// The server's count at the end agrees, net of the seats others held at the start: at
+  /// least what licbench holds, at most that plus what went with lost connections (unknown:
+  /// -1, not checked). Other clients checking out or releasing meanwhile upset it.
   bool end_count_ok() const {
+    auto ours = server_used_at_end - std::max<int64_t>(0, server_used_at_start);
     return server_used_at_end < 0
-           || (server_used_at_end >= held_at_end
-               && server_used_at_end <= held_at_end + lost_with_connections);
+           || (ours >= held_at_end && ours <= held_at_end + lost_with_connections);
   }
+  int64_t server_used_at_start = -1; ///< seats in use before licbench connected (-1: unknown)
   int64_t server_used_at_end = -1;
   uint32_t connected = 0;
   std::string first_failure; ///< why the first connection that failed did (empty: none did)

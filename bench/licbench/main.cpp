@@ -171,6 +171,7 @@ int main(int argc, char** argv) {
                      {"violations", r.seat_violations},
                      {"replies_used_above_seats", r.used_above_seats},
                      {"held_at_end", r.held_at_end},
+                     {"server_used_at_start", r.server_used_at_start},
                      {"server_used_at_end", r.server_used_at_end},
                      {"lost_with_connections", r.lost_with_connections},
                      {"ok", seats_ok}};
@@ -251,10 +252,15 @@ int main(int argc, char** argv) {
                       us(h.max()));
       }
     }
-    std::printf("seats: %u; most held by licbench at once %lld; held at end %lld, server says %lld\n",
+    std::printf("seats: %u; most held by licbench at once %lld; held at end %lld, server says "
+                "%lld",
                 r.seats, static_cast<long long>(r.max_held),
                 static_cast<long long>(r.held_at_end),
                 static_cast<long long>(r.server_used_at_end));
+    if (r.server_used_at_start > 0)
+      std::printf(" (%lld held by others before the run)",
+                  static_cast<long long>(r.server_used_at_start));
+    std::printf("\n");
     if (r.lost_with_connections > 0)
       std::printf("       up to %lld more may stay held on the server until they expire: their "
                   "connections were lost\n",
@@ -285,7 +291,13 @@ int main(int argc, char** argv) {
               << " times more computers held seats than the " << r.seats << " seats, "
               << r.used_above_seats << " replies with used above seats, held at end "
               << r.held_at_end << " (plus up to " << r.lost_with_connections
-              << " on lost connections) vs the server's " << r.server_used_at_end << '\n';
+              << " on lost connections) vs the server's " << r.server_used_at_end
+              << (r.server_used_at_start > 0
+                    ? " of which " + std::to_string(r.server_used_at_start)
+                        + " were held by others before the run (if others checked out or "
+                          "released meanwhile, this count cannot match)"
+                    : std::string())
+              << '\n';
     return 1;
   }
   return 0;
