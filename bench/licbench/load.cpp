@@ -544,11 +544,17 @@ const char* to_string(op o) {
   return names[static_cast<size_t>(o)];
 }
 
+/// How the client library's connections (the STATUS checks, the releases at the end) speak
+/// to the server: as licbench's own do.
+client::tls_options tls_options_of(const load_options& opts) {
+  return {opts.tls != nullptr, opts.tls_ca, opts.tls_pin};
+}
+
 /// The seats of the product in use as the server's STATUS says; -1 when it cannot be asked.
 int64_t server_used(const load_options& opts) {
-  client::tls_options tls_opts{opts.tls != nullptr, opts.tls_ca, opts.tls_pin};
   try {
-    client::connection check(opts.host, opts.port, std::chrono::milliseconds(5000), tls_opts);
+    client::connection check(opts.host, opts.port, std::chrono::milliseconds(5000),
+                             tls_options_of(opts));
     auto status = check.status(opts.product);
     return status.empty() ? -1 : static_cast<int64_t>(status[0].used);
   } catch (const std::exception&) {
@@ -649,7 +655,7 @@ load_result run_load(const load_options& opts) {
     return result; // the server went away: the result says so through server_used_at_end = -1
   if (opts.keep_leases)
     return result;
-  client::tls_options tls_opts{opts.tls != nullptr, opts.tls_ca, opts.tls_pin};
+  auto tls_opts = tls_options_of(opts);
   constexpr size_t releasers = 64;
   std::vector<std::thread> releasing;
   for (size_t r = 0; r < std::min(releasers, held.size()); ++r)

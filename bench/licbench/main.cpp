@@ -50,6 +50,19 @@ double us(uint64_t ns) {
   return static_cast<double>(ns) / 1000.0;
 }
 
+/// A histogram's latencies for the JSON report.
+json latency_json(const histogram& h) {
+  return {{"p50_us", us(h.quantile(0.5))},   {"p90_us", us(h.quantile(0.9))},
+          {"p99_us", us(h.quantile(0.99))},  {"p999_us", us(h.quantile(0.999))},
+          {"max_us", us(h.max())}};
+}
+
+/// A histogram's latencies as the table's five columns (p50, p90, p99, p99.9, max).
+void print_latencies(const histogram& h) {
+  std::printf(" %9.1f %9.1f %9.1f %9.1f %9.1f", us(h.quantile(0.5)), us(h.quantile(0.9)),
+              us(h.quantile(0.99)), us(h.quantile(0.999)), us(h.max()));
+}
+
 /// A CPU figure for the JSON report: null when licbench could not read it.
 json known(double v) {
   return v < 0 ? json(nullptr) : json(v);
@@ -148,23 +161,14 @@ int main(int argc, char** argv) {
   for (size_t k = 0; k < op_kinds; ++k) {
     const auto& s = r.ops[k];
     auto n = s.latency.count();
-    report["ops"][to_string(static_cast<op>(k))] = {
-      {"count", n},
-      {"ops_per_s", k == static_cast<size_t>(op::connect) ? 0.0 : n / r.measured_seconds},
-      {"p50_us", us(s.latency.quantile(0.5))},
-      {"p90_us", us(s.latency.quantile(0.9))},
-      {"p99_us", us(s.latency.quantile(0.99))},
-      {"p999_us", us(s.latency.quantile(0.999))},
-      {"max_us", us(s.latency.max())},
-      {"denied", s.denied},
-      {"errors", s.errors},
-      {"at_socket",
-       {{"count", s.at_socket.count()},
-        {"p50_us", us(s.at_socket.quantile(0.5))},
-        {"p90_us", us(s.at_socket.quantile(0.9))},
-        {"p99_us", us(s.at_socket.quantile(0.99))},
-        {"p999_us", us(s.at_socket.quantile(0.999))},
-        {"max_us", us(s.at_socket.max())}}}};
+    auto entry = latency_json(s.latency);
+    entry["count"] = n;
+    entry["ops_per_s"] = k == static_cast<size_t>(op::connect) ? 0.0 : n / r.measured_seconds;
+    entry["denied"] = s.denied;
+    entry["errors"] = s.errors;
+    entry["at_socket"] = latency_json(s.at_socket);
+    entry["at_socket"]["count"] = s.at_socket.count();
+    report["ops"][to_string(static_cast<op>(k))] = std::move(entry);
   }
   report["seats"] = {{"seats", r.seats},
                      {"max_held", r.max_held},
@@ -224,14 +228,12 @@ int main(int argc, char** argv) {
         errors += kv.second;
       if (s.latency.count() == 0 && errors == 0)
         continue;
-      std::printf("%-9s %10llu %10.0f %9.1f %9.1f %9.1f %9.1f %9.1f %8llu %7llu\n",
-                  to_string(static_cast<op>(k)),
+      std::printf("%-9s %10llu %10.0f", to_string(static_cast<op>(k)),
                   static_cast<unsigned long long>(s.latency.count()),
                   k == static_cast<size_t>(op::connect) ? 0.0
-                                                        : s.latency.count() / r.measured_seconds,
-                  us(s.latency.quantile(0.5)), us(s.latency.quantile(0.9)),
-                  us(s.latency.quantile(0.99)), us(s.latency.quantile(0.999)),
-                  us(s.latency.max()), static_cast<unsigned long long>(s.denied),
+                                                        : s.latency.count() / r.measured_seconds);
+      print_latencies(s.latency);
+      std::printf(" %8llu %7llu\n", static_cast<unsigned long long>(s.denied),
                   static_cast<unsigned long long>(errors));
       for (const auto& [code, n] : s.errors)
         std::printf("          error %s: %llu\n", code.c_str(), static_cast<unsigned long long>(n));
@@ -244,12 +246,12 @@ int main(int argc, char** argv) {
                   "licbench's own delay in reading it):\n");
       for (size_t k = 0; k < op_kinds; ++k) {
         const auto& h = r.ops[k].at_socket;
-        if (h.count() > 0)
-          std::printf("%-9s %10llu %10s %9.1f %9.1f %9.1f %9.1f %9.1f\n",
-                      to_string(static_cast<op>(k)),
-                      static_cast<unsigned long long>(h.count()), "", us(h.quantile(0.5)),
-                      us(h.quantile(0.9)), us(h.quantile(0.99)), us(h.quantile(0.999)),
-                      us(h.max()));
+        if (h.count() == 0)
+          continue;
+        std::printf("%-9s %10llu %10s", to_string(static_cast<op>(k)),
+                    static_cast<unsigned long long>(h.count()), "");
+        print_latencies(h);
+        std::printf("\n");
       }
     }
     std::printf("seats: %u; most held by licbench at once %lld; held at end %lld, server says "
