@@ -6,6 +6,7 @@
 
 #include <map>
 #include <memory>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -32,11 +33,20 @@ caf::behavior acceptor(caf::io::broker* self, int listen_fd, session_setup setup
   // Open connections per client address, and each session's address.
   auto per_address = std::make_shared<std::map<std::string, size_t>>();
   auto address_of = std::make_shared<std::map<caf::actor_addr, std::string>>();
+  // On exit, the acceptor ends every session and quits only once all of them are down: whoever
+  // waits for the acceptor (the server's stop) then knows no session is left. A session still
+  // holding its exit message when the actor system goes away would never run again, and with
+  // it whatever it refers to (a leak the sanitizer build reports at exit).
+  auto stopping = std::make_shared<std::optional<caf::error>>();
   self->set_exit_handler([=](caf::exit_msg& msg) {
+    if (*stopping)
+      return;
+    // A "normal" exit, which actors ignore by default, would not end the sessions.
+    *stopping = msg.reason ? msg.reason : caf::make_error(caf::exit_reason::user_shutdown);
     for (const auto& s : *sessions)
-      self->send_exit(s, msg.reason);
-    sessions->clear();
-    self->quit(msg.reason);
+      self->send_exit(s, **stopping);
+    if (sessions->empty())
+      self->quit(**stopping);
   });
   self->set_down_handler([=](caf::down_msg& msg) {
     sessions->erase(caf::actor_cast<caf::actor>(msg.source));
@@ -45,9 +55,15 @@ caf::behavior acceptor(caf::io::broker* self, int listen_fd, session_setup setup
         per_address->erase(n);
       address_of->erase(it);
     }
+    if (*stopping && sessions->empty())
+      self->quit(**stopping);
   });
   return {
     [=](const caf::io::new_connection_msg& msg) {
+      if (*stopping) { // shutting down: no new session
+        self->close(msg.handle);
+        return;
+      }
       const auto& lim = setup.limits;
       auto address = self->remote_addr(msg.handle);
       if (sessions->size() >= lim.max_connections) {
