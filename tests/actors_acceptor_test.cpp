@@ -44,6 +44,11 @@ TEST_CASE("the acceptor ends only after every session it forked has ended", "[ac
   setup.metrics = std::make_shared<request_metrics>();
   setup.timers = sys.spawn(licd::timers, std::chrono::milliseconds(10));
   auto before = sys.registry().running(); // this test's actors, before any session
+  auto await_sessions = [&](int64_t n) { // as many sessions started, or fails the test
+    for (int i = 0; i < 500 && setup.metrics->sessions.load() < n; ++i)
+      std::this_thread::sleep_for(10ms);
+    REQUIRE(setup.metrics->sessions.load() == n);
+  };
 
   auto listener = net::open_listen_socket("127.0.0.1", 0);
   auto acceptor = sys.middleman().spawn_broker(licd::acceptor, listener.fd, setup);
@@ -53,9 +58,7 @@ TEST_CASE("the acceptor ends only after every session it forked has ended", "[ac
   std::vector<int> fds;
   for (int i = 0; i < clients; ++i)
     fds.push_back(connect_to(listener.port));
-  for (int i = 0; i < 500 && setup.metrics->sessions.load() < clients; ++i)
-    std::this_thread::sleep_for(10ms);
-  REQUIRE(setup.metrics->sessions.load() == clients);
+  await_sessions(clients);
   CHECK(sys.registry().running() == before + 1 + clients);
 
   self->send_exit(acceptor, caf::exit_reason::user_shutdown);
@@ -68,9 +71,7 @@ TEST_CASE("the acceptor ends only after every session it forked has ended", "[ac
   auto acceptor2 = sys.middleman().spawn_broker(licd::acceptor, second.fd, setup);
   auto base = setup.metrics->sessions.load();
   fds.push_back(connect_to(second.port));
-  for (int i = 0; i < 500 && setup.metrics->sessions.load() == base; ++i)
-    std::this_thread::sleep_for(10ms);
-  REQUIRE(setup.metrics->sessions.load() == base + 1);
+  await_sessions(base + 1);
   self->send_exit(acceptor2, caf::exit_reason::normal);
   self->wait_for(acceptor2);
   CHECK(sys.registry().running() == before);
