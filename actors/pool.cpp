@@ -117,8 +117,9 @@ caf::result<pool_reply> checkout(self_ptr self, engine::identity& who, uint64_t 
   auto& st = self->state;
   if (auto cd = st.cooldown.find(who.computer); cd != st.cooldown.end()) {
     auto now = mono_now();
-    if (now < cd->second) {
-      auto left = std::chrono::duration_cast<std::chrono::seconds>(cd->second - now).count() + 1;
+    if (now < cd->second.until) {
+      auto left =
+        std::chrono::duration_cast<std::chrono::seconds>(cd->second.until - now).count() + 1;
       return deny(self, who, tag, outcome::cooldown,
                   "computer " + who.computer
                     + " was disconnected by the administrator; retry in " + std::to_string(left)
@@ -253,9 +254,18 @@ caf::result<pool_reply> end_lease(self_ptr self, const engine::lease_id& id,
 caf::result<uint32_t> disconnect(self_ptr self, const std::string& computer,
                                  int64_t cooldown_ms) {
   auto& st = self->state;
-  st.cooldown[computer] = mono_now() + std::chrono::milliseconds(cooldown_ms);
+  auto now = mono_now();
+  auto now_wall = wall_now_ms();
+  st.cooldown[computer] = {now + std::chrono::milliseconds(cooldown_ms), now_wall + cooldown_ms};
   std::vector<engine::lease_id> ending;
   storage::change_set removal;
+  // The cooldowns still running are stored with the removal, so a restart keeps them.
+  std::map<std::string, int64_t> running;
+  for (const auto& [who, r] : st.cooldown)
+    if (r.until > now)
+      running.emplace(who, r.until_wall_ms);
+  removal.put_meta.emplace_back(storage::cooldowns_key(st.seats->product()),
+                                storage::encode_cooldowns(running));
   for (const auto& id : st.seats->live_leases_of(computer)) {
     st.seats->begin_end(id);
     ending.push_back(id);
@@ -263,8 +273,6 @@ caf::result<uint32_t> disconnect(self_ptr self, const std::string& computer,
     removal.events.push_back(make_event(self, engine::event_kind::disconnected,
                                         st.seats->find(id)->who, &id, "by the administrator"));
   }
-  if (ending.empty())
-    return uint32_t{0};
   auto rp = self->make_response_promise<uint32_t>();
   self->request(st.store, caf::infinite, commit_atom::value, std::move(removal))
     .then(
@@ -435,6 +443,11 @@ pool_actor::behavior_type pool(pool_broker* self, pool_setup setup) {
   st.expiry = std::move(setup.expiry);
   st.timers = std::move(setup.timers);
   st.seats->expect_leases(setup.expected_leases);
+  auto now = mono_now();
+  auto now_wall = wall_now_ms();
+  for (const auto& [computer, until_wall] : setup.cooldowns)
+    if (until_wall > now_wall)
+      st.cooldown[computer] = {now + std::chrono::milliseconds(until_wall - now_wall), until_wall};
   return {
     [=](checkout_atom, engine::identity& who, uint64_t tag) { return checkout(self, who, tag); },
     [=](renew_atom, const engine::lease_id& id, uint64_t tag) { return renew(self, id, tag); },

@@ -10,6 +10,7 @@
 
 #include <chrono>
 #include <functional>
+#include <map>
 #include <optional>
 #include <string>
 #include <unordered_map>
@@ -34,7 +35,13 @@ struct pool_state {
   store_actor store;
   expiry_actor expiry;
   timers_actor timers; ///< its delayed messages (not delayed_send: see actors/timers.hpp)
-  std::unordered_map<std::string, engine::mono_time> cooldown; ///< computer -> refused until
+  /// Computers refused after a force-disconnect, until when (monotonic, and the wall clock kept
+  /// with it in the data dir so that a restart keeps the cooldown).
+  struct refusal {
+    engine::mono_time until;
+    int64_t until_wall_ms = 0;
+  };
+  std::unordered_map<std::string, refusal> cooldown;
   pool_status counters; ///< grants, denials, ... since start (seat fields unused here)
   bool shrinking = false; ///< a commit ending leases beyond the seats is under way
   /// What to do once a change is stored (error: nullptr) or not; leases to arm with expiry go
@@ -56,6 +63,8 @@ struct pool_setup {
   /// How many stored leases the server will send (restore_atom) right after the spawn: the
   /// pool sizes its tables once instead of growing them through a million inserts.
   size_t expected_leases = 0;
+  /// Cooldowns stored before a restart: computer -> refused until (wall clock, ms).
+  std::map<std::string, int64_t> cooldowns;
   pool_policy policy;
   store_actor store;
   expiry_actor expiry;

@@ -23,6 +23,8 @@
 #include <optional>
 #include <utility>
 
+#include <unistd.h>
+
 namespace licd {
 
 namespace {
@@ -51,9 +53,13 @@ engine::ed25519::private_key demo_key(const std::string& data_dir) {
   return key;
 }
 
-/// Verifies the stored licenses against the configured keys.
-engine::license_set load_licenses(const storage::database& db, const engine::key_ring& keys) {
+/// Verifies the stored licenses against the configured keys. A license signed by a key licd was
+/// not given stops the start: counting it as 0 seats would end every lease on its seats, so a
+/// forgotten --vendor-key (or --demo) would destroy the seats in use.
+engine::license_set load_licenses(const storage::database& db, const engine::key_ring& keys,
+                                  const std::string& data_dir) {
   engine::license_set set;
+  std::string missing_keys;
   for (const auto& rec : db.licenses()) {
     auto decoded = engine::decode_code(rec.code);
     if (auto* err = std::get_if<engine::code_error>(&decoded)) {
@@ -67,12 +73,26 @@ engine::license_set load_licenses(const storage::database& db, const engine::key
     inst.installed_at_ms = rec.installed_at_ms;
     auto checked = engine::check_code(rec.code, keys);
     if (auto* err = std::get_if<engine::code_error>(&checked)) {
+      if (err->problem == engine::code_problem::unknown_key) {
+        missing_keys += "\n  license " + inst.lic.id_hex() + " (" + std::to_string(inst.lic.seats)
+                        + " seats of " + inst.lic.product + ") needs vendor key "
+                        + engine::hex64(inst.lic.key_id)
+                        + (inst.lic.product == demo_product ? " (the demo key: --demo)" : "");
+        continue;
+      }
       inst.verified = false;
       spdlog::warn("license {} for {} is not counted: {}", inst.lic.id_hex(), inst.lic.product,
                    err->message);
     }
     set.add(std::move(inst));
   }
+  if (!missing_keys.empty())
+    throw std::runtime_error(
+      "installed licenses are signed by vendor keys licd was not given; without them their "
+      "seats and every lease on them would be lost:" + missing_keys
+      + "\nStart licd with --vendor-key=FILE for each key (or --demo). To remove a license on "
+        "purpose: `licadmin licenses remove ID` while licd runs with its key, or `licd "
+        "--data-dir=" + data_dir + " --remove-license=ID` while licd is stopped.");
   return set;
 }
 
@@ -132,7 +152,27 @@ void restore_leases(const storage::database& db,
 
 server::server(caf::actor_system& sys, const server_options& opts)
   : sys_(sys), metrics_(std::make_shared<request_metrics>()) {
-  // TLS first: a bad certificate stops the start before any actor runs.
+  // Whatever fails, the actors already running are stopped before the error goes on: one left
+  // running would keep the actor system's destructor (and so licd) waiting for ever.
+  try {
+    start(opts);
+  } catch (...) {
+    stop();
+    throw;
+  }
+}
+
+void server::start(const server_options& opts) {
+  // The client port first: a port in use stops the start before anything else is done.
+  auto listener = net::open_listen_socket(opts.bind, opts.port);
+  struct close_unless_taken {
+    int& fd;
+    ~close_unless_taken() {
+      if (fd >= 0)
+        ::close(fd);
+    }
+  } listener_guard{listener.fd};
+  // TLS next: a bad certificate stops the start before any actor runs.
   std::shared_ptr<net::tls_context> tls;
   if (!opts.tls_cert.empty() || !opts.tls_key.empty()) {
     if (opts.tls_cert.empty() || opts.tls_key.empty())
@@ -172,7 +212,7 @@ server::server(caf::actor_system& sys, const server_options& opts)
     auto pub = demo->public_part();
     keys.emplace(pub.key_id(), pub);
   }
-  auto installed = load_licenses(*db, keys);
+  auto installed = load_licenses(*db, keys, opts.data_dir);
   for (const auto& problem : attach_activations(installed, db->activations(), keys, bind))
     spdlog::warn("{}", problem);
   if (demo) {
@@ -216,17 +256,17 @@ server::server(caf::actor_system& sys, const server_options& opts)
     seats.emplace(kv.first, 0);
   db->commit(lifecycle_event(engine::event_kind::started, std::string("licd ") + version));
 
-  store_ = sys.spawn<caf::detached>(licd::store, db);
+  store_ = sys_.spawn<caf::detached>(licd::store, db);
   if (opts.activity_log_retention.count() > 0)
     caf::anon_send(store_, prune_atom::value,
                    int64_t{std::chrono::milliseconds(opts.activity_log_retention).count()});
   size_t stored_total = 0;
   for (const auto& kv : stored_leases)
     stored_total += kv.second;
-  expiry_ = sys.spawn(expiry, opts.expiry_tick, stored_total);
+  expiry_ = sys_.spawn(expiry, opts.expiry_tick, stored_total);
   // (An argument also keeps CAF 0.17 from binding a reference to a null argument tuple, which
   // it does for actors spawned without arguments: UBSan stops on it.)
-  timers_ = sys.spawn(licd::timers, std::chrono::milliseconds(10));
+  timers_ = sys_.spawn(licd::timers, std::chrono::milliseconds(10));
   registry_setup rs;
   rs.store = store_;
   rs.expiry = expiry_;
@@ -239,15 +279,22 @@ server::server(caf::actor_system& sys, const server_options& opts)
     setup.product = {product, n};
     if (auto it = stored_leases.find(product); it != stored_leases.end())
       setup.expected_leases = it->second;
+    setup.cooldowns = storage::decode_cooldowns(db->meta(storage::cooldowns_key(product)));
     setup.policy = rs.policy;
     setup.store = store_;
     setup.expiry = expiry_;
     setup.timers = timers_;
-    rs.pools.emplace(product, spawn_pool(sys, std::move(setup)));
+    rs.pools.emplace(product, spawn_pool(sys_, std::move(setup)));
   }
-  restore_leases(*db, rs.pools);
+  try {
+    restore_leases(*db, rs.pools);
+  } catch (...) { // the pools are not the registry's yet: stop them here
+    for (const auto& kv : rs.pools)
+      caf::anon_send_exit(kv.second, caf::exit_reason::user_shutdown);
+    throw;
+  }
   auto product_count = rs.pools.size();
-  registry_ = sys.spawn(licd::registry, std::move(rs));
+  registry_ = sys_.spawn(licd::registry, std::move(rs));
   licenses_setup ls;
   ls.installed = std::move(installed);
   ls.keys = std::move(keys);
@@ -256,13 +303,12 @@ server::server(caf::actor_system& sys, const server_options& opts)
   ls.clock_tolerance = opts.clock_tolerance;
   ls.store = store_;
   ls.registry = registry_;
-  licenses_ = sys.spawn(licd::licenses, std::move(ls));
+  licenses_ = sys_.spawn(licd::licenses, std::move(ls));
 
-  auto listener = net::open_listen_socket(opts.bind, opts.port);
   port_ = listener.port;
   session_setup ss{registry_, static_cast<uint32_t>(opts.lease_ttl.count()), metrics_, tls,
                    opts.limits, timers_};
-  acceptor_ = sys.middleman().spawn_broker(acceptor, listener.fd, ss);
+  acceptor_ = sys_.middleman().spawn_broker(acceptor, std::exchange(listener.fd, -1), ss);
   spdlog::info("licd {} listening on {}:{} (data dir {}, lease TTL {} s, {} products)", version,
                opts.bind, port_, opts.data_dir, opts.lease_ttl.count(), product_count);
 }
@@ -276,6 +322,7 @@ void server::stop() {
     return;
   stopped_ = true;
   caf::scoped_actor self{sys_};
+  // (Every step is a no-op for an actor that a failed start did not get to spawn.)
   // 1. No new requests: the listener and every session go.
   self->send_exit(acceptor_, caf::exit_reason::user_shutdown);
   self->wait_for(acceptor_);
@@ -287,6 +334,8 @@ void server::stop() {
   self->send_exit(timers_, caf::exit_reason::user_shutdown);
   self->wait_for(licenses_, registry_, expiry_, timers_);
   // 3. The store commits all of it, then quits.
+  if (!store_)
+    return;
   self->send(store_, append_atom::value, lifecycle_event(engine::event_kind::stopped, "clean shutdown"));
   self->request(store_, caf::infinite, stop_atom::value)
     .receive([](caf::ok_atom) {},

@@ -68,6 +68,8 @@ public:
   void stop();
 
 private:
+  void start(const server_options& opts);
+
   caf::actor_system& sys_;
   std::shared_ptr<request_metrics> metrics_;
   uint16_t port_ = 0;

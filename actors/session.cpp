@@ -9,7 +9,9 @@
 
 #include <arpa/inet.h>
 #include <fcntl.h>
+#include <linux/sockios.h>
 #include <netinet/in.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -81,6 +83,13 @@ bool send_bytes(session_broker* self, hdl_t hdl, std::string_view bytes) {
   return true;
 }
 
+/// Bytes the kernel holds for the socket that it could not send yet: the client's receive
+/// window is full, so it is not reading.
+int unsent(int fd) {
+  int n = 0;
+  return ::ioctl(fd, SIOCOUTQNSD, &n) == 0 ? n : 0;
+}
+
 /// Ends the session: the registry forgets it, the connection closes.
 void leave(session_broker* self, hdl_t hdl) {
   auto& st = self->state;
@@ -95,6 +104,16 @@ void leave(session_broker* self, hdl_t hdl) {
   if (st.tls) { // close_notify, so a TLS client sees a clean end, not a truncation
     st.tls->shutdown();
     send_bytes(self, hdl, st.tls->take_output());
+  }
+  // A client cut off while bytes still wait for it to read (in CAF's buffer or the kernel's)
+  // gets a reset: a graceful close would keep the socket and its buffers until that client
+  // reads, past every limit and timeout.
+  if (st.fd >= 0 && (st.reset_on_leave || (st.cut_off && (st.queued > 0 || unsent(st.fd) > 0)))) {
+    linger now{1, 0}; // close() resets instead of sending what is queued
+    ::setsockopt(st.fd, SOL_SOCKET, SO_LINGER, &now, sizeof(now));
+    // Both directions down: CAF sees the hang-up at once and closes its descriptor (its own
+    // close would otherwise wait for the queued bytes to go out).
+    ::shutdown(st.fd, SHUT_RDWR);
   }
   self->close(hdl);
   if (st.peer_closed)
@@ -126,8 +145,17 @@ void on_stream_end(session_broker* self, hdl_t hdl) {
   st.closing = true; // nothing more can arrive: end once the replies owed are out
 }
 
-/// Replies a client may leave unread (beyond what the kernel holds) before it is closed.
+/// Replies a client may leave unread (beyond what the kernel holds) before it is cut off.
 constexpr size_t max_unsent_bytes = size_t{1} << 20;
+
+/// Ends the session with a reset (RST): what is still queued for a client that does not read is
+/// thrown away with the socket. A graceful close would wait for that client to read, keeping the
+/// socket and its buffers alive beyond every limit and timeout.
+void abort_session(session_broker* self, hdl_t hdl) {
+  self->state.reset_on_leave = true;
+  self->state.tls.reset(); // no close_notify for a client that reads nothing
+  leave(self, hdl);
+}
 
 /// Sends what the TLS layer has to say (handshake messages, records); false as send_bytes.
 bool send_tls_output(session_broker* self, hdl_t hdl) {
@@ -152,13 +180,13 @@ void write_line(session_broker* self, hdl_t hdl, std::string line) {
     return;
   }
   // What CAF still holds could not go to the kernel: the client is not reading its replies.
-  // Past the bound it is closed, so it cannot grow licd's memory.
+  // Past the bound it is cut off, so it cannot grow licd's memory.
   if (st.queued > max_unsent_bytes) {
     st.setup->metrics->slow_readers_closed.fetch_add(1, std::memory_order_relaxed);
-    spdlog::warn("closing the connection from {}: it does not read its replies ({} bytes "
+    spdlog::warn("resetting the connection from {}: it does not read its replies ({} bytes "
                  "waiting)",
                  self->remote_addr(hdl), st.queued);
-    leave(self, hdl);
+    abort_session(self, hdl);
     return;
   }
   if (st.outstanding > 0)
@@ -172,6 +200,7 @@ void say_goodbye(session_broker* self, hdl_t hdl, proto::error_code code,
                  const std::string& message) {
   auto& st = self->state;
   st.closing = true;
+  st.cut_off = true;
   st.outstanding = 0;
   write_line(self, hdl, proto::format_error("-", code, message)); // leaves: closing, none owed
 }
@@ -555,7 +584,10 @@ caf::behavior session(session_broker* self, hdl_t hdl, session_setup setup) {
     },
     [=](close_atom) {
       spdlog::info("session from {} closed by the administrator", self->remote_addr(hdl));
-      leave(self, hdl);
+      // Said before the close, so that the client knows at once that its leases have ended
+      // (and does not take the close for a network blip).
+      say_goodbye(self, hdl, proto::error_code::disconnected,
+                  "an administrator disconnected this computer; its leases have ended");
     },
   };
 }

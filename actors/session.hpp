@@ -71,6 +71,10 @@ struct session_state {
   /// queued (one send() per reply, no epoll re-arm); -1: always through CAF's write buffer.
   int fd = -1;
   size_t queued = 0; ///< bytes handed to CAF's write buffer and not yet written by it
+  /// The server ends this connection (a timeout): if replies still wait in CAF's buffer when it
+  /// leaves, the client is not reading and gets a reset.
+  bool cut_off = false;
+  bool reset_on_leave = false; ///< leave with a reset whatever is queued (a slow reader)
   /// The client's stream ended (a half-close, as `nc -N` does) while replies were owed: CAF has
   /// dropped the connection, and `fd` is this session's own duplicate of its socket, closed
   /// when the session ends after the last reply.

@@ -41,7 +41,10 @@ std::string iso_time(int64_t ms) {
 
 void reply(httplib::Response& res, int status, const json& body) {
   res.status = status;
-  res.set_content(body.dump() + "\n", "application/json");
+  // Stored text that is not UTF-8 (names a licd before names were checked let in, a damaged
+  // record) is shown with U+FFFD in its place: no stored byte may make the API answer 500.
+  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n",
+                  "application/json");
 }
 
 void fail(httplib::Response& res, int status, const std::string& error, const std::string& msg) {
@@ -182,6 +185,13 @@ http_api::http_api(caf::actor_system& sys, const server& srv, options opts)
   if (opts_.token.empty())
     throw std::runtime_error("the admin API needs a token");
   routes();
+  // cpp-httplib's default sets SO_REUSEPORT, which lets a second licd listen on the same admin
+  // port beside this one (requests then land on either). SO_REUSEADDR alone only allows a quick
+  // restart past TIME_WAIT; a port another process listens on stays an error.
+  http_->set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
+  });
   if (opts_.port == 0) {
     int p = http_->bind_to_any_port(opts_.bind);
     if (p <= 0)

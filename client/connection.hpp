@@ -95,6 +95,8 @@ public:
 
   /// Whether the connection is over TLS.
   bool secure() const { return ssl_ != nullptr; }
+  /// The socket, to wait on (poll) for the server to speak or close unasked.
+  int socket() const { return fd_; }
 
 private:
   net::protocol::reply request(const std::string& line);

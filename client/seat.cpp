@@ -2,9 +2,13 @@
 
 #include "platform/host.hpp"
 
+#include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 
 namespace licd::client {
 
@@ -29,6 +33,8 @@ seat::seat(seat_options opts) : opts_(std::move(opts)) {
     opts_.user = platform::user_name("unknown-user");
   if (opts_.instance.empty())
     opts_.instance = std::to_string(getpid());
+  if (::pipe2(wake_, O_CLOEXEC | O_NONBLOCK) != 0)
+    throw std::runtime_error(std::string("cannot make a pipe: ") + std::strerror(errno));
   auto until = clock::now() + opts_.acquire_timeout;
   auto backoff = opts_.backoff_min;
   for (;;) {
@@ -57,6 +63,8 @@ seat::seat(seat_options opts) : opts_(std::move(opts)) {
 
 seat::~seat() {
   release();
+  ::close(wake_[0]);
+  ::close(wake_[1]);
 }
 
 std::string seat::lease() const {
@@ -91,7 +99,8 @@ void seat::release() {
       return;
     stopping_ = true;
   }
-  cv_.notify_all();
+  char one = 1;
+  [[maybe_unused]] auto n = ::write(wake_[1], &one, 1); // a full pipe is awake already
   if (thread_.joinable())
     thread_.join();
   // The renewal thread is gone: the connection and lease are this thread's now.
@@ -159,9 +168,24 @@ void seat::notify(seat_event e, const std::string& detail) {
     opts_.on_event(e, detail);
 }
 
-bool seat::sleep_for(std::chrono::milliseconds d) {
-  std::unique_lock<std::mutex> lock(mu_);
-  return !cv_.wait_for(lock, d, [this] { return stopping_; });
+seat::woke seat::wait(std::chrono::milliseconds d, bool watch) {
+  pollfd fds[2] = {{wake_[0], POLLIN, 0}, {-1, POLLIN | POLLRDHUP, 0}};
+  if (watch && conn_)
+    fds[1].fd = conn_->socket();
+  auto until = clock::now() + d;
+  for (;;) {
+    {
+      std::lock_guard<std::mutex> g(mu_);
+      if (stopping_)
+        return woke::stopping;
+    }
+    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - clock::now());
+    if (left.count() <= 0)
+      return woke::timeout;
+    int n = ::poll(fds, 2, static_cast<int>(std::min<int64_t>(left.count(), 60'000)));
+    if (n > 0 && fds[1].revents != 0)
+      return woke::server_spoke;
+  }
 }
 
 void seat::run() {
@@ -174,8 +198,10 @@ void seat::run() {
       // Renew at a third of the TTL: two more chances before the lease lapses.
       next = !link_down && held_ ? last_renewal_ + std::chrono::seconds(ttl_) / 3 : clock::now();
     }
-    auto wait = std::chrono::duration_cast<std::chrono::milliseconds>(next - clock::now());
-    if (!sleep_for(std::max(wait, std::chrono::milliseconds(0))))
+    auto wait_ms = std::chrono::duration_cast<std::chrono::milliseconds>(next - clock::now());
+    // Between renewals the connection is watched: the server speaks unasked only to end it (an
+    // administrator's disconnect, a timeout), and then this renews at once to find out.
+    if (wait(std::max(wait_ms, std::chrono::milliseconds(0)), !link_down) == woke::stopping)
       return;
     try {
       if (!conn_)
@@ -194,6 +220,18 @@ void seat::run() {
         else if (link_down)
           notify(seat_event::reconnected, "lease " + lease_ + " renewed on " + server_);
       } catch (const refused& e) {
+        if (e.code() == "DISCONNECTED") {
+          // An administrator disconnected this computer: its leases have ended, and new ones
+          // are refused for a cooldown. The server closes the connection.
+          {
+            std::lock_guard<std::mutex> g(mu_);
+            held_ = false;
+            conn_.reset();
+          }
+          if (was_held)
+            notify(seat_event::lost, "lease " + lease_ + " ended: " + e.message());
+          throw;
+        }
         if (e.code() != "UNKNOWN_LEASE")
           throw;
         // The server says the lease is gone: only now may this instance check out again.

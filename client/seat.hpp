@@ -72,12 +72,16 @@ private:
   void checkout_now(); ///< on the current connection
   void notify(seat_event e, const std::string& detail);
   std::vector<std::string> candidates() const;
-  bool sleep_for(std::chrono::milliseconds d); ///< false when stopping
+  enum class woke { timeout, stopping, server_spoke };
+  /// Waits `d`, or until release() (stopping), or, with `watch`, until the server sends
+  /// something or closes the connection unasked (server_spoke: an administrator's disconnect).
+  woke wait(std::chrono::milliseconds d, bool watch = false);
+  bool sleep_for(std::chrono::milliseconds d) { return wait(d) != woke::stopping; }
 
   seat_options opts_;
   mutable std::mutex mu_;
-  std::condition_variable cv_;
   bool stopping_ = false;
+  int wake_[2] = {-1, -1}; ///< a pipe: release() writes to it to end a wait at once
   std::unique_ptr<connection> conn_;
   std::string server_;
   std::string lease_;

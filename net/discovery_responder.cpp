@@ -26,9 +26,10 @@ discovery_responder::discovery_responder(const std::string& bind, uint16_t port,
   if (getaddrinfo(bind.empty() ? nullptr : bind.c_str(), service.c_str(), &hints, &res) != 0)
     throw std::runtime_error("bad discovery address " + bind);
   fd_ = ::socket(res->ai_family, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  // No SO_REUSEADDR: on UDP it would let a second licd bind the same port and take a share of
+  // the queries; a port in use must be an error at start.
   int one = 1;
-  bool ok = fd_ >= 0 && ::setsockopt(fd_, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) == 0
-            && ::setsockopt(fd_, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) == 0
+  bool ok = fd_ >= 0 && ::setsockopt(fd_, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one)) == 0
             && ::bind(fd_, res->ai_addr, res->ai_addrlen) == 0;
   int err = errno;
   freeaddrinfo(res);

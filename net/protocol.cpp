@@ -92,7 +92,8 @@ std::string fill_arguments(request& req, const std::vector<std::string_view>& ar
       continue;
     }
     if (!engine::valid_identity_name(value))
-      return std::string(key) + " must be 1-128 bytes without spaces, control characters or '='";
+      return std::string(key)
+             + " must be 1-128 bytes of valid UTF-8 without spaces, control characters or '='";
     std::string v(value);
     if (key == "computer")
       req.computer = std::move(v);

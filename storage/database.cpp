@@ -41,6 +41,31 @@ void migrate(lmdb::txn& t, MDB_dbi meta, uint32_t from) {
 
 } // namespace
 
+std::string cooldowns_key(const std::string& product) {
+  return "cooldowns/" + product;
+}
+
+std::string encode_cooldowns(const std::map<std::string, int64_t>& until_ms) {
+  std::string out;
+  for (const auto& [computer, until] : until_ms)
+    out += computer + "\t" + std::to_string(until) + "\n";
+  return out;
+}
+
+std::map<std::string, int64_t> decode_cooldowns(std::string_view value) {
+  std::map<std::string, int64_t> out;
+  while (!value.empty()) {
+    auto nl = value.find('\n');
+    auto line = value.substr(0, nl);
+    value.remove_prefix(nl == std::string_view::npos ? value.size() : nl + 1);
+    int64_t until = 0;
+    if (auto f = engine::split_tabs<2>(line); f && !(*f)[0].empty()
+                                              && engine::parse_number((*f)[1], until))
+      out[std::string((*f)[0])] = until;
+  }
+  return out;
+}
+
 std::string encode_lease_key(const engine::lease_id& id) {
   return u64_key(id.hi) + u64_key(id.lo);
 }

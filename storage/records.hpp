@@ -4,7 +4,9 @@
 #include "engine/lease_id.hpp"
 
 #include <cstdint>
+#include <map>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -54,5 +56,12 @@ struct change_set {
            && put_leases.empty() && erase_leases.empty() && events.empty();
   }
 };
+
+/// The `meta` key that holds a product's force-disconnect cooldowns, and its value: one
+/// "computer TAB until_ms" line per computer (wall clock, ms since the epoch). Decoding skips
+/// malformed lines.
+std::string cooldowns_key(const std::string& product);
+std::string encode_cooldowns(const std::map<std::string, int64_t>& until_ms);
+std::map<std::string, int64_t> decode_cooldowns(std::string_view value);
 
 } // namespace licd::storage

@@ -205,7 +205,9 @@ TEST_CASE("disconnect frees the seats at once and the cooldown refuses the compu
   CHECK(r["leases_ended"] == 2);
   CHECK(r["cooldown_seconds"] == 2);
   CHECK(used_seats(f.licd(), "cad") == 0); // at once
-  CHECK_THROWS_AS(ws1->roundtrip("PING 1"), licd::client::connection_error); // session closed
+  // The session is told why, then closed.
+  CHECK_THAT(ws1->read_line(), Catch::StartsWith("ERR - DISCONNECTED an administrator disconnected"));
+  CHECK_THROWS_AS(ws1->roundtrip("PING 1"), licd::client::connection_error);
   CHECK(f.licadmin_json({"computers", "list"})["computers"].empty());
   auto back = connect_as(f.licd(), "ws1", "alice");
   CHECK(refusal([&] { back->checkout("cad"); }) == "DISCONNECTED");
@@ -213,6 +215,30 @@ TEST_CASE("disconnect frees the seats at once and the cooldown refuses the compu
   CHECK(connect_as(f.licd(), "ws2")->checkout("cad").used == 1); // others are served
   std::this_thread::sleep_for(2500ms);
   CHECK(back->checkout("cad").used == 2);
+}
+
+TEST_CASE("a force-disconnect's cooldown survives a restart, clean or SIGKILL",
+          "[e2e][admin][computers]") {
+  admin_fixture f({"--disconnect-cooldown=3"});
+  auto args = std::vector<std::string>{"--vendor-key=" + f.keys + "/vendor.pub",
+                                       "--disconnect-cooldown=3"};
+  f.licadmin_json({"licenses", "add", f.issue("cad", 2)});
+  connect_as(f.licd(), "ws1")->checkout("cad");
+  CHECK(f.licadmin_json({"computers", "disconnect", "ws1"})["leases_ended"] == 1);
+  // A computer without leases is put in its cooldown too (and it is stored as well).
+  CHECK(f.licadmin_json({"computers", "disconnect", "ws9"})["leases_ended"] == 0);
+  auto started = std::chrono::steady_clock::now();
+  REQUIRE(f.s->licd->terminate() == 0);
+  f.s->start(args);
+  CHECK(refusal([&] { connect_as(f.licd(), "ws1")->checkout("cad"); }) == "DISCONNECTED");
+  f.s->licd->kill();
+  f.s->start(args);
+  CHECK(refusal([&] { connect_as(f.licd(), "ws1")->checkout("cad"); }) == "DISCONNECTED");
+  CHECK(refusal([&] { connect_as(f.licd(), "ws9")->checkout("cad"); }) == "DISCONNECTED");
+  CHECK(connect_as(f.licd(), "ws2")->checkout("cad").used == 1); // others are served
+  // It ends when it was due, restarts or not.
+  std::this_thread::sleep_until(started + 3500ms);
+  CHECK(connect_as(f.licd(), "ws1")->checkout("cad").used == 2);
 }
 
 TEST_CASE("an administrator can end one lease", "[e2e][admin][leases]") {
@@ -464,11 +490,54 @@ TEST_CASE("licd trusts every vendor key it is given", "[e2e][admin][licenses]") 
   f.licadmin_json({"licenses", "add", f.issue("cam", 4, {}, second + "/vendor.key")});
   CHECK(f.seats("cad") == 2);
   CHECK(f.seats("cam") == 4);
-  // Without the second key, its code no longer counts.
+  // Without the second key licd does not start (its seats would be lost): it names the key.
   REQUIRE(f.s->licd->terminate() == 0);
-  f.s->start({"--vendor-key=" + f.keys + "/vendor.pub"});
-  CHECK(f.seats("cam") == 0);
-  auto list = f.licadmin_json({"licenses", "list"})["licenses"];
-  REQUIRE(list.size() == 2);
-  CHECK(list[1]["state"] == "untrusted");
+  CHECK_THROWS_WITH(f.s->start({"--vendor-key=" + f.keys + "/vendor.pub"}),
+                    Catch::Contains("(4 seats of cam) needs vendor key"));
+}
+
+TEST_CASE("stored names that are not UTF-8 never make the admin API fail", "[e2e][admin]") {
+  // A data dir holding what an older licd let in: a lease and log entries whose names are not
+  // UTF-8. Every admin view of them answers 200 with valid JSON (U+FFFD in their place).
+  admin_fixture f({"--demo"});
+  REQUIRE(f.s->licd->terminate() == 0);
+  {
+    licd::storage::database::options o;
+    o.dir = f.s->data;
+    licd::storage::database db(o);
+    licd::storage::change_set cs;
+    licd::storage::lease_record r;
+    r.id = licd::engine::make_random_lease_id();
+    r.product = "demo";
+    r.computer = "bad\xff\xfe";
+    r.user = "\xc3(";
+    r.instance = "1";
+    r.granted_at_ms = 1;
+    cs.put_leases.push_back(r);
+    licd::engine::event e;
+    e.at_ms = 2;
+    e.kind = licd::engine::event_kind::granted;
+    e.product = "demo";
+    e.computer = r.computer;
+    e.user = r.user;
+    e.lease = r.id.to_hex();
+    e.detail = "\xf8\x88\x80\x80\x80";
+    cs.events.push_back(e);
+    db.commit(cs);
+  }
+  f.s->start({"--vendor-key=" + f.keys + "/vendor.pub", "--demo"});
+  auto auth = httplib::Headers{{"Authorization", "Bearer " + f.token()}};
+  httplib::Client cli(f.url());
+  for (std::string path : {"/api/v1/computers", "/api/v1/log", "/api/v1/server",
+                           "/api/v1/licenses"}) {
+    INFO(path);
+    auto res = cli.Get(path, auth);
+    REQUIRE(res);
+    CHECK(res->status == 200);
+    CHECK_NOTHROW(json::parse(res->body));
+  }
+  auto log = cli.Get("/api/v1/log", auth);
+  REQUIRE(log);
+  CHECK_THAT(log->body, Catch::Contains("bad\xef\xbf\xbd\xef\xbf\xbd")); // U+FFFD twice
+  CHECK(f.licadmin({"log"}).status == 0);
 }

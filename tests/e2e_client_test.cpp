@@ -9,6 +9,10 @@
 #include "licd/client.hpp"
 #include "tcp_proxy.hpp"
 
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+
 #include <atomic>
 #include <cstdlib>
 #include <filesystem>
@@ -60,17 +64,80 @@ std::vector<std::string> clean_env(const temp_dir& tmp, std::vector<std::string>
   return out;
 }
 
+/// A program running in the background with its stdout and stderr in a file.
+struct background {
+  std::string out_file;
+  int pid = -1;
+  background(std::vector<std::string> argv, std::string out) : out_file(std::move(out)) {
+    pid = ::fork();
+    if (pid == 0) {
+      int fd = ::open(out_file.c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+      std::vector<char*> args;
+      for (auto& a : argv)
+        args.push_back(a.data());
+      args.push_back(nullptr);
+      ::execv(args[0], args.data());
+      ::_exit(127);
+    }
+  }
+  ~background() {
+    if (pid > 0) {
+      ::kill(pid, SIGKILL);
+      ::waitpid(pid, nullptr, 0);
+    }
+  }
+  std::string output() const { return slurp(out_file); }
+  /// The exit status once it has ended within `patience` (128+N for signal N), else -1.
+  int wait(std::chrono::milliseconds patience) {
+    auto until = std::chrono::steady_clock::now() + patience;
+    while (std::chrono::steady_clock::now() < until) {
+      int status = 0;
+      if (::waitpid(pid, &status, WNOHANG) == pid) {
+        pid = -1;
+        return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+      }
+      std::this_thread::sleep_for(20ms);
+    }
+    return -1;
+  }
+};
+
 } // namespace
 
-TEST_CASE("discovery finds servers by loopback broadcast, and lists two of them",
-          "[e2e][client][discovery]") {
+TEST_CASE("discovery finds a server by loopback broadcast", "[e2e][client][discovery]") {
   auto port = free_port(SOCK_DGRAM);
-  auto d = "--discovery-port=" + std::to_string(port);
-  server_fixture a({"--demo", d, "--server-name=server-a"});
-  server_fixture b({"--demo", d, "--server-name=server-b"});
+  server_fixture a({"--demo", "--discovery-port=" + std::to_string(port), "--server-name=solo"});
   cl::discovery_options o;
   o.port = port;
   o.targets = {"127.255.255.255"};
+  auto found = cl::discover({"demo"}, o);
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].name == "solo");
+  CHECK(found[0].port == a.licd->port());
+  auto status = run({LICADMIN_BINARY, "--data-dir=" + a.data, "--json", "status"});
+  REQUIRE(status.status == 0);
+  CHECK(json::parse(status.out)["ports"]["discovery_udp"] == port);
+}
+
+TEST_CASE("discovery lists two servers, and a client takes the one with a free seat",
+          "[e2e][client][discovery]") {
+  // Two "hosts" on one machine: each licd on its own loopback address, both on one UDP port
+  // (one port is never shared by two licd on one address: that is an error at start).
+  auto port = free_port(SOCK_DGRAM);
+  auto d = "--discovery-port=" + std::to_string(port);
+  server_fixture a({"--demo", d, "--server-name=server-a", "--bind=127.0.0.2",
+                    "--discovery-bind=127.0.0.2"});
+  server_fixture b({"--demo", d, "--server-name=server-b", "--bind=127.0.0.3",
+                    "--discovery-bind=127.0.0.3"});
+  auto used_on = [](const std::string& host, const licd_process& p) {
+    cl::connection c(host, p.port());
+    return c.status("demo").at(0).used;
+  };
+  cl::discovery_options o;
+  o.port = port;
+  o.targets = {"127.0.0.2", "127.0.0.3"};
   o.gather_all = true;
   auto found = cl::discover({"demo"}, o);
   REQUIRE(found.size() == 2);
@@ -78,6 +145,7 @@ TEST_CASE("discovery finds servers by loopback broadcast, and lists two of them"
   CHECK(names == std::set<std::string>{"server-a", "server-b"});
   for (const auto& f : found) {
     auto& p = f.name == "server-a" ? *a.licd : *b.licd;
+    CHECK(f.host == (f.name == "server-a" ? "127.0.0.2" : "127.0.0.3"));
     CHECK(f.port == p.port());
     REQUIRE(f.products.size() == 1);
     CHECK(f.products[0].product == "demo");
@@ -85,21 +153,20 @@ TEST_CASE("discovery finds servers by loopback broadcast, and lists two of them"
     CHECK(f.products[0].free == 5);
   }
   // Fill server A: a client then takes B, the one with a seat free.
-  auto relay = connect_as(*a.licd, "relay");
+  cl::connection relay("127.0.0.2", a.licd->port());
+  relay.hello("relay", "tester", "1");
   for (int i = 0; i < 5; ++i)
-    relay->checkout("demo", "ws" + std::to_string(i));
+    relay.checkout("demo", "ws" + std::to_string(i));
   auto again = cl::discover({"demo"}, o);
   auto best = cl::choose(again, "demo");
   REQUIRE(best);
   CHECK(best->name == "server-b");
   CHECK(!cl::choose(again, "no-such-product"));
-  auto status = run({LICADMIN_BINARY, "--data-dir=" + a.data, "--json", "status"});
-  REQUIRE(status.status == 0);
-  CHECK(json::parse(status.out)["ports"]["discovery_udp"] == port);
 
   temp_dir tmp;
   auto argv = clean_env(tmp);
-  for (const char* arg : {LICCLIENT_BINARY, "--json", "--discovery-port"})
+  for (const char* arg : {LICCLIENT_BINARY, "--json", "--discovery-target=127.0.0.2",
+                          "--discovery-target=127.0.0.3", "--discovery-port"})
     argv.emplace_back(arg);
   argv.push_back(std::to_string(port));
   auto list_argv = argv;
@@ -111,7 +178,8 @@ TEST_CASE("discovery finds servers by loopback broadcast, and lists two of them"
   auto co = run(co_argv);
   INFO(co.out);
   REQUIRE(co.status == 0);
-  CHECK(used_seats(*b.licd) == 1); // B had the free seat
+  CHECK(used_on("127.0.0.3", *b.licd) == 1); // B had the free seat
+  CHECK(used_on("127.0.0.2", *a.licd) == 5);
 }
 
 TEST_CASE("a server list is tried in order, and LICD_SERVER names the server",
@@ -200,6 +268,80 @@ TEST_CASE("a lease the server ended is reported lost, and a new one regained",
   CHECK(seat.lease() != lease);
   CHECK(seat.held());
   CHECK(used_seats(f.licd()) == 1);
+}
+
+TEST_CASE("a force-disconnect is noticed at once, long before the next renewal",
+          "[e2e][client][seat]") {
+  // The default 600 s TTL: the next renewal would be 200 s away.
+  admin_fixture f({"--demo", "--disconnect-cooldown=2"});
+  event_log log;
+  auto started = std::chrono::steady_clock::now();
+  cl::seat seat(seat_to(f.licd().endpoint(), log));
+  auto lease = seat.lease();
+  REQUIRE(f.licadmin({"computers", "disconnect", "ws-seat"}).status == 0);
+  CHECK(eventually([&] { return log.count("lost") == 1; }, 2s));
+  CHECK_FALSE(seat.held());
+  // After the cooldown it checks a seat out again by itself.
+  CHECK(eventually([&] { return log.count("regained") == 1; }, 5s));
+  CHECK(seat.held());
+  CHECK(seat.lease() != lease);
+  CHECK(used_seats(f.licd()) == 1);
+  CHECK(std::chrono::steady_clock::now() - started < 60s);
+}
+
+TEST_CASE("licclient hold prints a force-disconnect at once", "[e2e][client][licclient]") {
+  admin_fixture f({"--demo", "--disconnect-cooldown=30"});
+  temp_dir tmp;
+  auto argv = clean_env(tmp);
+  argv.insert(argv.end(), {LICCLIENT_BINARY, "--server=" + f.licd().endpoint(),
+                           "--computer=ws-hold", "hold", "demo"});
+  background hold(argv, tmp.path() + "/hold.out");
+  REQUIRE(eventually([&] { return hold.output().find("acquired") != std::string::npos; }, 10s));
+  REQUIRE(f.licadmin({"computers", "disconnect", "ws-hold"}).status == 0);
+  CHECK(eventually([&] { return hold.output().find("\nlost ") != std::string::npos; }, 2s));
+  INFO(hold.output());
+  CHECK_THAT(hold.output(), Catch::Contains("an administrator disconnected this computer"));
+  ::kill(hold.pid, SIGINT);
+  CHECK(hold.wait(5s) == 0);
+}
+
+TEST_CASE("licclient hold ends on Ctrl-C while it waits for a seat", "[e2e][client][licclient]") {
+  admin_fixture f({"--demo"});
+  std::vector<std::unique_ptr<cl::connection>> holders;
+  for (int i = 0; i < 5; ++i) { // every seat taken
+    holders.push_back(connect_as(f.licd(), "ws" + std::to_string(i)));
+    holders.back()->checkout("demo");
+  }
+  temp_dir tmp;
+  auto argv = clean_env(tmp);
+  argv.insert(argv.end(), {LICCLIENT_BINARY, "--server=" + f.licd().endpoint(),
+                           "--computer=ws-waits", "hold", "demo", "--timeout=120"});
+  background hold(argv, tmp.path() + "/hold.out");
+  std::this_thread::sleep_for(1500ms); // it is retrying NO_SEATS by now
+  REQUIRE(hold.wait(0ms) == -1);
+  ::kill(hold.pid, SIGINT);
+  CHECK(hold.wait(3s) == 128 + SIGINT);
+  CHECK_THAT(hold.output(), Catch::Contains("interrupted while waiting for a seat"));
+  CHECK(used_seats(f.licd()) == 5);
+}
+
+TEST_CASE("licclient takes no network seat for a product in stand-alone mode",
+          "[e2e][client][licclient]") {
+  server_fixture s;
+  temp_dir tmp;
+  std::ofstream(tmp.path() + "/user.conf") << "[demo]\nmode = standalone\n";
+  for (std::string command : {"checkout", "hold"}) {
+    std::vector<std::string> argv{"/usr/bin/env", "-u", "LICD_SERVER",
+                                  "LICD_SYSTEM_CONFIG=" + tmp.path() + "/none.conf",
+                                  "LICD_USER_CONFIG=" + tmp.path() + "/user.conf",
+                                  LICCLIENT_BINARY, "--json", "--server=" + s.licd->endpoint(),
+                                  command, "demo"};
+    auto r = run(argv);
+    INFO(command << ": " << r.out);
+    CHECK(r.status == 3);
+    CHECK(json::parse(r.out)["error"] == "STANDALONE_MODE");
+  }
+  CHECK(used_seats(*s.licd) == 0);
 }
 
 TEST_CASE("TLS: the right pin or CA works, a wrong pin is refused, plain text is told",

@@ -320,7 +320,7 @@ TEST_CASE("licd reports its version and refuses bad options", "[e2e][licd]") {
 
 TEST_CASE("licd refuses to run as root unless told to", "[e2e][licd]") {
   if (::geteuid() != 0) {
-    WARN("not running as root: the refusal cannot be seen here");
+    WARN("SKIPPED: not running as root: the refusal cannot be seen here");
     return;
   }
   temp_dir tmp;
@@ -355,4 +355,21 @@ TEST_CASE("licd reads its options from a config file", "[e2e][licd]") {
   licd_process p(tmp.path() + "/data", {"--config=" + cfg});
   auto c = connect_as(p, "ws1");
   CHECK(c->checkout("demo").expires_in == 7);
+}
+
+TEST_CASE("names that are not valid UTF-8 are refused with BAD_REQUEST and stored nowhere",
+          "[e2e][protocol]") {
+  server_fixture s;
+  auto got = send_then_half_close(s.licd->port(),
+                                  "HELLO 1 version=1 computer=bad\xff\xfe user=\xc3(\n"
+                                  "HELLO 2 version=1 computer=ws1 user=ok\n"
+                                  "CHECKOUT 3 demo user=\xed\xa0\x80\n"
+                                  "CHECKOUT 4 demo computer=b\xc3\xa4r\n");
+  INFO(got);
+  CHECK_THAT(got, Catch::Contains("ERR 1 BAD_REQUEST HELLO: computer must be 1-128 bytes of "
+                                   "valid UTF-8"));
+  CHECK_THAT(got, Catch::Contains("OK 2 "));
+  CHECK_THAT(got, Catch::Contains("ERR 3 BAD_REQUEST CHECKOUT: user must be"));
+  CHECK_THAT(got, Catch::Contains("OK 4 lease=")); // UTF-8 itself is welcome
+  CHECK(used_seats(*s.licd) == 1);                 // only the good checkout took a seat
 }

@@ -28,6 +28,23 @@ TEST_CASE("identity names allow UTF-8 but no spaces, controls or '='", "[engine]
   CHECK_FALSE(valid_identity_name(std::string(129, 'x')));
 }
 
+TEST_CASE("identity names that are not valid UTF-8 are refused", "[engine][names]") {
+  CHECK_FALSE(valid_identity_name("bad\xff\xfe"));   // bytes that never occur in UTF-8
+  CHECK_FALSE(valid_identity_name("\xc3("));          // a lead byte without its continuation
+  CHECK_FALSE(valid_identity_name("a\xc3"));          // cut short at the end
+  CHECK_FALSE(valid_identity_name("\xc0\xaf"));       // an overlong '/'
+  CHECK_FALSE(valid_identity_name("\xe0\x80\xaf"));   // an overlong '/' in three bytes
+  CHECK_FALSE(valid_identity_name("\xed\xa0\x80"));   // a UTF-16 surrogate, U+D800
+  CHECK_FALSE(valid_identity_name("\xf4\x90\x80\x80")); // above U+10FFFF
+  CHECK_FALSE(valid_identity_name("\x80" "abc"));         // a stray continuation byte
+  CHECK_FALSE(valid_identity_name("a\xc2\x85" "b"));      // U+0085, a C1 control
+  CHECK(valid_identity_name("\xe6\x97\xa5\xe6\x9c\xac")); // CJK
+  CHECK(valid_identity_name("\xf0\x9f\x92\xbb"));    // U+1F4BB, four bytes
+  CHECK(valid_identity_name("\xc2\xa0" "x"));            // U+00A0 is not a control
+  CHECK(valid_utf8(""));
+  CHECK_FALSE(valid_utf8("\xf5\x80\x80\x80"));
+}
+
 TEST_CASE("stored records split into exactly their number of fields", "[engine][fields]") {
   auto three = split_tabs<3>("a\t\tb");
   REQUIRE(three);

@@ -46,19 +46,22 @@ licd_process::licd_process(std::string data_dir, std::vector<std::string> args,
   : data_dir_(std::move(data_dir)) {
   log_ = data_dir_ + ".licd-" + std::to_string(++counter) + ".log";
   std::filesystem::remove(data_dir_ + "/licd.port");
-  std::vector<std::string> argv{LICD_BINARY, "--data-dir=" + data_dir_, "--bind=127.0.0.1",
-                                "--admin-port=0"};
-  bool port_given = false, discovery_given = false;
+  std::vector<std::string> argv{LICD_BINARY, "--data-dir=" + data_dir_, "--admin-port=0"};
+  bool port_given = false, discovery_given = false, bind_given = false;
   for (const auto& a : args) {
     port_given = port_given || a.rfind("--port=", 0) == 0;
     discovery_given = discovery_given || a.rfind("--discovery-port=", 0) == 0;
+    bind_given = bind_given || a.rfind("--bind=", 0) == 0;
   }
+  if (!bind_given)
+    argv.push_back("--bind=127.0.0.1");
   if (!port_given)
     argv.push_back("--port=0");
   if (!discovery_given) // tests run in parallel: only a discovery test answers broadcasts
     argv.push_back("--discovery-port=0");
   if (::geteuid() == 0) // CI runs the tests as root; licd refuses that unless told
     argv.push_back("--allow-root");
+  argv.push_back("--create-data-dir"); // every test's data dir is new on purpose
   argv.insert(argv.end(), args.begin(), args.end());
   auto cargv = c_argv(argv);
   pid_ = ::fork();

@@ -23,12 +23,14 @@
 #include <pthread.h>
 #include <signal.h>
 
+#include <atomic>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <iostream>
 #include <iterator>
+#include <thread>
 
 namespace {
 
@@ -230,6 +232,9 @@ int main(int argc, char** argv) {
                  "(default: $LICD_SERVER, the product's mode config, else discovery)");
   app.add_option("--discovery-port", dopts.port, "UDP port of the discovery broadcast")
     ->capture_default_str();
+  app.add_option("--discovery-target", dopts.targets,
+                 "where to send the discovery query: a (directed) broadcast or a server's "
+                 "address; repeat for several (default: every interface's broadcast address)");
   app.add_option("--computer", computer, "computer name to present (default: this host)");
   app.add_option("--user", user, "user name to present (default: the current user)");
   app.add_option("--tls-ca", tls.ca_file,
@@ -346,6 +351,16 @@ int main(int argc, char** argv) {
                 << '\n';
       return 0;
     }
+    if (hold->parsed() || co->parsed()) {
+      // A product this computer runs on a stand-alone license takes no network seat.
+      auto mode = licd::client::load_mode_config().for_product(product);
+      if (mode.mode == "standalone")
+        return fail(json, exit_refused, "STANDALONE_MODE",
+                    product + " uses a stand-alone license on this computer (" + mode.source
+                      + "): no network seat is taken. Check it with `licclient standalone check "
+                      + product + "`, or switch with `licclient mode set " + product
+                      + " network`");
+    }
     if (hold->parsed()) {
       licd::client::seat_options so;
       so.product = product;
@@ -375,7 +390,22 @@ int main(int argc, char** argv) {
       sigaddset(&stop_set, SIGINT);
       sigaddset(&stop_set, SIGTERM);
       pthread_sigmask(SIG_BLOCK, &stop_set, nullptr); // the renewal thread inherits the mask
+      // Waiting for a seat (NO_SEATS, an unreachable server) can take --timeout seconds: a stop
+      // signal meanwhile ends licclient at once (no seat is held yet). Once one is held, the
+      // signal releases it below.
+      std::atomic<bool> acquiring{true};
+      std::thread([&acquiring, stop_set] {
+        int sig = 0;
+        sigwait(&stop_set, &sig);
+        if (acquiring.load()) {
+          std::cerr << "licclient: interrupted while waiting for a seat\n";
+          std::_Exit(128 + sig);
+        }
+        // Held by now: hand the signal back to the main thread's sigwait.
+        ::kill(::getpid(), sig);
+      }).detach();
       licd::client::seat held(std::move(so));
+      acquiring.store(false);
       current = &held;
       print("acquired", held.lease(),
             "from " + held.server() + ", ttl " + std::to_string(held.ttl()) + " s");

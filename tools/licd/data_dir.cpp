@@ -11,13 +11,24 @@
 #include <fstream>
 #include <stdexcept>
 
+#include <spdlog/spdlog.h>
+
 namespace licd {
 
-data_dir::data_dir(std::string path) : path_(std::move(path)) {
+data_dir::data_dir(std::string path, bool may_create) : path_(std::move(path)) {
   std::error_code ec;
-  std::filesystem::create_directories(path_, ec);
-  if (ec)
-    throw std::runtime_error("cannot create data dir " + path_ + ": " + ec.message());
+  if (!std::filesystem::exists(path_, ec)) {
+    if (!may_create)
+      throw std::runtime_error("data dir " + path_ + " does not exist. If the path is right and "
+                               "this is a new server, start once with --create-data-dir");
+    std::filesystem::create_directories(path_, ec);
+    if (ec)
+      throw std::runtime_error("cannot create data dir " + path_ + ": " + ec.message());
+    std::filesystem::permissions(path_, std::filesystem::perms::owner_all, ec);
+    spdlog::info("created the data dir {}", path_);
+  } else if (!std::filesystem::is_directory(path_, ec)) {
+    throw std::runtime_error("data dir " + path_ + " is not a directory");
+  }
   auto lock_path = path_ + "/licd.lock";
   lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lock_fd_ < 0)

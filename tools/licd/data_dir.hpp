@@ -5,12 +5,14 @@
 
 namespace licd {
 
-/// The data dir, created if missing (mode 0700) and locked for this process: a second licd
-/// on the same dir is refused instead of sharing it. The lock ends with the process.
+/// The data dir, locked for this process: a second licd on the same dir is refused instead of
+/// sharing it. The lock ends with the process.
 class data_dir {
 public:
-  /// Throws std::runtime_error with the reason (cannot create, locked by another licd).
-  explicit data_dir(std::string path);
+  /// A missing dir is created (mode 0700, with its parents) only when `may_create` says so: a
+  /// mistyped path must not start an empty server. Throws std::runtime_error with the reason
+  /// (missing, cannot create, locked by another licd).
+  data_dir(std::string path, bool may_create);
   ~data_dir();
   data_dir(const data_dir&) = delete;
   data_dir& operator=(const data_dir&) = delete;

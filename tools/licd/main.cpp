@@ -9,6 +9,8 @@
 #include "net/discovery_responder.hpp"
 #include "net/tls_stream.hpp"
 #include "platform/host.hpp"
+#include "engine/license_code.hpp"
+#include "storage/database.hpp"
 #include "storage/files.hpp"
 #include "tools/common/cli.hpp"
 #include "tools/licd/data_dir.hpp"
@@ -22,12 +24,18 @@
 
 #include <unistd.h>
 
-#include <csignal>
-#include <filesystem>
-#include <cstdio>
-#include <memory>
 #include <pthread.h>
 #include <sys/resource.h>
+
+#include <atomic>
+#include <condition_variable>
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+#include <memory>
+#include <mutex>
+#include <thread>
 
 namespace {
 
@@ -49,11 +57,182 @@ std::string load_or_make_token(const std::string& named, const std::string& data
   return token;
 }
 
+
+/// Waits for SIGTERM or SIGINT on its own thread. Before licd serves, a stop signal ends the
+/// process at once (nothing is half-written: every change is an LMDB transaction); while it
+/// serves, the first one starts a clean stop and a second one ends the process at once.
+class stop_signal_thread {
+public:
+  explicit stop_signal_thread(sigset_t set) : set_(set), thread_([this] { run(); }) {
+    thread_.detach(); // it ends with the process
+  }
+
+  /// From now on a stop signal asks for a clean stop (wait_for_stop returns).
+  void serving() { phase_.store(phase::serving); }
+  /// Blocks until a stop signal arrives while serving; returns its name.
+  const char* wait_for_stop() {
+    std::unique_lock lock(mutex_);
+    stopped_.wait(lock, [this] { return signal_ != 0; });
+    return signal_ == SIGTERM ? "SIGTERM" : "SIGINT";
+  }
+
+private:
+  enum class phase { starting, serving, stopping };
+
+  void run() {
+    for (;;) {
+      int sig = 0;
+      if (sigwait(&set_, &sig) != 0)
+        continue;
+      auto name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
+      switch (phase_.load()) {
+        case phase::starting:
+          spdlog::critical("received {} during start-up: stopping at once", name);
+          std::_Exit(1);
+        case phase::serving: {
+          phase_.store(phase::stopping);
+          std::lock_guard lock(mutex_);
+          signal_ = sig;
+          stopped_.notify_all();
+          break;
+        }
+        case phase::stopping:
+          spdlog::critical("received {} again while stopping: stopping at once", name);
+          std::_Exit(1);
+      }
+    }
+  }
+
+  sigset_t set_;
+  std::atomic<phase> phase_{phase::starting};
+  std::mutex mutex_;
+  std::condition_variable stopped_;
+  int signal_ = 0;
+  std::thread thread_;
+};
+
+/// How long a clean stop may take before licd gives up on it and exits (every acknowledged
+/// change is already committed; what is left is tearing down threads).
+constexpr std::chrono::seconds stop_patience{30};
+
+/// Ends the process with `code` if the calling thread has not finished what follows (the actor
+/// system's teardown) within `patience`: a stuck actor must not keep licd from exiting.
+void exit_unless_done_within(std::chrono::seconds patience, int code) {
+  std::thread([patience, code] {
+    std::this_thread::sleep_for(patience);
+    spdlog::critical("licd did not finish stopping within {} s: exiting", patience.count());
+    std::_Exit(code);
+  }).detach();
+}
+
+/// `licd --remove-license=ID`: removes an installed license from a stopped licd's data dir (for
+/// a license whose vendor key is gone, which licadmin cannot remove because licd will not start
+/// without it). Logged in the activity log like a removal through the admin API.
+int remove_license(const licd::server_options& opts, const std::string& id_hex) {
+  uint64_t id = 0;
+  if (!licd::engine::parse_hex64(id_hex, id)) {
+    std::fprintf(stderr, "licd: --remove-license takes a license id (16 hex digits)\n");
+    return 2;
+  }
+  licd::data_dir dir(opts.data_dir, false);
+  licd::storage::database::options dbo;
+  dbo.dir = opts.data_dir;
+  dbo.map_size = opts.map_size;
+  licd::storage::database db(dbo);
+  for (const auto& rec : db.licenses()) {
+    if (rec.id != id)
+      continue;
+    licd::storage::change_set cs;
+    cs.erase_licenses.push_back(id);
+    cs.erase_activations.push_back(id);
+    licd::engine::event e;
+    e.at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                std::chrono::system_clock::now().time_since_epoch())
+                .count();
+    e.kind = licd::engine::event_kind::license_removed;
+    auto decoded = licd::engine::decode_code(rec.code);
+    if (auto* d = std::get_if<licd::engine::decoded_code>(&decoded)) {
+      e.product = d->lic.product;
+      e.detail = "license " + id_hex + ", " + std::to_string(d->lic.seats)
+                 + " seats: removed with licd --remove-license";
+    } else {
+      e.detail = "license " + id_hex + ": removed with licd --remove-license";
+    }
+    cs.events.push_back(std::move(e));
+    db.commit(cs);
+    const auto& product = cs.events[0].product;
+    std::printf("removed license %s%s%s from %s\n", id_hex.c_str(), product.empty() ? "" : " for ",
+                product.c_str(), opts.data_dir.c_str());
+    return 0;
+  }
+  std::fprintf(stderr, "licd: no license %s in %s\n", id_hex.c_str(), opts.data_dir.c_str());
+  return 3;
+}
+
+/// Serves until a stop signal: the engine, discovery and the admin API, then the files that tell
+/// tools where licd listens. Throws when any of them cannot start.
+void serve(caf::actor_system& sys, const licd::data_dir& dir, const licd::server_options& opts,
+           licd::admin::options admin, const std::string& admin_token_file, unsigned cooldown,
+           uint16_t discovery_port, const std::string& discovery_bind,
+           const std::string& server_name, stop_signal_thread& signals) {
+  licd::server srv{sys, opts};
+  admin.token = load_or_make_token(admin_token_file, dir.path());
+  admin.cooldown = std::chrono::seconds(cooldown);
+  admin.data_dir = dir.path();
+  admin.client_port = srv.port();
+  std::unique_ptr<licd::net::discovery_responder> discovery;
+  if (discovery_port != 0) {
+    auto registry = srv.registry();
+    auto tcp_port = srv.port();
+    bool tls_on = !srv.tls_fingerprint().empty();
+    auto server_id = srv.server_id();
+    discovery = std::make_unique<licd::net::discovery_responder>(
+      discovery_bind, discovery_port,
+      [&sys, registry, tcp_port, tls_on, server_id, server_name](const auto& q) {
+        auto pools = licd::ask<std::vector<licd::pool_status>>(
+          sys, std::chrono::seconds(2), registry, licd::status_atom::value);
+        licd::net::discovery::answer a;
+        a.id = server_id;
+        a.name = server_name;
+        a.port = tcp_port;
+        a.tls = tls_on;
+        for (const auto& p : pools) {
+          bool asked = q.products.empty();
+          for (const auto& want : q.products)
+            asked = asked || want == p.product;
+          if (asked)
+            a.products.push_back({p.product, p.seats, p.seats > p.used ? p.seats - p.used : 0});
+        }
+        return a;
+      });
+    admin.discovery_port = discovery->port();
+    spdlog::info("answering discovery on {}:{}/udp as {}", discovery_bind, discovery->port(),
+                 server_name);
+  }
+  licd::admin::http_api api{sys, srv, admin};
+  auto admin_host = admin.bind == "0.0.0.0" ? "127.0.0.1"
+                    : admin.bind == "::"    ? "[::1]"
+                    : admin.bind.find(':') != std::string::npos ? "[" + admin.bind + "]"
+                                                                : admin.bind;
+  licd::files::write_file(dir.path() + "/admin.url",
+                          "http://" + admin_host + ":" + std::to_string(api.port()) + "\n",
+                          0644);
+  dir.write_port_file(srv.port());
+  signals.serving();
+  spdlog::info("received {}, shutting down", signals.wait_for_stop());
+  exit_unless_done_within(stop_patience, 1);
+  dir.remove_port_file();
+  api.stop();
+  discovery.reset();
+  srv.stop();
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   licd::server_options opts;
-  opts.data_dir = "/var/lib/licd";
+  const std::string default_data_dir = "/var/lib/licd";
+  opts.data_dir = default_data_dir;
   std::string log_level = "info";
   unsigned ttl = 600;
   unsigned threads = 0;
@@ -66,6 +245,10 @@ int main(int argc, char** argv) {
   app.set_config("--config", "", "read options from an INI/TOML file (key = value)");
   app.set_version_flag("--version", std::string("licd ") + licd::version);
   app.add_option("--data-dir", opts.data_dir, "where the LMDB data lives")->capture_default_str();
+  bool create_data_dir = false;
+  app.add_flag("--create-data-dir", create_data_dir,
+               "create --data-dir (and its parents) when it does not exist; without it only the "
+               "default data dir and --demo are created, so a mistyped path is an error");
   app.add_option("--bind", opts.bind, "address to listen on (all interfaces by default)")
     ->capture_default_str();
   app.add_option("--port", opts.port, "TCP port for clients (0: pick a free one)")
@@ -169,6 +352,10 @@ int main(int argc, char** argv) {
   app.add_flag("--allow-root", allow_root,
                "run even as root (licd refuses by default: run it as its own user, as the "
                "systemd unit does)");
+  std::string license_to_remove;
+  app.add_option("--remove-license", license_to_remove,
+                 "remove the installed license with this id from the data dir of a stopped licd, "
+                 "and exit (for a license whose vendor key is gone)");
   bool check_config = false;
   app.add_flag("--check-config", check_config,
                "read the options and the vendor keys, say whether they are fine, and exit");
@@ -202,6 +389,15 @@ int main(int argc, char** argv) {
     std::printf("configuration ok\n");
     return 0;
   }
+  if (!license_to_remove.empty()) {
+    opts.map_size = map_mib << 20;
+    try {
+      return remove_license(opts, license_to_remove);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "licd: %s\n", e.what());
+      return 1;
+    }
+  }
   if (!licd::net::discovery::valid_server_name(server_name)) {
     std::fprintf(stderr, "licd: --server-name is 1-64 printable characters without spaces\n");
     return 2;
@@ -228,13 +424,14 @@ int main(int argc, char** argv) {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
   spdlog::flush_on(spdlog::level::info);
 
-  // Block the stop signals before any thread exists, so that only sigwait below sees them.
+  // Block the stop signals before any thread exists, so that only the signal thread sees them.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
+  stop_signal_thread signals(stop_signals);
 
   // Every client is a socket: use the whole hard limit on open files, not the soft default.
   rlimit files{};
@@ -245,7 +442,8 @@ int main(int argc, char** argv) {
   spdlog::debug("open files limit {}", files.rlim_cur);
 
   try {
-    licd::data_dir dir(opts.data_dir);
+    licd::data_dir dir(opts.data_dir,
+                       create_data_dir || opts.demo || opts.data_dir == default_data_dir);
     dir.remove_port_file();
     caf::actor_system_config cfg;
     cfg.load<caf::io::middleman>();
@@ -257,55 +455,16 @@ int main(int argc, char** argv) {
     // a wasted recv() per request when each client has one request in flight.
     cfg.set("middleman.max-consecutive-reads", 1);
     caf::actor_system sys{cfg};
-    licd::server srv{sys, opts};
-    admin.token = load_or_make_token(admin_token_file, dir.path());
-    admin.cooldown = std::chrono::seconds(cooldown);
-    admin.data_dir = dir.path();
-    admin.client_port = srv.port();
-    std::unique_ptr<licd::net::discovery_responder> discovery;
-    if (discovery_port != 0) {
-      auto registry = srv.registry();
-      auto tcp_port = srv.port();
-      bool tls_on = !srv.tls_fingerprint().empty();
-      auto server_id = srv.server_id();
-      discovery = std::make_unique<licd::net::discovery_responder>(
-        discovery_bind, discovery_port, [&sys, registry, tcp_port, tls_on, server_id, server_name](const auto& q) {
-          auto pools = licd::ask<std::vector<licd::pool_status>>(
-            sys, std::chrono::seconds(2), registry, licd::status_atom::value);
-          licd::net::discovery::answer a;
-          a.id = server_id;
-          a.name = server_name;
-          a.port = tcp_port;
-          a.tls = tls_on;
-          for (const auto& p : pools) {
-            bool asked = q.products.empty();
-            for (const auto& want : q.products)
-              asked = asked || want == p.product;
-            if (asked)
-              a.products.push_back({p.product, p.seats, p.seats > p.used ? p.seats - p.used : 0});
-          }
-          return a;
-        });
-      admin.discovery_port = discovery->port();
-      spdlog::info("answering discovery on {}:{}/udp as {}", discovery_bind, discovery->port(),
-                   server_name);
+    // A failure from here on is reported before the actor system is torn down, and that
+    // teardown is bounded: licd ends with a message and an exit code, never silently hangs.
+    try {
+      serve(sys, dir, opts, admin, admin_token_file, cooldown, discovery_port, discovery_bind,
+            server_name, signals);
+    } catch (const std::exception& e) {
+      spdlog::critical("licd cannot run: {}", e.what());
+      exit_unless_done_within(std::chrono::seconds(10), 1);
+      return 1;
     }
-    licd::admin::http_api api{sys, srv, admin};
-    auto admin_host = admin.bind == "0.0.0.0" ? "127.0.0.1"
-                      : admin.bind == "::"    ? "[::1]"
-                      : admin.bind.find(':') != std::string::npos ? "[" + admin.bind + "]"
-                                                                  : admin.bind;
-    licd::files::write_file(dir.path() + "/admin.url",
-                            "http://" + admin_host + ":" + std::to_string(api.port()) + "\n",
-                            0644);
-    dir.write_port_file(srv.port());
-    int sig = 0;
-    sigwait(&stop_signals, &sig);
-    spdlog::info("received {}, shutting down", sig == SIGTERM ? "SIGTERM" : "SIGINT");
-    dir.remove_port_file();
-    api.stop();
-    discovery.reset();
-    srv.stop();
   } catch (const std::exception& e) {
     spdlog::critical("licd cannot run: {}", e.what());
     return 1;
