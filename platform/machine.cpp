@@ -130,18 +130,22 @@ std::string describe_factors(const engine::machine_facts& facts) {
   return out.empty() ? "none" : out;
 }
 
+// Weak: every installed binary and library has this one, which never simulates anything. The
+// test twins link platform/test_hook.cpp, whose strong definition replaces it.
+__attribute__((weak)) std::string simulated_facts_file() {
+  return {};
+}
+
 machine_report probe_machine() {
   machine_report r;
-#ifdef LICD_TEST_HOOKS
-  if (const char* file = std::getenv("LICD_MACHINE_FACTS"); file != nullptr && *file != '\0') {
+  if (auto file = simulated_facts_file(); !file.empty()) {
     r.facts = parse_facts(whole_file(file));
     r.facts_file = file;
     r.environment = "simulated (facts from " + r.facts_file + ")";
-    r.warnings.push_back("the machine facts come from LICD_MACHINE_FACTS=" + r.facts_file
-                         + ", a test hook: hardware binding is not real");
+    r.warnings.push_back("the machine facts come from " + r.facts_file
+                         + ", a test build's hook: hardware binding is not real");
     return r;
   }
-#endif
   r.facts.machine_id = first_line("/etc/machine-id");
   if (r.facts.machine_id.empty())
     r.facts.machine_id = first_line("/var/lib/dbus/machine-id");

@@ -15,9 +15,16 @@ struct machine_report {
   std::string environment = "physical";
   /// What makes the binding weak here, one sentence each, for logs and `licadmin status`.
   std::vector<std::string> warnings;
-  /// Set when the facts came from LICD_MACHINE_FACTS (a test build's hook), not the system.
+  /// Set when the facts came from a file (the test twins' hook), not the system.
   std::string facts_file;
 };
+
+/// The file of simulated machine facts, or empty for the real machine. Installed binaries and
+/// the installed client library always answer empty (a weak definition in machine.cpp): an end
+/// user cannot fake the machine a stand-alone license or an activation is bound to. Only the
+/// test twins (licd_test_hook etc., never installed) link platform/test_hook.cpp, which reads
+/// the file name from $LICD_MACHINE_FACTS.
+std::string simulated_facts_file();
 
 /// Reads /etc/machine-id, /sys/class/dmi/id/product_uuid, the MAC addresses of the network
 /// interfaces backed by a device, and the hostname. Never throws: what cannot be read is

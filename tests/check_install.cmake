@@ -11,6 +11,18 @@ foreach(f bin/licd bin/licclient bin/licgen bin/licadmin lib/systemd/system/licd
     message(FATAL_ERROR "missing after install: ${f}")
   endif()
 endforeach()
+# No test hook in anything installed: the machine-facts hook (platform/test_hook.cpp) would let an
+# end user fake the machine a stand-alone license or an activation is bound to.
+file(GLOB installed_libs "${PREFIX}/lib/liblicdclient.so*" "${PREFIX}/lib/*/liblicdclient.so*")
+if(NOT installed_libs)
+  message(FATAL_ERROR "missing after install: liblicdclient.so")
+endif()
+foreach(f "${PREFIX}/bin/licd" "${PREFIX}/bin/licclient" "${PREFIX}/bin/licgen" ${installed_libs})
+  file(STRINGS "${f}" hook REGEX "LICD_MACHINE_FACTS")
+  if(hook)
+    message(FATAL_ERROR "${f} contains the test hook (LICD_MACHINE_FACTS)")
+  endif()
+endforeach()
 file(READ "${PREFIX}/lib/systemd/system/licd.service" unit)
 foreach(needle "DynamicUser=yes" "StateDirectory=licd" "ProtectSystem=strict"
                "NoNewPrivileges=yes" "ExecStart=${PREFIX}/bin/licd --config=${PREFIX}/etc/licd/licd.conf")

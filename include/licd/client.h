@@ -6,6 +6,11 @@
 
 #include <stddef.h>
 
+/* What the library exports: the functions and classes of these two headers, nothing else. */
+#ifndef LICD_API
+#define LICD_API __attribute__((visibility("default")))
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -34,30 +39,30 @@ typedef void (*licd_event_fn)(licd_event event, const char* detail, void* user_d
 typedef struct licd_options licd_options;
 typedef struct licd_license licd_license;
 
-licd_options* licd_options_new(void);
-void licd_options_free(licd_options* opts);
+LICD_API licd_options* licd_options_new(void);
+LICD_API void licd_options_free(licd_options* opts);
 /* Keys: "server" (host:port, a comma-separated list tried in order), "discovery_port",
  * "computer", "user", "timeout_ms", "tls_ca_file", "tls_pin_sha256", "vendor_key" (repeatable),
  * "standalone_file", "system_config", "user_config". Returns LICD_BAD_ARGUMENT for an unknown
  * key or a bad value. */
-licd_status licd_options_set(licd_options* opts, const char* key, const char* value);
+LICD_API licd_status licd_options_set(licd_options* opts, const char* key, const char* value);
 
 /* Acquires the product's license (in its configured mode). On LICD_OK, *out is the handle;
  * otherwise *out is NULL and `message` (if not NULL) receives why, NUL-terminated. `opts`,
  * `on_event` and `user_data` may be NULL. */
-licd_status licd_acquire(const char* product, const licd_options* opts, licd_event_fn on_event,
+LICD_API licd_status licd_acquire(const char* product, const licd_options* opts, licd_event_fn on_event,
                          void* user_data, licd_license** out, char* message,
                          size_t message_size);
 
-int licd_held(const licd_license* lic);            /* 1 while the seat is held */
-const char* licd_lease(const licd_license* lic);   /* valid until the next call on lic */
-const char* licd_mode(const licd_license* lic);    /* "network" or "standalone" */
-const char* licd_server(const licd_license* lic);  /* "host:port", "" when stand-alone */
+LICD_API int licd_held(const licd_license* lic);            /* 1 while the seat is held */
+LICD_API const char* licd_lease(const licd_license* lic);   /* valid until the next call on lic */
+LICD_API const char* licd_mode(const licd_license* lic);    /* "network" or "standalone" */
+LICD_API const char* licd_server(const licd_license* lic);  /* "host:port", "" when stand-alone */
 
 /* Releases the seat and frees the handle. NULL is fine. */
-void licd_release(licd_license* lic);
+LICD_API void licd_release(licd_license* lic);
 
-const char* licd_status_name(licd_status status);  /* "LICD_OK", ... */
+LICD_API const char* licd_status_name(licd_status status);  /* "LICD_OK", ... */
 
 #ifdef __cplusplus
 }

@@ -6,6 +6,8 @@
 // product's license mode says (/etc/licd/client.conf, ~/.config/licd/client.conf).
 // docs/CLIENT.md shows how to use it and what the application sees when things go wrong.
 
+#include <licd/client.h> // LICD_API
+
 #include <chrono>
 #include <functional>
 #include <memory>
@@ -18,7 +20,7 @@ namespace licd {
 /// Why a license could not be had. `code()` is one of: NO_SEATS, UNKNOWN_PRODUCT, DISCONNECTED,
 /// UNREACHABLE, TLS, NOT_LICENSED (stand-alone), BAD_ARGUMENT, ERROR (and the server's other
 /// protocol error codes).
-class license_error : public std::runtime_error {
+class LICD_API license_error : public std::runtime_error {
 public:
   license_error(std::string code, const std::string& message)
     : std::runtime_error(message), code_(std::move(code)) {}
@@ -58,7 +60,7 @@ struct license_options {
   std::function<void(license_event, const std::string& detail)> on_event;
 };
 
-class product_license {
+class LICD_API product_license {
 public:
   /// Acquires the product's license in its configured mode. Throws license_error.
   product_license(const std::string& product, license_options opts = {});
