@@ -23,9 +23,10 @@ struct event_page {
 using store_actor = caf::typed_actor<
   /// Make the changes durable (group commit: one transaction, one fsync), then answer ok.
   caf::replies_to<commit_atom, storage::change_set>::with<caf::ok_atom>,
-  /// The same for several change sets at once (a pool's gathered grants and releases): all are
-  /// in the same group, so all are stored or none.
-  caf::replies_to<commit_atom, std::vector<storage::change_set>>::with<caf::ok_atom>,
+  /// The same for several change sets at once (a pool's gathered grants and releases), in the
+  /// same group: the answer says, per set, whether it was stored (commit_result). Near full, a
+  /// set that does not fit is refused alone; the others are stored.
+  caf::replies_to<commit_atom, std::vector<storage::change_set>>::with<std::vector<uint8_t>>,
   /// Write behind: commit with the next group, answer nobody (renewal and denial events).
   caf::reacts_to<append_atom, storage::change_set>,
   /// Internal: everything that arrived before this message forms one group.

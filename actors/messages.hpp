@@ -23,6 +23,9 @@ namespace licd {
 inline caf::error storage_failure(bool full, const std::string& what) {
   return caf::error(full ? 2 : 1, caf::atom("storage"), caf::make_message(what));
 }
+/// Per change set of a batch commit: stored, refused because the data dir is full, or failed.
+enum commit_result : uint8_t { commit_stored = 0, commit_full = 1, commit_failed = 2 };
+
 inline bool is_storage_full(const caf::error& e) {
   return e.category() == caf::atom("storage") && e.code() == 2;
 }

@@ -59,17 +59,26 @@ void send_commits(self_ptr self) {
   st.commit_in_flight = true;
   auto then = std::make_shared<std::vector<pool_state::commit_then>>(
     std::exchange(st.unsent_then, {}));
-  auto finish = [self, then](const caf::error* err) {
+  // Each change's own result: near full, the store refuses only the ones that do not fit.
+  auto finish = [self, then](const std::vector<uint8_t>* results, const caf::error* err) {
+    static const auto full = storage_failure(true, "the data dir is full");
+    static const auto failed = storage_failure(false, "the change could not be stored");
     std::vector<expiry_entry> to_arm;
-    for (auto& f : *then)
-      f(err, to_arm);
+    for (size_t i = 0; i < then->size(); ++i) {
+      const caf::error* e = err;
+      if (results != nullptr)
+        e = i >= results->size() || (*results)[i] == commit_failed ? &failed
+            : (*results)[i] == commit_full                          ? &full
+                                                                    : nullptr;
+      (*then)[i](e, to_arm);
+    }
     arm(self, std::move(to_arm));
     self->state.commit_in_flight = false;
     send_commits(self);
   };
   self->request(st.store, caf::infinite, commit_atom::value, std::exchange(st.unsent, {}))
-    .then([finish](caf::ok_atom) { finish(nullptr); },
-          [finish](caf::error& err) { finish(&err); });
+    .then([finish](std::vector<uint8_t>& results) { finish(&results, nullptr); },
+          [finish](caf::error& err) { finish(nullptr, &err); });
 }
 
 pool_reply reply_for(self_ptr self, uint64_t tag, outcome result, std::string detail = {}) {

@@ -254,7 +254,13 @@ void server::start(const server_options& opts) {
   auto stored_leases = db->lease_counts();
   for (const auto& kv : stored_leases)
     seats.emplace(kv.first, 0);
-  db->commit(lifecycle_event(engine::event_kind::started, std::string("licd ") + version));
+  // Best effort: a data dir that filled up before a crash must still start and serve renewals
+  // and releases (the store keeps head-room for those), with or without this log entry.
+  try {
+    db->commit(lifecycle_event(engine::event_kind::started, std::string("licd ") + version));
+  } catch (const std::exception& e) {
+    spdlog::warn("the start is not in the activity log: {}", e.what());
+  }
 
   store_ = sys_.spawn<caf::detached>(licd::store, db);
   if (opts.activity_log_retention.count() > 0)

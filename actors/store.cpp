@@ -19,26 +19,55 @@ void schedule_flush(store_actor::stateful_pointer<store_state> self) {
   }
 }
 
-/// Commits the gathered group in one transaction and answers every waiting sender.
-void flush(store_actor::stateful_pointer<store_state> self) {
+using self_ptr = store_actor::stateful_pointer<store_state>;
+
+/// Answers one change set's sender: stored (`err` null), or not.
+void settle(store_state::waiting& w, const caf::error* err) {
+  if (w.promise) {
+    if (err == nullptr)
+      w.promise->deliver(caf::ok_atom::value);
+    else
+      w.promise->deliver(*err);
+  }
+  if (w.in_batch) {
+    auto& b = *w.in_batch;
+    b.results[w.index] = err == nullptr         ? commit_stored
+                         : is_storage_full(*err) ? commit_full
+                                                 : commit_failed;
+    if (--b.open == 0)
+      b.promise.deliver(std::move(b.results));
+  }
+}
+
+/// Whether a change set makes the store grow (new records rather than removals and overwrites).
+bool grows(const storage::change_set& cs) {
+  return !cs.put_leases.empty() || !cs.put_licenses.empty() || !cs.put_activations.empty();
+}
+
+/// Whether a change set holds nothing but activity-log entries.
+bool only_events(const storage::change_set& cs) {
+  auto copy = cs;
+  copy.events.clear();
+  return copy.empty();
+}
+
+/// Commits `part` in one transaction and answers its senders. When the data dir is full: a map
+/// that may grow grows; otherwise the activity-log entries are dropped first (the changes
+/// themselves matter more), then the part is split in halves until what fits is stored and
+/// only what does not is refused.
+void commit_part(self_ptr self, std::vector<store_state::waiting*> part, bool events_kept = true) {
   auto& st = self->state;
-  st.flush_scheduled = false;
-  if (st.group.empty())
-    return;
-  std::vector<store_state::waiting> group;
-  group.swap(st.group);
   std::vector<const storage::change_set*> sets;
-  sets.reserve(group.size());
-  for (auto& w : group)
-    sets.push_back(&w.changes);
+  sets.reserve(part.size());
+  for (auto* w : part)
+    sets.push_back(&w->changes);
   for (;;) {
     try {
       st.db->commit(sets);
       ++st.commits;
-      st.sets_committed += group.size();
-      for (auto& w : group)
-        if (w.promise)
-          w.promise->deliver(caf::ok_atom::value);
+      st.sets_committed += part.size();
+      for (auto* w : part)
+        settle(*w, nullptr);
       return;
     } catch (const std::exception& e) {
       auto* lmdb_err = dynamic_cast<const storage::lmdb::error*>(&e);
@@ -62,15 +91,69 @@ void flush(store_actor::stateful_pointer<store_state> self) {
       bool full = lmdb_err != nullptr
                   && (lmdb_err->is_full()
                       || (lmdb_err->code() == EIO && st.db->disk_nearly_full()));
+      if (full && events_kept) {
+        size_t dropped = 0;
+        for (auto* w : part) {
+          dropped += w->changes.events.size();
+          w->changes.events.clear();
+        }
+        if (dropped > 0) {
+          st.events_dropped += dropped;
+          spdlog::warn("the data dir is full: {} activity-log entries not stored, so that the "
+                       "changes themselves can be",
+                       dropped);
+          commit_part(self, std::move(part), false);
+          return;
+        }
+      }
+      if (full && part.size() > 1) {
+        auto half = part.begin() + static_cast<std::ptrdiff_t>(part.size() / 2);
+        commit_part(self, {part.begin(), half}, false);
+        commit_part(self, {half, part.end()}, false);
+        return;
+      }
       spdlog::error("storage commit of {} change sets failed{}, nothing of them stored: {}",
-                    group.size(), full ? " (the data dir is full)" : "", e.what());
+                    part.size(), full ? " (the data dir is full)" : "", e.what());
       auto err = storage_failure(full, e.what());
-      for (auto& w : group)
-        if (w.promise)
-          w.promise->deliver(err);
+      for (auto* w : part)
+        settle(*w, &err);
       return;
     }
   }
+}
+
+/// Commits the gathered group and answers every waiting sender. While the data dir has no
+/// head-room (storage::database::room_to_grow), what would make it grow is refused at once as
+/// full and bare activity-log entries are dropped, so that removals always fit.
+void flush(self_ptr self) {
+  auto& st = self->state;
+  st.flush_scheduled = false;
+  if (st.group.empty())
+    return;
+  std::vector<store_state::waiting> group;
+  group.swap(st.group);
+  bool room = st.db->room_to_grow();
+  if (!room) {
+    try {
+      room = st.db->grow_map() && st.db->room_to_grow();
+    } catch (const std::exception& g) {
+      spdlog::error("the LMDB map could not grow: {}", g.what());
+    }
+  }
+  std::vector<store_state::waiting*> part;
+  part.reserve(group.size());
+  auto full = storage_failure(true, "no head-room left in the data dir");
+  for (auto& w : group) {
+    if (!room && grows(w.changes)) {
+      settle(w, &full);
+    } else if (!room && only_events(w.changes) && !w.promise && !w.in_batch) {
+      st.events_dropped += w.changes.events.size();
+    } else {
+      part.push_back(&w);
+    }
+  }
+  if (!part.empty())
+    commit_part(self, std::move(part));
 }
 
 /// Deletes a batch of activity-log events older than `max_age_ms`; schedules the next batch at
@@ -99,23 +182,27 @@ store_actor::behavior_type store(store_actor::stateful_pointer<store_state> self
   return {
     [=](commit_atom, storage::change_set& changes) -> caf::result<caf::ok_atom> {
       auto rp = self->make_response_promise<caf::ok_atom>();
-      self->state.group.push_back({std::move(changes), rp});
+      self->state.group.push_back({std::move(changes), rp, nullptr, 0});
       schedule_flush(self);
       return rp;
     },
-    [=](commit_atom, std::vector<storage::change_set>& sets) -> caf::result<caf::ok_atom> {
+    [=](commit_atom,
+        std::vector<storage::change_set>& sets) -> caf::result<std::vector<uint8_t>> {
       if (sets.empty())
-        return caf::ok_atom::value;
-      auto rp = self->make_response_promise<caf::ok_atom>();
-      // One answer for all: they join the same group, which is committed in one transaction.
-      for (size_t i = 0; i + 1 < sets.size(); ++i)
-        self->state.group.push_back({std::move(sets[i]), std::nullopt});
-      self->state.group.push_back({std::move(sets.back()), rp});
+        return std::vector<uint8_t>{};
+      // One answer for all, once each is settled: they join the same group, committed in one
+      // transaction unless the data dir is full.
+      auto b = std::make_shared<store_state::batch>();
+      b->promise = self->make_response_promise<std::vector<uint8_t>>();
+      b->results.assign(sets.size(), commit_stored);
+      b->open = sets.size();
+      for (size_t i = 0; i < sets.size(); ++i)
+        self->state.group.push_back({std::move(sets[i]), std::nullopt, b, i});
       schedule_flush(self);
-      return rp;
+      return b->promise;
     },
     [=](append_atom, storage::change_set& changes) {
-      self->state.group.push_back({std::move(changes), std::nullopt});
+      self->state.group.push_back({std::move(changes), std::nullopt, nullptr, 0});
       schedule_flush(self);
     },
     [=](st_flush_atom) { flush(self); },

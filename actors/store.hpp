@@ -16,9 +16,18 @@ namespace licd {
 struct store_state {
   static inline const char* name = "store";
 
+  /// Several change sets with one answer (a pool's gathered grants and releases): which of
+  /// them were stored, once every one is settled.
+  struct batch {
+    caf::typed_response_promise<std::vector<uint8_t>> promise;
+    std::vector<uint8_t> results; ///< commit_result, one per set
+    size_t open = 0;              ///< sets not settled yet
+  };
   struct waiting {
     storage::change_set changes;
     std::optional<caf::typed_response_promise<caf::ok_atom>> promise; ///< none: write-behind
+    std::shared_ptr<batch> in_batch; ///< or answered as part of a batch, at `index`
+    size_t index = 0;
   };
 
   std::shared_ptr<storage::database> db;
@@ -26,6 +35,7 @@ struct store_state {
   bool flush_scheduled = false;
   uint64_t commits = 0;       ///< transactions committed
   uint64_t sets_committed = 0; ///< change sets in them (sets / commits = mean group size)
+  uint64_t events_dropped = 0; ///< activity-log entries not stored because the data dir was full
 };
 
 /// Old activity-log events deleted per transaction (a commit waits at most for one batch).

@@ -3,9 +3,12 @@
 #include "engine/code_block.hpp"
 #include "engine/fields.hpp"
 
+#include <fcntl.h>
 #include <sys/statvfs.h>
 
 #include <algorithm>
+#include <cerrno>
+#include <cstring>
 #include <stdexcept>
 
 namespace licd::storage {
@@ -116,7 +119,9 @@ lmdb::env open_env(const std::string& dir, size_t map_size) {
 } // namespace
 
 database::database(const options& opts)
-  : dir_(opts.dir), max_map_size_(opts.max_map_size), env_(open_env(opts.dir, opts.map_size)) {
+  : dir_(opts.dir), max_map_size_(opts.max_map_size),
+    reserve_(std::min(opts.reserve, opts.map_size / 8)),
+    env_(open_env(opts.dir, opts.map_size)) {
   lmdb::txn t(env_, false);
   meta_ = t.open_db("meta", true);
   leases_ = t.open_db("leases", true);
@@ -141,6 +146,69 @@ database::database(const options& opts)
   if (auto last = t.last_key(events_))
     next_event_ = u64_from_key(*last) + 1;
   t.commit();
+  keep_reserve();
+}
+
+void database::keep_reserve() {
+  MDB_envinfo info{};
+  MDB_stat st{};
+  lmdb::check(mdb_env_info(env_.get(), &info), "mdb_env_info");
+  lmdb::check(mdb_env_stat(env_.get(), &st), "mdb_env_stat");
+  uint64_t used = (uint64_t{info.me_last_pgno} + 1) * st.ms_psize;
+  uint64_t want = used + reserve_;
+  uint64_t map = env_.map_size();
+  if (want > map) { // the map itself has no head-room left (the store may grow it)
+    low_ = true;
+    return;
+  }
+  if (want <= allocated_) {
+    low_ = false;
+    return;
+  }
+  int fd = -1;
+  lmdb::check(mdb_env_get_fd(env_.get(), &fd), "mdb_env_get_fd");
+  // Allocate a reserve ahead, so this runs once per `reserve` of growth, not per commit.
+  for (uint64_t target : {std::min(want + reserve_, map), want}) {
+    int rc = ::posix_fallocate(fd, 0, static_cast<off_t>(target));
+    if (rc == 0) {
+      allocated_ = target;
+      low_ = false;
+      return;
+    }
+    if (rc == EOPNOTSUPP || rc == EINVAL) { // a filesystem without it: nothing to reserve with
+      allocated_ = map;
+      low_ = false;
+      return;
+    }
+  }
+  low_ = true; // ENOSPC: the filesystem cannot hold the head-room
+}
+
+uint64_t database::free_bytes() const {
+  lmdb::txn t(env_, true);
+  MDB_stat st{};
+  lmdb::check(mdb_env_stat(env_.get(), &st), "mdb_env_stat");
+  MDB_cursor* c = nullptr;
+  lmdb::check(mdb_cursor_open(t.get(), 0 /* FREE_DBI */, &c), "mdb_cursor_open");
+  uint64_t pages = 0;
+  MDB_val k, v;
+  for (int rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == MDB_SUCCESS;
+       rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+    // A free-list record is an array of page numbers; its first element is their count.
+    if (v.mv_size >= sizeof(size_t)) {
+      size_t n = 0;
+      std::memcpy(&n, v.mv_data, sizeof(n));
+      pages += n;
+    }
+  }
+  mdb_cursor_close(c);
+  return pages * st.ms_psize;
+}
+
+bool database::room_to_grow() {
+  if (low_)
+    keep_reserve();
+  return !low_ || free_bytes() >= 2 * uint64_t{reserve_};
 }
 
 std::vector<lease_record> database::leases() const {
@@ -210,6 +278,7 @@ bool database::grow_map() {
   if (max_map_size_ <= now)
     return false;
   env_.set_map_size(std::min(now * 2, max_map_size_));
+  keep_reserve();
   return true;
 }
 
@@ -292,6 +361,7 @@ void database::commit(const std::vector<const change_set*>& sets) {
   }
   t.commit();
   next_event_ = next; // only once durable
+  keep_reserve();
 }
 
 } // namespace licd::storage

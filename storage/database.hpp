@@ -29,6 +29,10 @@ public:
     size_t map_size = size_t{8} << 30; ///< 8 GiB of address space; the file grows as used
     /// How far the map may grow when it is full (doubling each time); 0: not beyond map_size.
     size_t max_map_size = 0;
+    /// Head-room kept free beyond what is used, in the map and allocated on disk: removals
+    /// (releases, expiries) always fit in it, because data that grows the store (a grant, a
+    /// license) is refused first (room_to_grow). Never more than an eighth of the map.
+    size_t reserve = size_t{4} << 20;
   };
 
   /// Opens or creates the data dir's environment. Throws lmdb::error or std::runtime_error
@@ -52,6 +56,12 @@ public:
   /// Only between commits (no transaction open).
   bool grow_map();
   size_t map_size() const { return env_.map_size(); }
+
+  /// Whether a commit that adds data (a grant, a license, an activation) may go ahead: false
+  /// while the head-room (options::reserve) cannot be kept, in the map or on disk, and LMDB's
+  /// free pages do not make up for it. Removals and overwrites go ahead regardless. While
+  /// short of room it tries again to reserve the head-room (the disk may have been freed).
+  bool room_to_grow();
 
   /// Whether the data dir's filesystem has less than `margin` bytes free for licd. LMDB reports
   /// a write cut short by a full disk as EIO, so a failed commit is told apart with this.
@@ -77,8 +87,18 @@ public:
   void commit(const change_set& set) { commit(std::vector<const change_set*>{&set}); }
 
 private:
+  /// After open and each commit: allocates the head-room on disk beyond the last used page
+  /// (posix_fallocate, so a removal never needs a block the filesystem cannot give), or notes
+  /// that it cannot be had (`low_`).
+  void keep_reserve();
+  /// Bytes in LMDB's free pages (reused before the file grows).
+  uint64_t free_bytes() const;
+
   std::string dir_;
   size_t max_map_size_ = 0;
+  size_t reserve_ = 0;
+  uint64_t allocated_ = 0; ///< the data file is allocated on disk up to here
+  bool low_ = false;       ///< the head-room could not be kept
   lmdb::env env_;
   MDB_dbi meta_ = 0;
   MDB_dbi leases_ = 0;

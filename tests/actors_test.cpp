@@ -95,6 +95,28 @@ struct actors_fixture {
       }
     }
   }
+
+  /// Fills the data dir up to the head-room the store keeps for removals (what the store itself
+  /// would let grants fill).
+  void fill_to_reserve() {
+    for (size_t size = 4096; size >= 64; size /= 2) {
+      for (;;) {
+        if (!db->room_to_grow())
+          return;
+        storage::change_set junk;
+        engine::event e;
+        e.kind = engine::event_kind::denied;
+        e.detail = std::string(size, 'x');
+        junk.events.push_back(e);
+        try {
+          db->commit(junk);
+        } catch (const storage::lmdb::error& err) {
+          REQUIRE(err.is_full());
+          break;
+        }
+      }
+    }
+  }
 };
 
 } // namespace
@@ -198,6 +220,28 @@ TEST_CASE("concurrent grants that cannot be stored all give their seats back",
   CHECK(s.leases == 1);
   CHECK(f.db->leases().size() == 1);
   CHECK(f.ask_renew(first.lease).result == outcome::ok);
+}
+
+TEST_CASE("with the data dir full, releases and expiries still give their seats back",
+          "[actors][storage-full]") {
+  actors_fixture f(2s, size_t{256} << 10);
+  auto released = f.ask_checkout("ws1");
+  auto expiring = f.ask_checkout("ws2");
+  REQUIRE(released.result == outcome::ok);
+  REQUIRE(expiring.result == outcome::ok);
+  f.fill_to_reserve();
+  REQUIRE_FALSE(f.db->room_to_grow());
+  // A release is stored (its seat comes back); a grant is refused before it is tried.
+  auto gone = ask<pool_reply>(*f.sys, 5s, f.pool, release_atom::value, released.lease, uint64_t{1});
+  CHECK(gone.result == outcome::ok);
+  CHECK(f.db->leases().size() == 1);
+  CHECK(f.ask_checkout("ws3").result == outcome::storage_full);
+  // The unrenewed lease expires and its removal is stored too.
+  auto until = std::chrono::steady_clock::now() + 10s;
+  while (!f.db->leases().empty() && std::chrono::steady_clock::now() < until)
+    std::this_thread::sleep_for(50ms);
+  CHECK(f.db->leases().empty());
+  CHECK(f.ask_status().used == 0);
 }
 
 TEST_CASE("a full map grows, when allowed to, and the grant is stored", "[actors][storage-full]") {

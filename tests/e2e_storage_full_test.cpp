@@ -35,7 +35,8 @@ struct small_fs {
 TEST_CASE("a full disk refuses new checkouts with STORAGE_FULL and recovers by itself",
           "[e2e][storage-full]") {
   temp_dir tmp;
-  small_fs fs(tmp.path() + "/data", "1m");
+  // Room for a few thousand grants beyond the head-room licd keeps for removals (4 MiB).
+  small_fs fs(tmp.path() + "/data", "6m");
   if (!fs.mounted) {
     WARN("SKIPPED: cannot mount a tmpfs here (needs root and CAP_SYS_ADMIN)");
     return;
@@ -84,6 +85,41 @@ TEST_CASE("a full disk refuses new checkouts with STORAGE_FULL and recovers by i
     }
   }
   CHECK(used_seats(*licd, "cad") == granted.size());
+
+  // Full, seats are still given back: releases work (with their log entries, or without them
+  // when even those do not fit), and the seats in use follow.
+  std::vector<std::string> released(granted.end() - 50, granted.end());
+  granted.resize(granted.size() - 50);
+  for (const auto& lease : released)
+    CHECK_NOTHROW(relay->release(lease));
+  CHECK(used_seats(*licd, "cad") == granted.size());
+
+  // A crash while full, and a restart on the same full disk: licd comes back and serves
+  // renewals and releases (and still refuses new grants).
+  relay.reset();
+  licd->kill();
+  licd = std::make_unique<licd_process>(fs.dir, args);
+  relay = connect_as(*licd, "relay");
+  CHECK(used_seats(*licd, "cad") == granted.size());
+  CHECK(relay->renew(granted.front()) == 600);
+  CHECK_NOTHROW(relay->release(granted.back()));
+  granted.pop_back();
+  CHECK(refusal([&] { relay->checkout("cad", "ws-after-crash"); }) == "STORAGE_FULL");
+
+  // Expiry while full: restarted with a 2 s TTL and nobody renewing, every lease lapses and
+  // its seat comes back.
+  relay.reset();
+  REQUIRE(licd->terminate() == 0);
+  auto short_ttl = args;
+  short_ttl.push_back("--lease-ttl=2");
+  licd = std::make_unique<licd_process>(fs.dir, short_ttl);
+  CHECK(used_seats(*licd, "cad") == granted.size());
+  CHECK(eventually([&] { return used_seats(*licd, "cad") == 0; }, 10s));
+  granted.clear();
+  REQUIRE(licd->terminate() == 0);
+  licd = std::make_unique<licd_process>(fs.dir, args);
+  relay = connect_as(*licd, "relay");
+  CHECK(used_seats(*licd, "cad") == 0); // the expiries were stored
 
   // Room again: licd serves by itself, no restart.
   REQUIRE(fs.resize("64m"));
