@@ -2,6 +2,7 @@
 
 #include "engine/code_block.hpp"
 #include "engine/fields.hpp"
+#include "storage/seal.hpp"
 
 #include <fcntl.h>
 #include <sys/statvfs.h>
@@ -32,14 +33,54 @@ uint64_t u64_from_key(std::string_view key) {
   return x;
 }
 
+/// The record of a stored value; throws `damaged` naming the table and key when its seal fails.
+std::string_view open_seal(const char* table, std::string_view key, std::string_view stored) {
+  auto record = unsealed(key, stored);
+  if (!record)
+    throw damaged(std::string("a record in `") + table + "` fails its checksum (key "
+                  + printable_key(key) + ")");
+  return *record;
+}
+
+void put_sealed(lmdb::txn& t, MDB_dbi db, std::string_view key, std::string_view record) {
+  t.put(db, key, sealed(key, record));
+}
+
+/// Seals every record of a table in place (the migration from format 2).
+void seal_table(lmdb::txn& t, MDB_dbi db) {
+  MDB_cursor* c = nullptr;
+  lmdb::check(mdb_cursor_open(t.get(), db, &c), "mdb_cursor_open");
+  MDB_val k, v;
+  try {
+    for (int rc = mdb_cursor_get(c, &k, &v, MDB_FIRST); rc == MDB_SUCCESS;
+         rc = mdb_cursor_get(c, &k, &v, MDB_NEXT)) {
+      // Copies: a put that grows the value may move the node, and LMDB re-inserts it under the
+      // key it is given (a pointer into the old page would give it a garbage key).
+      std::string key(lmdb::from_val(k));
+      auto value = sealed(key, lmdb::from_val(v));
+      MDB_val kv = lmdb::to_val(key), nv = lmdb::to_val(value);
+      lmdb::check(mdb_cursor_put(c, &kv, &nv, MDB_CURRENT), "mdb_cursor_put");
+    }
+  } catch (...) {
+    mdb_cursor_close(c);
+    throw;
+  }
+  mdb_cursor_close(c);
+}
+
 /// Brings a data dir of an older format up to this one, inside the opening transaction (so a
 /// crash leaves the old format whole). Each step names what it adds.
-void migrate(lmdb::txn& t, MDB_dbi meta, uint32_t from) {
+void migrate(lmdb::txn& t, const std::vector<MDB_dbi>& tables, MDB_dbi meta, uint32_t from) {
   if (from < 2) {
     // 1 -> 2: the `activations` table (already created by open_db) and the meta keys
     // server_key and clock_seen_ms (written by the server at its next start). Nothing to convert.
   }
-  t.put(meta, "format", std::to_string(format_version));
+  if (from < 3) {
+    // 2 -> 3: every record gets its seal (a checksum of key and record).
+    for (auto db : tables)
+      seal_table(t, db);
+  }
+  put_sealed(t, meta, "format", std::to_string(format_version));
 }
 
 } // namespace
@@ -129,19 +170,21 @@ database::database(const options& opts)
   events_ = t.open_db("events", true);
   activations_ = t.open_db("activations", true);
   if (auto stored = t.get(meta_, "format")) {
+    // Format 3 seals it; formats 1 and 2 stored the bare number.
     uint32_t v = 0;
-    if (!parse_number(*stored, v))
-      throw std::runtime_error("data dir " + opts.dir + " is corrupt: unreadable format version");
+    auto record = unsealed("format", *stored);
+    if (!(record && parse_number(*record, v) && v >= 3) && !(parse_number(*stored, v) && v < 3))
+      throw damaged("the format record in `meta` is unreadable");
     if (v > format_version)
       throw std::runtime_error("data dir " + opts.dir + " has format " + std::to_string(v)
                                + ", newer than this licd understands ("
                                + std::to_string(format_version) + "); refusing to touch it");
     if (v < format_version) {
-      migrate(t, meta_, v);
+      migrate(t, {meta_, leases_, licenses_, events_, activations_}, meta_, v);
       migrated_from_ = v;
     }
   } else {
-    t.put(meta_, "format", std::to_string(format_version));
+    put_sealed(t, meta_, "format", std::to_string(format_version));
   }
   if (auto last = t.last_key(events_))
     next_event_ = u64_from_key(*last) + 1;
@@ -221,8 +264,8 @@ void database::scan_leases(const std::function<void(lease_record&)>& f) const {
   lmdb::txn t(env_, true);
   lease_record r;
   t.for_each(leases_, [&](std::string_view k, std::string_view v) {
-    if (!decode_lease(k, v, r))
-      throw std::runtime_error("corrupt lease record in the data dir");
+    if (!decode_lease(k, open_seal("leases", k, v), r))
+      throw damaged("a record in `leases` is unreadable (key " + printable_key(k) + ")");
     f(r);
   });
 }
@@ -232,7 +275,8 @@ std::map<std::string, size_t> database::lease_counts() const {
   std::map<std::string, size_t> out;
   std::string_view last;
   size_t* last_count = nullptr;
-  t.for_each(leases_, [&](std::string_view, std::string_view v) {
+  t.for_each(leases_, [&](std::string_view k, std::string_view v) {
+    v = open_seal("leases", k, v);
     auto product = v.substr(0, v.find('\t'));
     if (last_count == nullptr || product != last) { // leases of one product come in runs
       last_count = &out[std::string(product)];
@@ -247,10 +291,10 @@ std::vector<license_record> database::licenses() const {
   lmdb::txn t(env_, true);
   std::vector<license_record> out;
   t.for_each(licenses_, [&](std::string_view k, std::string_view v) {
-    auto f = split_tabs<2>(v); // installed at, code
+    auto f = split_tabs<2>(open_seal("licenses", k, v)); // installed at, code
     license_record r;
     if (k.size() != 8 || !f || !parse_number((*f)[0], r.installed_at_ms))
-      throw std::runtime_error("corrupt license record in the data dir");
+      throw damaged("a record in `licenses` is unreadable (key " + printable_key(k) + ")");
     r.id = u64_from_key(k);
     r.code = (*f)[1];
     out.push_back(std::move(r));
@@ -262,10 +306,10 @@ std::vector<activation_record> database::activations() const {
   lmdb::txn t(env_, true);
   std::vector<activation_record> out;
   t.for_each(activations_, [&](std::string_view k, std::string_view v) {
-    auto f = split_tabs<2>(v); // nonce, response
+    auto f = split_tabs<2>(open_seal("activations", k, v)); // nonce, response
     activation_record r;
     if (k.size() != 8 || !f || !engine::parse_hex64((*f)[0], r.nonce))
-      throw std::runtime_error("corrupt activation record in the data dir");
+      throw damaged("a record in `activations` is unreadable (key " + printable_key(k) + ")");
     r.license_id = u64_from_key(k);
     r.response = (*f)[1];
     out.push_back(std::move(r));
@@ -292,7 +336,7 @@ bool database::disk_nearly_full(uint64_t margin) const {
 std::string database::meta(const std::string& key) const {
   lmdb::txn t(env_, true);
   auto v = t.get(meta_, key);
-  return v ? std::string(*v) : std::string{};
+  return v ? std::string(open_seal("meta", key, *v)) : std::string{};
 }
 
 std::vector<std::pair<uint64_t, engine::event>> database::events(uint64_t from,
@@ -304,9 +348,10 @@ std::vector<std::pair<uint64_t, engine::event>> database::events(uint64_t from,
   MDB_val k = lmdb::to_val(start), v;
   for (bool more = c.get(k, v, MDB_SET_RANGE); more && out.size() < max;
        more = c.get(k, v, MDB_NEXT)) {
-    auto e = engine::decode_event(lmdb::from_val(v));
+    auto e = engine::decode_event(open_seal("events", lmdb::from_val(k), lmdb::from_val(v)));
     if (!e)
-      throw std::runtime_error("corrupt event record in the data dir");
+      throw damaged("a record in `events` is unreadable (key "
+                    + std::to_string(u64_from_key(lmdb::from_val(k))) + ")");
     out.emplace_back(u64_from_key(lmdb::from_val(k)), std::move(*e));
   }
   return out;
@@ -326,7 +371,8 @@ size_t database::prune_events(int64_t before_ms, size_t max) {
          more = c.get(k, v, MDB_NEXT)) {
       if (u64_from_key(lmdb::from_val(k)) == newest)
         break;
-      auto e = engine::decode_event(lmdb::from_val(v));
+      auto record = unsealed(lmdb::from_val(k), lmdb::from_val(v));
+      auto e = record ? engine::decode_event(*record) : std::nullopt;
       if (!e || e->at_ms >= before_ms) // an unreadable record is left for a person to look at
         break;
       c.del();
@@ -343,21 +389,26 @@ void database::commit(const std::vector<const change_set*>& sets) {
   uint64_t next = next_event_;
   for (const auto* s : sets) {
     for (const auto& [key, value] : s->put_meta)
-      t.put(meta_, key, value);
+      put_sealed(t, meta_, key, value);
     for (const auto& l : s->put_licenses)
-      t.put(licenses_, u64_key(l.id), std::to_string(l.installed_at_ms) + "\t" + l.code);
+      put_sealed(t, licenses_, u64_key(l.id), std::to_string(l.installed_at_ms) + "\t" + l.code);
     for (auto id : s->erase_licenses)
       t.erase(licenses_, u64_key(id));
     for (const auto& a : s->put_activations)
-      t.put(activations_, u64_key(a.license_id), engine::hex64(a.nonce) + "\t" + a.response);
+      put_sealed(t, activations_, u64_key(a.license_id),
+                 engine::hex64(a.nonce) + "\t" + a.response);
     for (auto id : s->erase_activations)
       t.erase(activations_, u64_key(id));
-    for (const auto& l : s->put_leases)
-      t.put(leases_, encode_lease_key(l.id), encode_lease_value(l));
+    for (const auto& l : s->put_leases) {
+      auto key = encode_lease_key(l.id);
+      put_sealed(t, leases_, key, encode_lease_value(l));
+    }
     for (const auto& id : s->erase_leases)
       t.erase(leases_, encode_lease_key(id));
-    for (const auto& e : s->events)
-      t.put(events_, u64_key(next++), engine::encode(e));
+    for (const auto& e : s->events) {
+      auto key = u64_key(next++);
+      put_sealed(t, events_, key, engine::encode(e));
+    }
   }
   t.commit();
   next_event_ = next; // only once durable

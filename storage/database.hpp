@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <stdexcept>
 #include <map>
 #include <string>
 #include <vector>
@@ -12,9 +13,39 @@
 namespace licd::storage {
 
 /// The data dir's format this build writes. A data dir of a newer format is refused.
-/// Format 2 added `activations` and the server key and clock mark in `meta`; a format 1 data
-/// dir is migrated in place when opened (database.cpp, `migrate`).
-inline constexpr uint32_t format_version = 2;
+/// Format 2 added `activations` and the server key and clock mark in `meta`; format 3 seals
+/// every record (a CRC-32 of key and record after it). An older data dir is migrated in place
+/// when opened (database.cpp, `migrate`).
+inline constexpr uint32_t format_version = 3;
+
+/// A stored record that fails its checksum or cannot be read: the data dir is damaged. The
+/// message names the table and the key.
+class damaged : public std::runtime_error {
+public:
+  using std::runtime_error::runtime_error;
+};
+
+/// What `verify` found: records per table, and what is damaged (empty when nothing).
+struct verify_report {
+  std::map<std::string, size_t> records; ///< table -> records read
+  std::vector<std::string> problems;     ///< one sentence each (at most 20, then a count)
+  uint32_t format = 0;
+};
+
+/// Checks, before LMDB maps it, that DIR/data.mdb is as long as its own meta pages say (a
+/// truncated file would crash the reader with SIGBUS). Empty when fine or when there is no file;
+/// otherwise what is wrong.
+std::string check_data_file(const std::string& dir);
+
+/// Reads every record of every table of the data dir read-only, checking each seal and decoding
+/// each record, and each table's record count against LMDB's own; the file is not changed. The
+/// walk runs in a child process, so pages damaged so badly that LMDB itself crashes on them are
+/// reported too instead of ending the caller.
+verify_report verify_data_dir(const std::string& dir, size_t map_size);
+
+/// What licd says of a damaged data dir: what is damaged, that the file was left as it is, and
+/// how to restore a backup.
+std::string damage_message(const std::string& dir, const verify_report& report);
 
 /// licd's schema over one LMDB environment in the data dir:
 /// `meta` (format, server_key, clock_seen_ms), `leases` (16-byte id -> record),

@@ -18,13 +18,14 @@ void check(int rc, const char* what) {
     throw error(what, rc);
 }
 
-env::env(const std::string& dir, size_t map_size, unsigned max_dbs) {
+env::env(const std::string& dir, size_t map_size, unsigned max_dbs, bool read_only) {
   check(mdb_env_create(&env_), "mdb_env_create");
   try {
     check(mdb_env_set_mapsize(env_, map_size), "mdb_env_set_mapsize");
     check(mdb_env_set_maxdbs(env_, max_dbs), "mdb_env_set_maxdbs");
     // MDB_NOTLS: transactions are owned by objects, not threads.
-    check(mdb_env_open(env_, dir.c_str(), MDB_NOTLS, 0600), ("mdb_env_open " + dir).c_str());
+    check(mdb_env_open(env_, dir.c_str(), MDB_NOTLS | (read_only ? MDB_RDONLY : 0), 0600),
+          ("mdb_env_open " + dir).c_str());
   } catch (...) {
     mdb_env_close(env_);
     throw;

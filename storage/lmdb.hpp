@@ -28,7 +28,8 @@ void check(int rc, const char* what);
 /// One environment per path per process (LMDB forbids opening it twice).
 class env {
 public:
-  env(const std::string& dir, size_t map_size, unsigned max_dbs);
+  /// `read_only`: MDB_RDONLY, for checking a data dir without changing it.
+  env(const std::string& dir, size_t map_size, unsigned max_dbs, bool read_only = false);
   ~env();
   env(const env&) = delete;
   env& operator=(const env&) = delete;

@@ -239,6 +239,7 @@ TEST_CASE("licd refuses a corrupt data dir, saying so, and leaves it as it was",
       out.put(static_cast<char>(i * 31 % 256));
   }
   auto size = std::filesystem::file_size(data + "/data.mdb");
-  CHECK_THROWS_WITH(licd_process(data, {}), Catch::Contains("is corrupt or not a licd data dir"));
+  CHECK_THROWS_WITH(licd_process(data, {}), Catch::Contains("is damaged")
+                                              && Catch::Contains("File is not an LMDB file"));
   CHECK(std::filesystem::file_size(data + "/data.mdb") == size);
 }

@@ -1,9 +1,11 @@
 #include "storage/database.hpp"
+#include "storage/seal.hpp"
 #include "temp_dir.hpp"
 
 #include <catch2/catch.hpp>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <map>
@@ -200,7 +202,7 @@ TEST_CASE("a data dir of a newer format is refused", "[storage]") {
     storage::lmdb::env env(dir.path(), 1 << 20, 8);
     storage::lmdb::txn t(env, false);
     auto meta = t.open_db("meta", false);
-    t.put(meta, "format", std::to_string(storage::format_version + 1));
+    t.put(meta, "format", storage::sealed("format", std::to_string(storage::format_version + 1)));
     t.commit();
   }
   CHECK_THROWS_WITH(storage::database({dir.path()}), Catch::Contains("newer"));
@@ -244,37 +246,111 @@ TEST_CASE("activations and meta values are stored, replaced and erased", "[stora
   CHECK(db.migrated_from() == 0);
 }
 
-TEST_CASE("a format 1 data dir is migrated in place, keeping what it holds", "[storage]") {
+TEST_CASE("format 1 and 2 data dirs are migrated in place, keeping what they hold",
+          "[storage]") {
+  for (uint32_t old : {1u, 2u}) {
+    INFO("format " << old);
+    temp_dir dir;
+    storage::lease_record lease = make_record("cad", "ws1");
+    {
+      // What an older licd left, written with raw LMDB calls: records without seals, format 1
+      // without an activations table.
+      storage::lmdb::env env(dir.path(), 1 << 20, 8);
+      storage::lmdb::txn t(env, false);
+      auto meta = t.open_db("meta", true);
+      t.put(meta, "format", std::to_string(old));
+      t.put(meta, "server_key", "PEM");
+      auto licenses = t.open_db("licenses", true);
+      t.put(licenses, std::string(7, '\0') + "\5", "1790000000000\tLICD-CODE");
+      auto leases = t.open_db("leases", true);
+      t.put(leases, storage::encode_lease_key(lease.id), storage::encode_lease_value(lease));
+      auto events = t.open_db("events", true);
+      engine::event e;
+      e.kind = engine::event_kind::granted;
+      e.product = "cad";
+      t.put(events, std::string(7, '\0') + "\1", engine::encode(e));
+      if (old == 2) {
+        auto acts = t.open_db("activations", true);
+        t.put(acts, std::string(7, '\0') + "\5", "0000000000000009\tLICD-RESPONSE");
+      }
+      t.commit();
+    }
+    {
+      storage::database db({dir.path()});
+      CHECK(db.migrated_from() == old);
+      CHECK(db.meta("format") == std::to_string(storage::format_version));
+      CHECK(db.meta("server_key") == "PEM");
+      REQUIRE(db.licenses().size() == 1);
+      CHECK(db.licenses()[0].code == "LICD-CODE");
+      REQUIRE(db.leases().size() == 1);
+      CHECK(db.leases()[0].id == lease.id);
+      CHECK(db.activations().size() == (old == 2 ? 1u : 0u));
+      CHECK(db.events(0, 10).size() == 1);
+    }
+    storage::database again({dir.path()});
+    CHECK(again.migrated_from() == 0);
+    auto report = storage::verify_data_dir(dir.path(), 1 << 20);
+    CHECK(report.problems.empty());
+    CHECK(report.format == storage::format_version);
+    CHECK(report.records["leases"] == 1);
+  }
+}
+
+TEST_CASE("a record whose bytes or key changed fails its seal, on load and in verify",
+          "[storage]") {
   temp_dir dir;
-  storage::lease_record lease = make_record("cad", "ws1");
+  auto lease = make_record("cad", "ws1");
   {
     storage::database db({dir.path()});
     storage::change_set cs;
-    cs.put_licenses.push_back({5, "LICD-CODE", 1790000000000});
     cs.put_leases.push_back(lease);
     db.commit(cs);
   }
-  {
-    // Make it look like what a format 1 licd left: format 1, no activations table.
+  auto key = storage::encode_lease_key(lease.id);
+  auto value = storage::encode_lease_value(lease);
+  SECTION("a flipped byte in the record") {
     storage::lmdb::env env(dir.path(), 1 << 20, 8);
     storage::lmdb::txn t(env, false);
-    auto meta = t.open_db("meta", false);
-    t.put(meta, "format", "1");
-    MDB_dbi acts = 0;
-    REQUIRE(mdb_dbi_open(t.get(), "activations", 0, &acts) == 0);
-    REQUIRE(mdb_drop(t.get(), acts, 1) == 0);
+    auto leases = t.open_db("leases", false);
+    auto stored = std::string(*t.get(leases, key));
+    stored[2] ^= 0x01;
+    t.put(leases, key, stored);
     t.commit();
   }
+  SECTION("the same record under another key (an altered id)") {
+    storage::lmdb::env env(dir.path(), 1 << 20, 8);
+    storage::lmdb::txn t(env, false);
+    auto leases = t.open_db("leases", false);
+    auto stored = std::string(*t.get(leases, key));
+    t.erase(leases, key);
+    auto other = key;
+    other[15] ^= 0x40;
+    t.put(leases, other, stored);
+    t.commit();
+  }
+  auto report = storage::verify_data_dir(dir.path(), 1 << 20);
+  REQUIRE(report.problems.size() == 1);
+  CHECK_THAT(report.problems[0], Catch::Contains("a record in `leases` fails its checksum"));
+  storage::database db({dir.path()});
+  CHECK_THROWS_AS(db.leases(), storage::damaged);
+}
+
+TEST_CASE("a truncated data file is found before LMDB maps it", "[storage]") {
+  temp_dir dir;
   {
     storage::database db({dir.path()});
-    CHECK(db.migrated_from() == 1);
-    CHECK(db.meta("format") == std::to_string(storage::format_version));
-    CHECK(db.licenses().size() == 1);
-    CHECK(db.leases().size() == 1);
-    CHECK(db.activations().empty());
+    storage::change_set cs;
+    for (int i = 0; i < 500; ++i)
+      cs.put_leases.push_back(make_record("cad", "ws" + std::to_string(i)));
+    db.commit(cs);
   }
-  storage::database again({dir.path()});
-  CHECK(again.migrated_from() == 0);
+  CHECK(storage::check_data_file(dir.path()).empty());
+  std::filesystem::resize_file(dir.path() + "/data.mdb", 3 * 4096);
+  CHECK_THAT(storage::check_data_file(dir.path()), Catch::Contains("data.mdb is truncated"));
+  auto report = storage::verify_data_dir(dir.path(), 1 << 20);
+  REQUIRE(report.problems.size() == 1);
+  CHECK_THAT(report.problems[0], Catch::Contains("truncated"));
+  CHECK(std::filesystem::file_size(dir.path() + "/data.mdb") == 3 * 4096);
 }
 
 TEST_CASE("a corrupt activation record is reported, not guessed at", "[storage]") {
@@ -290,7 +366,7 @@ TEST_CASE("a corrupt activation record is reported, not guessed at", "[storage]"
     t.commit();
   }
   storage::database db({dir.path()});
-  CHECK_THROWS_WITH(db.activations(), Catch::Contains("corrupt activation"));
+  CHECK_THROWS_WITH(db.activations(), Catch::Contains("a record in `activations`"));
 }
 
 TEST_CASE("a data dir whose data file is not LMDB is refused as corrupt and left untouched",

@@ -352,6 +352,10 @@ int main(int argc, char** argv) {
   app.add_flag("--allow-root", allow_root,
                "run even as root (licd refuses by default: run it as its own user, as the "
                "systemd unit does)");
+  bool verify = false;
+  app.add_flag("--verify", verify,
+               "check every record of --data-dir (a data dir or a backup of one) without "
+               "changing it or serving, report, and exit (0: intact, 1: damaged)");
   std::string license_to_remove;
   app.add_option("--remove-license", license_to_remove,
                  "remove the installed license with this id from the data dir of a stopped licd, "
@@ -388,6 +392,29 @@ int main(int argc, char** argv) {
     }
     std::printf("configuration ok\n");
     return 0;
+  }
+  if (verify) {
+    try {
+      auto report = licd::storage::verify_data_dir(opts.data_dir, map_mib << 20);
+      if (!report.problems.empty()) {
+        std::fprintf(stderr, "licd: %s\n",
+                     licd::storage::damage_message(opts.data_dir, report).c_str());
+        return 1;
+      }
+      if (report.records.empty()) {
+        std::fprintf(stderr, "licd: %s holds no licd data (no data.mdb)\n", opts.data_dir.c_str());
+        return 1;
+      }
+      std::string counts;
+      for (const auto& [table, n] : report.records)
+        counts += (counts.empty() ? "" : ", ") + std::to_string(n) + " " + table;
+      std::printf("%s: intact (format %u; records: %s)\n", opts.data_dir.c_str(), report.format,
+                  counts.c_str());
+      return 0;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "licd: %s\n", e.what());
+      return 1;
+    }
   }
   if (!license_to_remove.empty()) {
     opts.map_size = map_mib << 20;
