@@ -78,30 +78,16 @@ struct actors_fixture {
   }
 
   /// Fills the LMDB map until not even a small event fits (the store is idle meanwhile).
-  void fill_disk() {
-    for (size_t size = 64 * 1024; size >= 64; size /= 2) {
-      for (;;) {
-        storage::change_set junk;
-        engine::event e;
-        e.kind = engine::event_kind::denied;
-        e.detail = std::string(size, 'x');
-        junk.events.push_back(e);
-        try {
-          db->commit(junk);
-        } catch (const storage::lmdb::error& err) {
-          REQUIRE(err.is_full());
-          break;
-        }
-      }
-    }
-  }
+  void fill_disk() { fill(false); }
 
   /// Fills the data dir up to the head-room the store keeps for removals (what the store itself
   /// would let grants fill).
-  void fill_to_reserve() {
-    for (size_t size = 4096; size >= 64; size /= 2) {
+  void fill_to_reserve() { fill(true); }
+
+  void fill(bool stop_at_reserve) {
+    for (size_t size = stop_at_reserve ? 4096 : 64 * 1024; size >= 64; size /= 2) {
       for (;;) {
-        if (!db->room_to_grow())
+        if (stop_at_reserve && !db->room_to_grow())
           return;
         storage::change_set junk;
         engine::event e;
