@@ -13,6 +13,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstring>
 #include <sstream>
 
@@ -145,35 +146,51 @@ std::string check_data_file(const std::string& dir) {
   struct stat st {};
   ::fstat(fd, &st);
   auto size = static_cast<uint64_t>(st.st_size);
-  unsigned char page[meta_end];
-  uint64_t need = 0, best_txn = 0;
-  bool any = false;
-  uint32_t psize = 0;
-  for (int i = 0; i < 2; ++i) {
-    auto at = static_cast<off_t>(i == 0 ? 0 : psize);
-    if (i == 1 && psize == 0)
-      break;
+  struct meta {
+    bool read = false, valid = false;
+    uint32_t psize = 0;
+    uint64_t last_pg = 0, txn = 0;
+  };
+  auto read_meta = [&](off_t at) {
+    meta m;
+    unsigned char page[meta_end];
     if (::pread(fd, page, sizeof(page), at) != static_cast<ssize_t>(sizeof(page)))
-      break;
-    if (read_at<uint32_t>(page, magic_at) != lmdb_magic)
-      continue;
-    if (i == 0) {
-      psize = read_at<uint32_t>(page, psize_at);
-      if (psize < 512 || psize > 65536 || (psize & (psize - 1)) != 0) {
-        psize = 0;
-        continue;
-      }
-    }
-    auto txn = read_at<uint64_t>(page, txnid_at);
-    if (!any || txn > best_txn) {
-      best_txn = txn;
-      need = (read_at<uint64_t>(page, last_pg_at) + 1) * psize;
-      any = true;
-    }
-  }
+      return m;
+    m.read = true;
+    m.psize = read_at<uint32_t>(page, psize_at);
+    m.last_pg = read_at<uint64_t>(page, last_pg_at);
+    m.txn = read_at<uint64_t>(page, txnid_at);
+    m.valid = read_at<uint32_t>(page, magic_at) == lmdb_magic
+              && read_at<uint32_t>(page, magic_at + 4) == 1 // MDB_DATA_VERSION
+              && m.psize >= 512 && m.psize <= 65536 && (m.psize & (m.psize - 1)) == 0;
+    return m;
+  };
+  auto first = read_meta(0);
+  // The second meta page is one page further; LMDB makes pages of the system's page size.
+  uint32_t psize = first.valid ? first.psize : static_cast<uint32_t>(::sysconf(_SC_PAGESIZE));
+  auto second = read_meta(static_cast<off_t>(psize));
   ::close(fd);
-  // A file LMDB does not recognize is LMDB's to refuse (MDB_INVALID); here only the length.
-  if (!any || psize == 0 || size >= need)
+  if (!first.valid && !second.valid)
+    return {}; // not an LMDB file at all: LMDB's to refuse (MDB_INVALID)
+  // LMDB checksums neither: each commit writes the meta page of its transaction's parity, so the
+  // two hold consecutive transaction ids. A damaged newest one would make LMDB fall back to the
+  // older one, losing the last acknowledged transaction without a word.
+  if (first.valid && second.valid) {
+    auto hi = std::max(first.txn, second.txn), lo = std::min(first.txn, second.txn);
+    if (hi - lo != 1 && hi != 0)
+      return "the two meta pages of data.mdb disagree (transactions " + std::to_string(first.txn)
+             + " and " + std::to_string(second.txn)
+             + "): one is damaged, and LMDB could go back to an older transaction";
+  } else {
+    const auto& good = first.valid ? first : second;
+    const auto& bad = first.valid ? second : first;
+    if (!(bad.read && bad.txn + 1 == good.txn)) // only a damaged older one is harmless
+      return "the newest meta page of data.mdb is damaged: LMDB would go back to transaction "
+             + std::to_string(good.txn) + " and lose what came after it";
+  }
+  const auto& newest = !second.valid || (first.valid && first.txn > second.txn) ? first : second;
+  uint64_t need = (newest.last_pg + 1) * newest.psize;
+  if (size >= need)
     return {};
   return "data.mdb is truncated: its last transaction uses " + std::to_string(need)
          + " bytes, the file has " + std::to_string(size);

@@ -5,6 +5,8 @@
 
 #include "e2e_admin_support.hpp"
 
+#include <algorithm>
+#include <cstring>
 #include <filesystem>
 #include <random>
 
@@ -160,4 +162,53 @@ TEST_CASE("licd --verify checks a data dir or a backup without serving or changi
   REQUIRE(run({"mdb_copy", f.s->data, backup}).status == 0);
   CHECK(verify(backup).status == 0);
   CHECK(verify(f.tmp.path() + "/nothing-here").status == 1);
+}
+
+TEST_CASE("a damaged newest meta page is refused, never a silent step back", "[e2e][damage]") {
+  // LMDB checksums its meta pages no more than its records: with the newest one damaged it would
+  // silently open the transaction before, losing the last acknowledged grant.
+  admin_fixture f;
+  auto leases = data_with_leases(f, 10);
+  auto path = f.s->data + "/data.mdb";
+  auto good = file_bytes(path);
+  uint64_t txn0 = 0, txn1 = 0;
+  std::memcpy(&txn0, good.data() + 144, sizeof(txn0));
+  std::memcpy(&txn1, good.data() + 4096 + 144, sizeof(txn1));
+  REQUIRE(std::max(txn0, txn1) - std::min(txn0, txn1) == 1);
+  size_t newest = txn0 > txn1 ? 0 : 4096, older = txn0 > txn1 ? 4096 : 0;
+
+  {
+    auto bytes = good;
+    bytes[newest + 16] ^= 0x01; // its magic number
+    write_bytes(path, bytes);
+    auto r = start_refused(f);
+    INFO(r.out);
+    CHECK(r.status == 1);
+    CHECK_THAT(r.out, Catch::Contains("the newest meta page of data.mdb is damaged"));
+    CHECK(file_bytes(path) == bytes);
+  }
+  {
+    auto bytes = good;
+    bytes[newest + 144] ^= 0x02; // its transaction id, lowered or raised
+    write_bytes(path, bytes);
+    auto v = verify(f.s->data);
+    INFO(v.out);
+    CHECK(v.status == 1);
+    CHECK_THAT(v.out, Catch::Contains("meta page"));
+  }
+  {
+    // The older one's magic: LMDB itself refuses a file with either meta page unreadable
+    // (MDB_INVALID), and licd says so, with the file as it was.
+    auto bytes = good;
+    bytes[older + 16] ^= 0x01;
+    write_bytes(path, bytes);
+    auto r = start_refused(f);
+    INFO(r.out);
+    CHECK(r.status == 1);
+    CHECK_THAT(r.out, Catch::Contains("is damaged"));
+    CHECK(file_bytes(path) == bytes);
+  }
+  write_bytes(path, good);
+  f.s->start({"--vendor-key=" + f.keys + "/vendor.pub"});
+  CHECK(used_seats(f.licd(), "cad") == leases.size());
 }
