@@ -182,11 +182,6 @@ void server::start(const server_options& opts) {
     spdlog::info("the client port speaks TLS (1.2 and newer); certificate SHA-256 fingerprint {}",
                  tls_fingerprint_);
   }
-  // The whole data file is checked before licd opens it for writing: damage is refused with what
-  // is damaged, and the file stays as it is.
-  auto report = storage::verify_data_dir(opts.data_dir, opts.map_size);
-  if (!report.problems.empty())
-    throw std::runtime_error(storage::damage_message(opts.data_dir, report));
   storage::database::options dbo;
   dbo.dir = opts.data_dir;
   dbo.map_size = opts.map_size;

@@ -39,8 +39,10 @@ std::string check_data_file(const std::string& dir);
 
 /// Reads every record of every table of the data dir read-only, checking each seal and decoding
 /// each record, and each table's record count against LMDB's own; the file is not changed. The
-/// walk runs in a child process, so pages damaged so badly that LMDB itself crashes on them are
-/// reported too instead of ending the caller.
+/// walk runs in a forked child process, so pages damaged so badly that LMDB itself crashes on
+/// them are reported too instead of ending the caller. Call it before the process starts any
+/// thread: a child forked from a process with threads may wait for ever on a lock one of them
+/// held (licd checks its data dir at the top of main).
 verify_report verify_data_dir(const std::string& dir, size_t map_size);
 
 /// What licd says of a damaged data dir: what is damaged, that the file was left as it is, and

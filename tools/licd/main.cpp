@@ -451,6 +451,21 @@ int main(int argc, char** argv) {
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
   spdlog::flush_on(spdlog::level::info);
 
+  // The whole data file is checked before licd opens it for writing, and before any thread
+  // exists: the check forks a child to walk it (so that pages that would crash LMDB crash the
+  // child, not licd), and a child forked from a process with threads can wait for ever on a
+  // lock one of them held (seen with ASan's allocator).
+  try {
+    auto report = licd::storage::verify_data_dir(opts.data_dir, opts.map_size);
+    if (!report.problems.empty()) {
+      spdlog::critical("licd cannot run: {}", licd::storage::damage_message(opts.data_dir, report));
+      return 1;
+    }
+  } catch (const std::exception& e) {
+    spdlog::critical("licd cannot run: {}", e.what());
+    return 1;
+  }
+
   // Block the stop signals before any thread exists, so that only the signal thread sees them.
   sigset_t stop_signals;
   sigemptyset(&stop_signals);
