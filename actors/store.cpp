@@ -46,9 +46,9 @@ bool grows(const storage::change_set& cs) {
 
 /// Whether a change set holds nothing but activity-log entries.
 bool only_events(const storage::change_set& cs) {
-  auto copy = cs;
-  copy.events.clear();
-  return copy.empty();
+  return !cs.events.empty() && cs.put_meta.empty() && cs.put_licenses.empty()
+         && cs.erase_licenses.empty() && cs.put_activations.empty()
+         && cs.erase_activations.empty() && cs.put_leases.empty() && cs.erase_leases.empty();
 }
 
 /// Commits `part` in one transaction and answers its senders. When the data dir is full: a map

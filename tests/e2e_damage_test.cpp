@@ -177,10 +177,15 @@ TEST_CASE("a damaged newest meta page is refused, never a silent step back", "[e
   REQUIRE(std::max(txn0, txn1) - std::min(txn0, txn1) == 1);
   size_t newest = txn0 > txn1 ? 0 : 4096, older = txn0 > txn1 ? 4096 : 0;
 
-  {
+  // Writes the good file with one byte flipped and returns the damaged bytes.
+  auto damage = [&](size_t at, char mask) {
     auto bytes = good;
-    bytes[newest + 16] ^= 0x01; // its magic number
+    bytes[at] ^= mask;
     write_bytes(path, bytes);
+    return bytes;
+  };
+  {
+    auto bytes = damage(newest + 16, 0x01); // its magic number
     auto r = start_refused(f);
     INFO(r.out);
     CHECK(r.status == 1);
@@ -188,9 +193,7 @@ TEST_CASE("a damaged newest meta page is refused, never a silent step back", "[e
     CHECK(file_bytes(path) == bytes);
   }
   {
-    auto bytes = good;
-    bytes[newest + 144] ^= 0x02; // its transaction id, lowered or raised
-    write_bytes(path, bytes);
+    damage(newest + 144, 0x02); // its transaction id, lowered or raised
     auto v = verify(f.s->data);
     INFO(v.out);
     CHECK(v.status == 1);
@@ -199,9 +202,7 @@ TEST_CASE("a damaged newest meta page is refused, never a silent step back", "[e
   {
     // The older one's magic: LMDB itself refuses a file with either meta page unreadable
     // (MDB_INVALID), and licd says so, with the file as it was.
-    auto bytes = good;
-    bytes[older + 16] ^= 0x01;
-    write_bytes(path, bytes);
+    auto bytes = damage(older + 16, 0x01);
     auto r = start_refused(f);
     INFO(r.out);
     CHECK(r.status == 1);
