@@ -2,6 +2,7 @@
 
 #include "actors/clock.hpp"
 #include "licd/version.hpp"
+#include "net/replies.hpp"
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
@@ -361,14 +362,8 @@ void on_pool_reply(session_broker* self, hdl_t hdl, pool_reply& reply) {
     if (refused(r, reply))
       return;
     self->state.leases.emplace(reply.lease, std::move(p.pool));
-    auto hex = reply.lease.hex();
-    r.send(proto::ok_line(r.id)
-             .add("lease", std::string_view(hex.data(), hex.size()))
-             .add("product", reply.product)
-             .add("expires_in", reply.expires_in)
-             .add("seats", reply.seats)
-             .add("used", reply.used)
-             .take());
+    r.send(proto::format(r.id, proto::checkout_ok{reply.lease, reply.product, reply.expires_in,
+                                                  reply.seats, reply.used}));
     return;
   }
   bool renewing = p.kind == request_kind::renew;
@@ -376,16 +371,14 @@ void on_pool_reply(session_broker* self, hdl_t hdl, pool_reply& reply) {
     self->state.leases.erase(p.lease);
   if (refused(r, reply))
     return;
-  auto hex = p.lease.hex();
-  proto::ok_line line(r.id);
-  line.add("lease", std::string_view(hex.data(), hex.size()));
   if (renewing)
-    line.add("expires_in", reply.expires_in);
-  r.send(line.take());
+    r.send(proto::format(r.id, proto::renew_ok{p.lease, reply.expires_in}));
+  else
+    r.send(proto::format(r.id, proto::release_ok{p.lease}));
 }
 
-std::string usage_field(const pool_status& s) {
-  return std::to_string(s.used) + "/" + std::to_string(s.seats);
+proto::product_usage usage_of(const pool_status& s) {
+  return {s.product, s.used, s.seats};
 }
 
 void handle_status(const responder& r, const proto::request& req) {
@@ -393,17 +386,18 @@ void handle_status(const responder& r, const proto::request& req) {
   if (!req.product.empty()) {
     with_pool(r, req.product, [=](pool_actor p) {
       self->request(p, caf::infinite, status_atom::value)
-        .then([=](pool_status& s) { r.ok({{s.product, usage_field(s)}}); }, r.on_failure());
+        .then([=](pool_status& s) { r.send(proto::format(r.id, proto::status_ok{{usage_of(s)}})); },
+              r.on_failure());
     });
     return;
   }
   self->request(self->state.setup->registry, caf::infinite, status_atom::value)
     .then(
       [=](std::vector<pool_status>& all) {
-        std::vector<proto::field> fields;
+        proto::status_ok status;
         for (const auto& s : all)
-          fields.emplace_back(s.product, usage_field(s));
-        r.ok(fields);
+          status.products.push_back(usage_of(s));
+        r.send(proto::format(r.id, status));
       },
       r.on_failure());
 }
@@ -454,9 +448,8 @@ void handle_line(session_broker* self, hdl_t hdl, std::string_view line) {
       }
       st.who = engine::identity{*req.computer, *req.user, req.instance.value_or("-")};
       announce(self, hdl);
-      r.ok({{"version", std::to_string(protocol_version)},
-            {"server", std::string("licd/") + version},
-            {"ttl", std::to_string(st.setup->ttl_seconds)}});
+      r.send(proto::format(r.id, proto::hello_ok{protocol_version, std::string("licd/") + version,
+                                                 st.setup->ttl_seconds}));
       return;
     case proto::command::ping:
       r.ok();

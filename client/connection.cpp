@@ -1,6 +1,7 @@
 #include "client/connection.hpp"
 
 #include "net/openssl_text.hpp"
+#include "net/replies.hpp"
 #include "net/tls_stream.hpp"
 
 #include <openssl/err.h>
@@ -255,11 +256,13 @@ proto::reply connection::request(const std::string& line) {
 
 namespace {
 
-uint32_t number_field(const proto::reply& r, const char* key) {
-  auto v = r.get(key);
-  if (!v || v->empty() || v->find_first_not_of("0123456789") != std::string::npos)
-    throw connection_error(std::string("the server's reply lacks ") + key);
-  return static_cast<uint32_t>(std::stoul(*v));
+/// The typed reply, or a connection_error naming the request the server answered wrongly.
+template <class T>
+T understood(std::optional<T> typed, const char* request, const proto::reply& r) {
+  if (!typed)
+    throw connection_error(std::string("the server's reply to ") + request
+                           + " (id " + r.id + ") lacks a field or has an unreadable one");
+  return std::move(*typed);
 }
 
 } // namespace
@@ -268,7 +271,7 @@ uint32_t connection::hello(const std::string& computer, const std::string& user,
                            const std::string& instance) {
   auto r = request("HELLO " + std::to_string(next_id_++) + " version=1 computer=" + computer
                    + " user=" + user + " instance=" + instance);
-  return number_field(r, "ttl");
+  return understood(proto::read_hello(r), "HELLO", r).ttl;
 }
 
 granted connection::checkout(const std::string& product, const std::string& computer,
@@ -279,21 +282,18 @@ granted connection::checkout(const std::string& product, const std::string& comp
   if (!user.empty())
     line += " user=" + user;
   auto r = request(line);
-  granted g;
-  g.lease = r.get("lease").value_or("");
-  g.product = r.get("product").value_or(product);
-  g.expires_in = number_field(r, "expires_in");
-  g.seats = number_field(r, "seats");
-  g.used = number_field(r, "used");
-  return g;
+  auto ok = understood(proto::read_checkout(r), "CHECKOUT", r);
+  return granted{ok.lease.to_hex(), std::move(ok.product), ok.expires_in, ok.seats, ok.used};
 }
 
 uint32_t connection::renew(const std::string& lease) {
-  return number_field(request("RENEW " + std::to_string(next_id_++) + " " + lease), "expires_in");
+  auto r = request("RENEW " + std::to_string(next_id_++) + " " + lease);
+  return understood(proto::read_renew(r), "RENEW", r).expires_in;
 }
 
 void connection::release(const std::string& lease) {
-  request("RELEASE " + std::to_string(next_id_++) + " " + lease);
+  auto r = request("RELEASE " + std::to_string(next_id_++) + " " + lease);
+  understood(proto::read_release(r), "RELEASE", r);
 }
 
 std::vector<product_usage> connection::status(const std::string& product) {
@@ -302,13 +302,8 @@ std::vector<product_usage> connection::status(const std::string& product) {
     line += " " + product;
   auto r = request(line);
   std::vector<product_usage> out;
-  for (const auto& [name, value] : r.fields) {
-    auto slash = value.find('/');
-    if (slash == std::string::npos)
-      throw connection_error("unreadable STATUS field " + name + "=" + value);
-    out.push_back({name, static_cast<uint32_t>(std::stoul(value.substr(slash + 1))),
-                   static_cast<uint32_t>(std::stoul(value.substr(0, slash)))});
-  }
+  for (auto& p : understood(proto::read_status(r), "STATUS", r).products)
+    out.push_back({std::move(p.product), p.seats, p.used});
   return out;
 }
 

@@ -32,6 +32,10 @@ TEST_CASE("fuzz corpus: protocol", "[fuzz]") {
   CHECK(replay("protocol", licd::fuzz::protocol) >= 10);
 }
 
+TEST_CASE("fuzz corpus: replies", "[fuzz]") {
+  CHECK(replay("replies", licd::fuzz::replies) >= 10);
+}
+
 TEST_CASE("fuzz corpus: codes", "[fuzz]") {
   CHECK(replay("codes", licd::fuzz::codes) >= 10);
 }

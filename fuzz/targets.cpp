@@ -6,6 +6,7 @@
 #include "net/discovery.hpp"
 #include "net/line_splitter.hpp"
 #include "net/protocol.hpp"
+#include "net/replies.hpp"
 
 #include <stdexcept>
 #include <string>
@@ -52,6 +53,35 @@ void protocol(const uint8_t* data, size_t size) {
     if (!again || again->port != a->port || again->products.size() > a->products.size())
       throw std::logic_error("a discovery answer does not survive a round trip");
   }
+}
+
+namespace {
+
+/// Format what read(reply) gave, read it back: it must be the same value.
+template <class Read>
+void round_trip(const net::protocol::reply& r, Read read) {
+  auto typed = read(r);
+  if (!typed)
+    return;
+  auto again = net::protocol::parse_reply(net::protocol::format(r.id, *typed));
+  if (!again || again->id != r.id || !(read(*again) == typed))
+    throw std::logic_error("a reply does not survive a round trip");
+}
+
+} // namespace
+
+void replies(const uint8_t* data, size_t size) {
+  auto text = view(data, size);
+  if (text.find('\n') != std::string_view::npos)
+    return; // one line
+  auto r = net::protocol::parse_reply(text);
+  if (!r)
+    return;
+  round_trip(*r, net::protocol::read_hello);
+  round_trip(*r, net::protocol::read_checkout);
+  round_trip(*r, net::protocol::read_renew);
+  round_trip(*r, net::protocol::read_release);
+  round_trip(*r, net::protocol::read_status);
 }
 
 void codes(const uint8_t* data, size_t size) {

@@ -11,6 +11,8 @@ namespace licd::fuzz {
 
 /// Wire protocol: request and reply lines, line framing, discovery datagrams.
 void protocol(const uint8_t* data, size_t size);
+/// Reply lines: every typed reply that reads re-formats to a line that reads the same.
+void replies(const uint8_t* data, size_t size);
 /// License codes, activation requests, responses and release receipts.
 void codes(const uint8_t* data, size_t size);
 /// The client's mode config and server lists.

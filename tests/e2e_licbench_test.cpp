@@ -80,7 +80,7 @@ private:
         words >> verb >> id;
         std::string reply = "OK " + id;
         if (verb == "HELLO")
-          reply += " version=1 ttl=600";
+          reply += " version=1 server=liar/1 ttl=600";
         else if (verb == "CHECKOUT") {
           char lease[33];
           std::snprintf(lease, sizeof(lease), "%032llx",

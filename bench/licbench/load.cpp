@@ -2,6 +2,7 @@
 
 #include "client/connection.hpp"
 #include "net/protocol.hpp"
+#include "net/replies.hpp"
 #include "net/tls_stream.hpp"
 
 #include <arpa/inet.h>
@@ -348,7 +349,12 @@ void worker::on_line(connection& c, std::string_view line, int64_t arrival) {
     c.hello_done = true;
     ++connected;
     record(op::connect, c.connect_start, now);
-    auto ttl = std::stoll(r->get("ttl").value_or("600"));
+    auto hello = proto::read_hello(*r);
+    if (!hello) {
+      fail(c, "unreadable reply to HELLO");
+      return;
+    }
+    int64_t ttl = hello->ttl;
     if (opts_.kind == scenario::hold) // every computer renews three times per TTL
       c.interval = ttl * 1'000'000'000 / 3 / static_cast<int64_t>(c.computers.size());
     return;
@@ -364,12 +370,16 @@ void worker::on_line(connection& c, std::string_view line, int64_t arrival) {
   bool measuring = phase_.load() == static_cast<int>(phase::measure);
   if (r->ok) {
     if (p.kind == op::checkout) {
+      auto granted = proto::read_checkout(*r);
+      if (!granted) {
+        fail(c, "unreadable reply to CHECKOUT");
+        return;
+      }
       if (comp.lease.empty())
         seats_.take();
-      comp.lease = r->get("lease").value_or("");
-      auto seats = static_cast<uint32_t>(std::stoul(r->get("seats").value_or("0")));
-      seats_.seats = seats;
-      if (std::stoul(r->get("used").value_or("0")) > seats)
+      comp.lease = granted->lease.to_hex();
+      seats_.seats = granted->seats;
+      if (granted->used > granted->seats)
         ++used_above_seats;
       if (c.set_up < c.computers.size() && holds_leases())
         ++c.set_up;
@@ -377,7 +387,8 @@ void worker::on_line(connection& c, std::string_view line, int64_t arrival) {
     record(p.kind, p.start_ns, now, arrival);
     return;
   }
-  if (r->code == "NO_SEATS" || r->code == "DISCONNECTED") {
+  auto code = proto::error_code_from_string(r->code);
+  if (code == proto::error_code::no_seats || code == proto::error_code::disconnected) {
     if (measuring)
       ++s.denied;
     record(p.kind, p.start_ns, now, arrival);
@@ -385,7 +396,7 @@ void worker::on_line(connection& c, std::string_view line, int64_t arrival) {
       ++c.set_up; // no seat for this one: it will keep asking during the run
     return;
   }
-  if (r->code == "UNKNOWN_LEASE" && p.kind == op::renew && !comp.lease.empty()) {
+  if (code == proto::error_code::unknown_lease && p.kind == op::renew && !comp.lease.empty()) {
     comp.lease.clear(); // the server ended it: take it back with a checkout
     seats_.give();
   }
