@@ -14,9 +14,9 @@ namespace {
 using self_ptr = licenses_actor::stateful_pointer<licenses_state>;
 constexpr int64_t day_ms = 86'400'000;
 
-license_result failure(std::string error, std::string message) {
+license_result failure(engine::errc error, std::string message) {
   license_result r;
-  r.error = std::move(error);
+  r.error = error;
   r.message = std::move(message);
   return r;
 }
@@ -144,7 +144,9 @@ caf::result<license_result> commit_then(self_ptr self, storage::change_set cs,
     .then([=](caf::ok_atom) mutable { rp.deliver(apply()); },
           [=](caf::error& err) mutable {
             spdlog::error("{} not stored: {}", what, to_string(err));
-            rp.deliver(failure("storage_error", what + " could not be stored"));
+            rp.deliver(failure(is_storage_full(err) ? engine::errc::storage_full
+                                                    : engine::errc::storage_error,
+                               what + " could not be stored"));
           });
   return rp;
 }
@@ -163,11 +165,11 @@ caf::result<license_result> add(self_ptr self, const std::string& text) {
   auto checked = engine::check_code_of_type(text, st.keys, engine::license_type::network);
   if (auto* err = std::get_if<engine::code_error>(&checked)) {
     spdlog::warn("license code refused: {}", err->message);
-    return failure(std::string(engine::to_string(err->problem)), err->message);
+    return failure(err->problem, err->message);
   }
   auto lic = std::get<engine::license>(checked);
   if (st.installed.find(lic.id) != nullptr)
-    return failure("duplicate", "license " + lic.id_hex() + " is installed already");
+    return failure(engine::errc::duplicate, "license " + lic.id_hex() + " is installed already");
   engine::installed_license inst;
   inst.lic = lic;
   inst.code = std::get<engine::decoded_code>(engine::decode_code(text)).canonical;
@@ -179,7 +181,7 @@ caf::result<license_result> add(self_ptr self, const std::string& text) {
   return commit_then(self, std::move(cs), "license " + lic.id_hex(), [=]() {
     auto& st = self->state;
     if (!st.setup.installed.add(inst)) // a racing add of the same code won
-      return failure("duplicate", "license " + lic.id_hex() + " is installed already");
+      return failure(engine::errc::duplicate, "license " + lic.id_hex() + " is installed already");
     spdlog::info("license {} installed: product={} seats={} expires={} customer={}{}",
                  lic.id_hex(), lic.product, lic.seats,
                  lic.expires_day == 0 ? "never" : engine::format_date(lic.expires_day),
@@ -192,12 +194,13 @@ caf::result<license_result> add(self_ptr self, const std::string& text) {
 caf::result<license_result> remove(self_ptr self, const std::string& id_text) {
   const auto* found = find(self, id_text);
   if (found == nullptr)
-    return failure("not_found", "no installed license " + id_text);
+    return failure(engine::errc::not_found, "no installed license " + id_text);
   if (!found->activation.empty() && found->hardware.ok())
-    return failure("activated", "license " + id_text
-                                  + " is activated on this server: deactivate it first "
-                                    "(licadmin licenses deactivate " + id_text
-                                  + ") to get the release receipt the vendor asks for");
+    return failure(engine::errc::activated,
+                   "license " + id_text
+                     + " is activated on this server: deactivate it first (licadmin licenses "
+                       "deactivate "
+                     + id_text + ") to get the release receipt the vendor asks for");
   auto lic = found->lic;
   auto info = describe(*found, context(self));
   storage::change_set cs;
@@ -234,11 +237,12 @@ engine::activation_request request_for(self_ptr self, const engine::installed_li
 caf::result<license_result> make_request(self_ptr self, const std::string& id_text) {
   const auto* l = find(self, id_text);
   if (l == nullptr)
-    return failure("not_found", "no installed license " + id_text);
+    return failure(engine::errc::not_found, "no installed license " + id_text);
   if (!l->lic.activation_required)
-    return failure("not_required", "license " + id_text + " needs no activation");
+    return failure(engine::errc::not_required, "license " + id_text + " needs no activation");
   if (!l->activation.empty() && l->hardware.ok())
-    return failure("already_active", "license " + id_text + " is activated on this server");
+    return failure(engine::errc::already_active,
+                   "license " + id_text + " is activated on this server");
   auto id = l->lic.id;
   if (l->pending_nonce != 0) // the same request until it is answered
     return done(self, id, engine::encode_request(request_for(self, *l, l->pending_nonce)));
@@ -248,7 +252,7 @@ caf::result<license_result> make_request(self_ptr self, const std::string& id_te
   return commit_then(self, std::move(cs), "the activation request for " + id_text, [=]() {
     auto* l = self->state.setup.installed.find(id);
     if (l == nullptr)
-      return failure("not_found", "license " + id_text + " was removed meanwhile");
+      return failure(engine::errc::not_found, "license " + id_text + " was removed meanwhile");
     l->pending_nonce = nonce;
     spdlog::info("license {}: activation request made", id_text);
     return done(self, id, engine::encode_request(request_for(self, *l, nonce)));
@@ -260,33 +264,35 @@ caf::result<license_result> activate(self_ptr self, const std::string& id_text,
   auto& st = self->state.setup;
   const auto* l = find(self, id_text);
   if (l == nullptr)
-    return failure("not_found", "no installed license " + id_text);
+    return failure(engine::errc::not_found, "no installed license " + id_text);
   if (!l->lic.activation_required)
-    return failure("not_required", "license " + id_text + " needs no activation");
+    return failure(engine::errc::not_required, "license " + id_text + " needs no activation");
   auto checked = engine::check_response(text, st.keys);
   if (auto* err = std::get_if<engine::code_error>(&checked))
-    return failure(std::string(engine::to_string(err->problem)), err->message);
+    return failure(err->problem, err->message);
   auto resp = std::get<engine::activation_response>(std::move(checked));
   if (resp.license_id != l->lic.id)
-    return failure("wrong_license", "this activation response is for license "
-                                      + engine::hex64(resp.license_id) + ", not " + id_text);
+    return failure(engine::errc::wrong_license, "this activation response is for license "
+                                                  + engine::hex64(resp.license_id) + ", not "
+                                                  + id_text);
   if (!st.bind.server_key || resp.requester_key != st.bind.server_key->public_part().raw())
-    return failure("wrong_server",
+    return failure(engine::errc::wrong_server,
                    "this activation response answers a request made by another licd "
                    "installation (another server or data dir): make a new request here with "
-                   "`licadmin licenses activate " + id_text + "`");
+                   "`licadmin licenses activate "
+                     + id_text + "`");
   if (l->pending_nonce == 0 || resp.nonce != l->pending_nonce)
-    return failure("stale_response",
+    return failure(engine::errc::stale_response,
                    "this activation response answers an older request for license " + id_text
                      + ": send the vendor the current request (`licadmin licenses activate "
                      + id_text + "`)");
   auto m = engine::match(resp.factors, engine::fingerprint_of(st.bind.machine, l->lic.id),
                          st.bind.tolerance);
   if (!m.ok())
-    return failure("wrong_machine", "this activation response is for another machine: "
-                                      + std::to_string(m.matched) + " of "
-                                      + std::to_string(m.total) + " hardware factors match here ("
-                                      + std::to_string(m.required) + " needed)");
+    return failure(engine::errc::wrong_machine,
+                   "this activation response is for another machine: " + std::to_string(m.matched)
+                     + " of " + std::to_string(m.total) + " hardware factors match here ("
+                     + std::to_string(m.required) + " needed)");
   auto id = l->lic.id;
   auto canonical = engine::encode_block(resp.record);
   storage::change_set cs;
@@ -297,7 +303,7 @@ caf::result<license_result> activate(self_ptr self, const std::string& id_text,
   return commit_then(self, std::move(cs), "the activation of " + id_text, [=]() {
     auto* l = self->state.setup.installed.find(id);
     if (l == nullptr)
-      return failure("not_found", "license " + id_text + " was removed meanwhile");
+      return failure(engine::errc::not_found, "license " + id_text + " was removed meanwhile");
     l->activation = canonical;
     l->activated_day = resp.issued_day;
     l->hardware = m;
@@ -311,17 +317,18 @@ caf::result<license_result> deactivate(self_ptr self, const std::string& id_text
   auto& st = self->state.setup;
   const auto* l = find(self, id_text);
   if (l == nullptr)
-    return failure("not_found", "no installed license " + id_text);
+    return failure(engine::errc::not_found, "no installed license " + id_text);
   if (l->activation.empty())
-    return failure("not_activated", "license " + id_text + " is not activated");
+    return failure(engine::errc::not_activated, "license " + id_text + " is not activated");
   if (!l->hardware.ok())
-    return failure("hardware_mismatch",
+    return failure(engine::errc::hardware_mismatch,
                    "license " + id_text
                      + " was activated on other hardware: deactivate it on the machine it was "
                        "activated on");
   auto checked = engine::check_response(l->activation, st.keys);
   if (auto* err = std::get_if<engine::code_error>(&checked))
-    return failure("untrusted", "the stored activation no longer verifies: " + err->message);
+    return failure(engine::errc::untrusted,
+                   "the stored activation no longer verifies: " + err->message);
   auto id = l->lic.id;
   auto released_at = now_ms(self);
   auto receipt = engine::issue_receipt(std::get<engine::activation_response>(checked),

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/errc.hpp"
 #include "engine/lease.hpp"
 #include "engine/lease_id.hpp"
 #include "storage/records.hpp"
@@ -11,6 +12,7 @@
 #include <caf/make_message.hpp>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -18,36 +20,39 @@
 /// whitelisted instead of made serializable.
 namespace licd {
 
-/// The store's failures, as CAF errors of category "storage": code 2 when the data dir is full
-/// (LMDB's map or the disk), 1 otherwise.
+/// A licd error as a CAF error (category "licd", the errc as its code), for failures that travel
+/// as CAF errors between actors.
+inline caf::error make_error(engine::errc code, const std::string& what) {
+  // errc values start at 0, which caf::error reserves for "no error".
+  return caf::error(static_cast<uint8_t>(static_cast<uint8_t>(code) + 1), caf::atom("licd"),
+                    caf::make_message(what));
+}
+/// The errc of a CAF error made by make_error; server_error for any other.
+inline engine::errc errc_of(const caf::error& e) {
+  if (e.category() != caf::atom("licd") || e.code() == 0)
+    return engine::errc::server_error;
+  return static_cast<engine::errc>(e.code() - 1);
+}
+/// The store's failures: storage_full when the data dir is full (LMDB's map or the disk),
+/// storage_error otherwise.
 inline caf::error storage_failure(bool full, const std::string& what) {
-  return caf::error(full ? 2 : 1, caf::atom("storage"), caf::make_message(what));
+  return make_error(full ? engine::errc::storage_full : engine::errc::storage_error, what);
 }
 /// Per change set of a batch commit: stored, refused because the data dir is full, or failed.
 enum commit_result : uint8_t { commit_stored = 0, commit_full = 1, commit_failed = 2 };
 
 inline bool is_storage_full(const caf::error& e) {
-  return e.category() == caf::atom("storage") && e.code() == 2;
+  return errc_of(e) == engine::errc::storage_full;
 }
-
-/// How a pool answered a request.
-enum class outcome : uint8_t {
-  ok,
-  no_seats,      ///< every seat is held by other computers
-  unknown_lease, ///< no live lease with that id here
-  storage_error, ///< the change could not be made durable; nothing changed
-  storage_full,  ///< the data dir (LMDB map or disk) is full; nothing changed
-  server_error,  ///< an internal failure (no random id); nothing changed
-  cooldown,      ///< the computer was disconnected by an administrator and must wait
-  too_many_leases, ///< the computer holds --max-leases-per-computer leases of the product
-};
 
 /// A pool's answer to CHECKOUT, RENEW and RELEASE.
 struct pool_reply {
   /// The asker's number for the request, echoed: a session sends these requests as plain
   /// messages (no per-request response handler) and matches the replies by it.
   uint64_t tag = 0;
-  outcome result = outcome::ok;
+  /// Why it was refused (no_seats, unknown_lease, disconnected, too_many_leases, storage_full,
+  /// storage_error, server_error); nullopt when it was done.
+  std::optional<engine::errc> result;
   std::string detail; ///< a person-readable reason when result != ok
   engine::lease_id lease;
   std::string product;
@@ -123,7 +128,7 @@ struct license_info {
 /// The answer to adding, removing, activating or deactivating a license.
 struct license_result {
   bool ok = false;
-  std::string error;   ///< not_a_code, text_before, ..., duplicate, not_found, storage_error
+  engine::errc error = engine::errc::server_error; ///< when !ok
   std::string message; ///< for people
   license_info info;
   std::string code;    ///< an activation request, or a release receipt

@@ -81,7 +81,8 @@ void send_commits(self_ptr self) {
           [finish](caf::error& err) { finish(nullptr, &err); });
 }
 
-pool_reply reply_for(self_ptr self, uint64_t tag, outcome result, std::string detail = {}) {
+pool_reply reply_for(self_ptr self, uint64_t tag, std::optional<engine::errc> result,
+                     std::string detail = {}) {
   pool_reply r;
   r.tag = tag;
   r.result = result;
@@ -96,10 +97,10 @@ pool_reply reply_for(self_ptr self, uint64_t tag, outcome result, std::string de
 /// full (renewals need no disk, so leases already granted keep going), else STORAGE_ERROR.
 pool_reply not_stored(self_ptr self, uint64_t tag, const caf::error& err, std::string_view what) {
   if (is_storage_full(err))
-    return reply_for(self, tag, outcome::storage_full,
+    return reply_for(self, tag, engine::errc::storage_full,
                      "the server's storage is full: nothing changed; leases already granted "
                      "keep renewing");
-  return reply_for(self, tag, outcome::storage_error,
+  return reply_for(self, tag, engine::errc::storage_error,
                    std::string(what) + " could not be stored; nothing changed");
 }
 
@@ -108,12 +109,12 @@ uint32_t ttl_seconds(self_ptr self) {
 }
 
 /// Refuses a checkout: logged at info, written behind to the activity log, answered at once.
-pool_reply deny(self_ptr self, const engine::identity& who, uint64_t tag, outcome why_code,
+pool_reply deny(self_ptr self, const engine::identity& who, uint64_t tag, engine::errc why_code,
                 std::string why) {
   auto& st = self->state;
-  ++(why_code == outcome::cooldown          ? st.counters.denied_cooldown
-     : why_code == outcome::too_many_leases ? st.counters.denied_too_many
-                                            : st.counters.denied_no_seats);
+  ++(why_code == engine::errc::disconnected      ? st.counters.denied_cooldown
+     : why_code == engine::errc::too_many_leases ? st.counters.denied_too_many
+                                                 : st.counters.denied_no_seats);
   spdlog::info("denied product={} computer={} user={}: {}", st.seats->product(), who.computer,
                who.user, why);
   storage::change_set denial;
@@ -129,20 +130,19 @@ caf::result<pool_reply> checkout(self_ptr self, engine::identity& who, uint64_t 
     if (now < cd->second.until) {
       auto left =
         std::chrono::duration_cast<std::chrono::seconds>(cd->second.until - now).count() + 1;
-      return deny(self, who, tag, outcome::cooldown,
-                  "computer " + who.computer
-                    + " was disconnected by the administrator; retry in " + std::to_string(left)
-                    + " s");
+      return deny(self, who, tag, engine::errc::disconnected,
+                  "computer " + who.computer + " was disconnected by the administrator; retry in "
+                    + std::to_string(left) + " s");
     }
     st.cooldown.erase(cd);
   }
   if (auto held = st.seats->leases_of(who.computer); held >= st.policy.max_leases_per_computer)
-    return deny(self, who, tag, outcome::too_many_leases,
+    return deny(self, who, tag, engine::errc::too_many_leases,
                 "computer " + who.computer + " holds " + std::to_string(held) + " leases of "
                   + st.seats->product() + ", the most one computer may hold; release some");
   // Denials are answered before a lease id (the costliest step: OpenSSL's CSPRNG) is made.
   if (!st.seats->has_room_for(who.computer))
-    return deny(self, who, tag, outcome::no_seats,
+    return deny(self, who, tag, engine::errc::no_seats,
                 "all " + std::to_string(st.seats->seats()) + " seats of " + st.seats->product()
                   + " are in use by other computers");
   engine::lease l;
@@ -151,12 +151,12 @@ caf::result<pool_reply> checkout(self_ptr self, engine::identity& who, uint64_t 
     l.id = engine::make_lease_id(l.granted_at_ms);
   } catch (const std::exception& e) {
     spdlog::error("checkout for product={} refused: {}", st.seats->product(), e.what());
-    return reply_for(self, tag, outcome::server_error, "no random lease id available");
+    return reply_for(self, tag, engine::errc::server_error, "no random lease id available");
   }
   l.who = who;
   l.deadline = mono_now() + st.policy.ttl;
   if (!st.seats->reserve(l)) // only an id collision gets here: the seat was checked above
-    return reply_for(self, tag, outcome::server_error, "lease id collision, nothing changed");
+    return reply_for(self, tag, engine::errc::server_error, "lease id collision, nothing changed");
   storage::change_set grant;
   grant.put_leases.push_back(storage::lease_record{l.id, st.seats->product(), who.computer,
                                                    who.user, who.instance, l.granted_at_ms});
@@ -183,7 +183,7 @@ caf::result<pool_reply> checkout(self_ptr self, engine::identity& who, uint64_t 
       spdlog::info("granted product={} computer={} user={} lease={} used={}/{}",
                    st.seats->product(), who.computer, who.user, id.to_hex(), st.seats->used(),
                    st.seats->seats());
-    auto r = reply_for(self, tag, outcome::ok);
+    auto r = reply_for(self, tag, std::nullopt);
     r.lease = id;
     r.expires_in = ttl_seconds(self);
     rp.deliver(std::move(r));
@@ -198,7 +198,7 @@ pool_reply renew(self_ptr self, const engine::lease_id& id, uint64_t tag) {
   auto& st = self->state;
   auto now_ms = wall_now_ms();
   if (!st.seats->renew(id, mono_now() + st.policy.ttl, now_ms))
-    return reply_for(self, tag, outcome::unknown_lease, "no live lease " + id.to_hex());
+    return reply_for(self, tag, engine::errc::unknown_lease, "no live lease " + id.to_hex());
   ++st.counters.renewals;
   // The activity log gets a lease's renewals at most every --renewal-log-interval: a client
   // renewing in a tight loop would otherwise fill the log (and keep the disk busy).
@@ -212,7 +212,7 @@ pool_reply renew(self_ptr self, const engine::lease_id& id, uint64_t tag) {
     renewal.events.push_back(make_event(self, engine::event_kind::renewed, l->who, &id));
     self->send(st.store, append_atom::value, std::move(renewal));
   }
-  auto r = reply_for(self, tag, outcome::ok);
+  auto r = reply_for(self, tag, std::nullopt);
   r.lease = id;
   r.expires_in = ttl_seconds(self);
   return r;
@@ -223,7 +223,7 @@ caf::result<pool_reply> end_lease(self_ptr self, const engine::lease_id& id,
                                   engine::event_kind kind, std::string detail, uint64_t tag) {
   auto& st = self->state;
   if (!st.seats->begin_end(id))
-    return reply_for(self, tag, outcome::unknown_lease, "no live lease " + id.to_hex());
+    return reply_for(self, tag, engine::errc::unknown_lease, "no live lease " + id.to_hex());
   auto who = st.seats->find(id)->who;
   storage::change_set removal;
   removal.erase_leases.push_back(id);
@@ -251,7 +251,7 @@ caf::result<pool_reply> end_lease(self_ptr self, const engine::lease_id& id,
                    st.seats->product(), who.computer, who.user, id.to_hex(),
                    st.seats->used(), st.seats->seats(), detail.empty() ? "" : ": ",
                    detail);
-    auto r = reply_for(self, tag, outcome::ok);
+    auto r = reply_for(self, tag, std::nullopt);
     r.lease = id;
     rp.deliver(std::move(r));
   };

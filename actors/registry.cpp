@@ -139,20 +139,42 @@ registry_actor::behavior_type registry(registry_actor::stateful_pointer<registry
     },
     [=](disconnect_atom, const std::string& computer,
         int64_t cooldown_ms) -> caf::result<uint32_t> {
-      // Close the computer's sessions first, so they cannot check out again meanwhile.
-      for (const auto& kv : self->state.sessions)
-        if (kv.second.computer == computer)
-          caf::anon_send(kv.second.handle, close_atom::value);
       auto rp = self->make_response_promise<uint32_t>();
-      gather<uint32_t>(
-        self, [](const std::string&) { return uint32_t{0}; },
-        [=](std::vector<uint32_t>& ended) mutable {
-          uint32_t total = 0;
-          for (auto n : ended)
-            total += n;
-          rp.deliver(total);
+      auto disconnect = [=]() mutable {
+        // Close the computer's sessions first, so they cannot check out again meanwhile.
+        for (const auto& kv : self->state.sessions)
+          if (kv.second.computer == computer)
+            caf::anon_send(kv.second.handle, close_atom::value);
+        gather<uint32_t>(
+          self, [](const std::string&) { return uint32_t{0}; },
+          [=](std::vector<uint32_t>& ended) mutable {
+            uint32_t total = 0;
+            for (auto n : ended)
+              total += n;
+            rp.deliver(total);
+          },
+          disconnect_atom::value, computer, cooldown_ms);
+      };
+      auto& sessions = self->state.sessions;
+      if (std::any_of(sessions.begin(), sessions.end(),
+                      [&](const auto& kv) { return kv.second.computer == computer; })) {
+        disconnect();
+        return rp;
+      }
+      // Not connected: known only if it holds a lease (it may be reconnecting).
+      gather<std::vector<lease_info>>(
+        self, [](const std::string&) { return std::vector<lease_info>{}; },
+        [=](std::vector<std::vector<lease_info>>& per_pool) mutable {
+          for (const auto& leases : per_pool)
+            for (const auto& l : leases)
+              if (l.computer == computer) {
+                disconnect();
+                return;
+              }
+          rp.deliver(make_error(engine::errc::unknown_computer,
+                                "no computer " + computer + " is connected or holds a lease"));
         },
-        disconnect_atom::value, computer, cooldown_ms);
+        leases_atom::value);
       return rp;
     },
     [=](end_lease_atom, const engine::lease_id& id) -> caf::result<bool> {
@@ -161,12 +183,12 @@ registry_actor::behavior_type registry(registry_actor::stateful_pointer<registry
         self,
         [](const std::string&) {
           pool_reply r;
-          r.result = outcome::unknown_lease;
+          r.result = engine::errc::unknown_lease;
           return r;
         },
         [=](std::vector<pool_reply>& replies) mutable {
           bool ended = std::any_of(replies.begin(), replies.end(),
-                                   [](const auto& r) { return r.result == outcome::ok; });
+                                   [](const auto& r) { return r.result == std::nullopt; });
           rp.deliver(ended);
         },
         end_lease_atom::value, id);

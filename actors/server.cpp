@@ -73,7 +73,7 @@ engine::license_set load_licenses(const storage::database& db, const engine::key
     inst.installed_at_ms = rec.installed_at_ms;
     auto checked = engine::check_code(rec.code, keys);
     if (auto* err = std::get_if<engine::code_error>(&checked)) {
-      if (err->problem == engine::code_problem::unknown_key) {
+      if (err->problem == engine::errc::unknown_key) {
         missing_keys += "\n  license " + inst.lic.id_hex() + " (" + std::to_string(inst.lic.seats)
                         + " seats of " + inst.lic.product + ") needs vendor key "
                         + engine::hex64(inst.lic.key_id)

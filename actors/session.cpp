@@ -234,32 +234,11 @@ struct responder {
   }
 };
 
-proto::error_code to_error_code(outcome o) {
-  switch (o) {
-    case outcome::no_seats:
-      return proto::error_code::no_seats;
-    case outcome::unknown_lease:
-      return proto::error_code::unknown_lease;
-    case outcome::storage_error:
-      return proto::error_code::storage_error;
-    case outcome::storage_full:
-      return proto::error_code::storage_full;
-    case outcome::cooldown:
-      return proto::error_code::disconnected;
-    case outcome::too_many_leases:
-      return proto::error_code::too_many_leases;
-    case outcome::server_error:
-    case outcome::ok:
-      break;
-  }
-  return proto::error_code::server_error;
-}
-
 /// Answers ERR for a refused pool reply; true if it did.
 bool refused(const responder& r, const pool_reply& reply) {
-  if (reply.result == outcome::ok)
+  if (!reply.result)
     return false;
-  r.error(to_error_code(reply.result), reply.detail);
+  r.error(*reply.result, reply.detail);
   return true;
 }
 
@@ -367,7 +346,7 @@ void on_pool_reply(session_broker* self, hdl_t hdl, pool_reply& reply) {
     return;
   }
   bool renewing = p.kind == request_kind::renew;
-  if (reply.result != outcome::ok || !renewing)
+  if (reply.result || !renewing)
     self->state.leases.erase(p.lease);
   if (refused(r, reply))
     return;

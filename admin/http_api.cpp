@@ -1,7 +1,9 @@
 #include "admin/http_api.hpp"
 
 #include "actors/ask.hpp"
+#include "admin/http_status.hpp"
 #include "admin/prometheus.hpp"
+#include "engine/errc_json.hpp"
 #include "licd/version.hpp"
 
 #include <caf/all.hpp>
@@ -47,8 +49,9 @@ void reply(httplib::Response& res, int status, const json& body) {
                   "application/json");
 }
 
-void fail(httplib::Response& res, int status, const std::string& error, const std::string& msg) {
-  reply(res, status, json{{"error", error}, {"message", msg}});
+/// Answers an error in the API's one error shape, with its HTTP status.
+void fail(httplib::Response& res, engine::errc code, const std::string& msg) {
+  reply(res, http_status(code), engine::error_json(code, msg));
 }
 
 json license_json(const license_info& l) {
@@ -129,19 +132,6 @@ json machine_json(const platform::machine_report& m) {
   return json{{"environment", m.environment},
               {"factors", platform::describe_factors(m.facts)},
               {"warnings", m.warnings}};
-}
-
-int status_for(const std::string& error) {
-  // The license's current state forbids it.
-  for (const char* conflict : {"duplicate", "activated", "already_active", "not_required",
-                               "not_activated", "hardware_mismatch"})
-    if (error == conflict)
-      return 409;
-  if (error == "not_found")
-    return 404;
-  if (error == "storage_error")
-    return 507;
-  return 400; // the code itself is refused
 }
 
 void append_event(store_actor store, engine::event_kind kind, std::string detail) {
@@ -234,7 +224,8 @@ void http_api::routes() {
     if (token_matches(req.get_header_value("Authorization"), opts_.token))
       return httplib::Server::HandlerResponse::Unhandled;
     res.set_header("WWW-Authenticate", "Bearer");
-    fail(res, 401, "unauthorized", "a valid admin token is needed: Authorization: Bearer TOKEN");
+    fail(res, engine::errc::unauthorized,
+         "a valid admin token is needed: Authorization: Bearer TOKEN");
     return httplib::Server::HandlerResponse::Handled;
   });
   // httplib answers a body over the limit with 413 before any route runs; count it, and say
@@ -244,20 +235,24 @@ void http_api::routes() {
       if (res.status != 413)
         return httplib::Server::HandlerResponse::Unhandled;
       too_large_.fetch_add(1, std::memory_order_relaxed);
-      fail(res, 413, "request_too_large", "a request body may have at most 64 KiB");
+      fail(res, engine::errc::request_too_large, "a request body may have at most 64 KiB");
       return httplib::Server::HandlerResponse::Handled;
     }));
   http.set_exception_handler(
     [](const httplib::Request&, httplib::Response& res, std::exception_ptr ep) {
+      auto code = engine::errc::server_error;
       std::string what = "unknown error";
       try {
         if (ep)
           std::rethrow_exception(ep);
+      } catch (const request_failed& e) {
+        code = e.code();
+        what = e.what();
       } catch (const std::exception& e) {
         what = e.what();
       } catch (...) {
       }
-      fail(res, 500, "server_error", what);
+      fail(res, code, what);
     });
   auto timeout = opts_.actor_timeout;
 
@@ -317,14 +312,14 @@ void http_api::routes() {
     if (req.get_header_value("Content-Type").find("json") != std::string::npos) {
       auto body = json::parse(req.body, nullptr, false);
       if (body.is_discarded() || !body.contains("code") || !body["code"].is_string()) {
-        fail(res, 400, "bad_request", "send {\"code\": \"LICD-...\"} or the code as text");
+        fail(res, engine::errc::bad_request, "send {\"code\": \"LICD-...\"} or the code as text");
         return;
       }
       code = body["code"].get<std::string>();
     }
     auto r = ask<license_result>(sys_, timeout, srv_.licenses(), lic_add_atom::value, code);
     if (!r.ok) {
-      fail(res, status_for(r.error), r.error, r.message);
+      fail(res, r.error, r.message);
       return;
     }
     reply(res, 201, license_json(r.info));
@@ -340,7 +335,7 @@ void http_api::routes() {
         reply(res, 200, license_json(l));
         return;
       }
-    fail(res, 404, "not_found", "no installed license " + id);
+    fail(res, engine::errc::not_found, "no installed license " + id);
   });
 
   http.Delete(R"(/api/v1/licenses/([^/]+))", [this, timeout](const httplib::Request& req,
@@ -348,7 +343,7 @@ void http_api::routes() {
     auto r = ask<license_result>(sys_, timeout, srv_.licenses(), lic_remove_atom::value,
                                  req.matches[1].str());
     if (!r.ok) {
-      fail(res, status_for(r.error), r.error, r.message);
+      fail(res, r.error, r.message);
       return;
     }
     reply(res, 200, license_json(r.info));
@@ -365,7 +360,8 @@ void http_api::routes() {
       auto body = json::parse(req.body, nullptr, false);
       if (body.is_discarded() || !body.is_object()
           || (body.contains("response") && !body["response"].is_string())) {
-        fail(res, 400, "bad_request", "send {} for a request, or {\"response\": \"LICD-...\"}");
+        fail(res, engine::errc::bad_request,
+             "send {} for a request, or {\"response\": \"LICD-...\"}");
         return;
       }
       response = body.value("response", "");
@@ -376,7 +372,7 @@ void http_api::routes() {
                    : ask<license_result>(sys_, timeout, srv_.licenses(),
                                          lic_activate_atom::value, id, response);
     if (!r.ok) {
-      fail(res, status_for(r.error), r.error, r.message);
+      fail(res, r.error, r.message);
       return;
     }
     if (blank)
@@ -391,7 +387,7 @@ void http_api::routes() {
     auto r = ask<license_result>(sys_, timeout, srv_.licenses(), lic_deactivate_atom::value,
                                  req.matches[1].str());
     if (!r.ok) {
-      fail(res, status_for(r.error), r.error, r.message);
+      fail(res, r.error, r.message);
       return;
     }
     reply(res, 200, json{{"receipt", r.code}, {"license", license_json(r.info)}});
@@ -425,11 +421,11 @@ void http_api::routes() {
     auto text = req.matches[1].str();
     auto id = engine::lease_id::from_hex(text);
     if (!id) {
-      fail(res, 404, "not_found", "no live lease " + text);
+      fail(res, engine::errc::unknown_lease, "no live lease " + text);
       return;
     }
     if (!ask<bool>(sys_, timeout, srv_.registry(), end_lease_atom::value, *id)) {
-      fail(res, 404, "not_found", "no live lease " + text);
+      fail(res, engine::errc::unknown_lease, "no live lease " + text);
       return;
     }
     reply(res, 200, json{{"lease", text}, {"ended", true}});
@@ -445,7 +441,7 @@ void http_api::routes() {
       if (req.has_param("after"))
         after = std::stoull(req.get_param_value("after"));
     } catch (const std::exception&) {
-      fail(res, 400, "bad_request", "lines and after are numbers");
+      fail(res, engine::errc::bad_request, "lines and after are numbers");
       return;
     }
     // The newest `lines` events, or (following) up to `lines` events after `after`.

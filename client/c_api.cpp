@@ -1,6 +1,8 @@
 // The C API over product_license: exceptions never cross it.
 
 #include "licd/client.h"
+
+#include "engine/errc.hpp"
 #include "licd/client.hpp"
 
 #include "client/config.hpp"
@@ -29,18 +31,23 @@ void copy_message(char* out, size_t size, const std::string& text) {
   out[n] = '\0';
 }
 
+/// The C API's status for an error code (a license_error's code()).
 licd_status status_of(const std::string& code) {
-  if (code == "NO_SEATS")
-    return LICD_NO_SEATS;
-  if (code == "UNREACHABLE")
-    return LICD_UNREACHABLE;
-  if (code == "TLS")
-    return LICD_TLS;
-  if (code == "NOT_LICENSED")
-    return LICD_NOT_LICENSED;
-  if (code == "BAD_ARGUMENT")
-    return LICD_BAD_ARGUMENT;
-  return LICD_REFUSED;
+  using licd::engine::errc;
+  switch (licd::engine::errc_from_name(code).value_or(errc::server_error)) {
+    case errc::no_seats:
+      return LICD_NO_SEATS;
+    case errc::unreachable:
+      return LICD_UNREACHABLE;
+    case errc::tls_failed:
+      return LICD_TLS;
+    case errc::not_licensed:
+      return LICD_NOT_LICENSED;
+    case errc::bad_argument:
+      return LICD_BAD_ARGUMENT;
+    default:
+      return LICD_REFUSED;
+  }
 }
 
 /// One of the license's text properties as a C string, kept in the handle's `slot` (valid until

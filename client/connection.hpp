@@ -1,5 +1,7 @@
 #pragma once
 
+#include "engine/errc.hpp"
+
 #include "net/protocol.hpp"
 
 #include <chrono>
@@ -21,13 +23,19 @@ public:
 /// The server answered ERR.
 class refused : public std::runtime_error {
 public:
-  refused(std::string code, const std::string& message)
-    : std::runtime_error(code + ": " + message), code_(std::move(code)), message_(message) {}
-  const std::string& code() const { return code_; }
+  refused(std::string code_text, const std::string& message)
+    : std::runtime_error(code_text + ": " + message),
+      code_(engine::errc_from_name(code_text).value_or(engine::errc::server_error)),
+      code_text_(std::move(code_text)), message_(message) {}
+  /// The code; server_error for one this client does not know (a newer server's).
+  engine::errc code() const { return code_; }
+  /// The code as the server sent it.
+  const std::string& code_text() const { return code_text_; }
   const std::string& message() const { return message_; }
 
 private:
-  std::string code_;
+  engine::errc code_;
+  std::string code_text_;
   std::string message_;
 };
 

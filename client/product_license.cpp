@@ -23,6 +23,11 @@ struct product_license::impl {
 
 namespace {
 
+/// license_error's code: the errc's name.
+std::string code_name(engine::errc code) {
+  return std::string(engine::name(code));
+}
+
 license_event to_public(client::seat_event e) {
   switch (e) {
     case client::seat_event::connection_lost:
@@ -48,7 +53,7 @@ product_license::product_license(const std::string& product, license_options opt
       opts.system_config.empty() ? client::system_config_path() : opts.system_config,
       opts.user_config.empty() ? client::user_config_path() : opts.user_config);
   } catch (const std::exception& e) {
-    throw license_error("BAD_ARGUMENT", e.what());
+    throw license_error(code_name(engine::errc::bad_argument), e.what());
   }
   auto mode = config.for_product(product);
   impl_->mode = mode.mode;
@@ -60,7 +65,7 @@ product_license::product_license(const std::string& product, license_options opt
         ctx.keys.emplace(pub.key_id(), pub);
       }
     } catch (const std::exception& e) {
-      throw license_error("BAD_ARGUMENT", e.what());
+      throw license_error(code_name(engine::errc::bad_argument), e.what());
     }
     ctx.machine = platform::probe_machine().facts;
     ctx.today = platform::today_day();
@@ -69,7 +74,7 @@ product_license::product_license(const std::string& product, license_options opt
                                         ? client::standalone_store::default_path()
                                         : opts.standalone_file);
     if (!v.ok)
-      throw license_error("NOT_LICENSED", v.message);
+      throw license_error(code_name(engine::errc::not_licensed), v.message);
     impl_->standalone = v.lic;
     return;
   }
@@ -78,7 +83,7 @@ product_license::product_license(const std::string& product, license_options opt
   try {
     so.servers = client::configured_servers(opts.servers, mode); // empty: discovery
   } catch (const std::invalid_argument& e) {
-    throw license_error("BAD_ARGUMENT", e.what());
+    throw license_error(code_name(engine::errc::bad_argument), e.what());
   }
   so.discovery.port = opts.discovery_port;
   so.computer = opts.computer;
@@ -96,11 +101,11 @@ product_license::product_license(const std::string& product, license_options opt
   try {
     impl_->seat = std::make_unique<client::seat>(std::move(so));
   } catch (const client::refused& e) {
-    throw license_error(e.code(), e.message());
+    throw license_error(e.code_text(), e.message());
   } catch (const client::tls_error& e) {
-    throw license_error("TLS", e.what());
+    throw license_error(code_name(engine::errc::tls_failed), e.what());
   } catch (const client::connection_error& e) {
-    throw license_error("UNREACHABLE", e.what());
+    throw license_error(code_name(engine::errc::unreachable), e.what());
   }
 }
 

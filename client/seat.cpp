@@ -45,8 +45,9 @@ seat::seat(seat_options opts) : opts_(std::move(opts)) {
       break;
     } catch (const refused& e) {
       // A product no server has, or a malformed name, will not get better by waiting.
-      if (e.code() != "NO_SEATS" && e.code() != "DISCONNECTED" && e.code() != "STORAGE_ERROR"
-          && e.code() != "SERVER_ERROR")
+      using engine::errc;
+      if (e.code() != errc::no_seats && e.code() != errc::disconnected
+          && e.code() != errc::storage_error && e.code() != errc::server_error)
         throw;
       if (clock::now() + backoff > until)
         throw;
@@ -220,7 +221,7 @@ void seat::run() {
         else if (link_down)
           notify(seat_event::reconnected, "lease " + lease_ + " renewed on " + server_);
       } catch (const refused& e) {
-        if (e.code() == "DISCONNECTED") {
+        if (e.code() == engine::errc::disconnected) {
           // An administrator disconnected this computer: its leases have ended, and new ones
           // are refused for a cooldown. The server closes the connection.
           {
@@ -232,7 +233,7 @@ void seat::run() {
             notify(seat_event::lost, "lease " + lease_ + " ended: " + e.message());
           throw;
         }
-        if (e.code() != "UNKNOWN_LEASE")
+        if (e.code() != engine::errc::unknown_lease)
           throw;
         // The server says the lease is gone: only now may this instance check out again.
         {

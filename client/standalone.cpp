@@ -22,13 +22,13 @@ namespace {
 
 using json = nlohmann::json;
 
-[[noreturn]] void refuse(const std::string& code, const std::string& message) {
+[[noreturn]] void refuse(engine::errc code, const std::string& message) {
   throw standalone_error(code, message);
 }
 
 void refuse_if(const engine::code_error* err) {
   if (err != nullptr)
-    refuse(std::string(engine::to_string(err->problem)), err->message);
+    refuse(err->problem, err->message);
 }
 
 int64_t now_ms() {
@@ -61,23 +61,25 @@ standalone_store::standalone_store(std::string path) : path_(std::move(path)) {
   if (::stat(path_.c_str(), &st) != 0)
     return; // nothing stored yet
   if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
-    refuse("unsafe_file", path_ + " is writable by other users, so anyone could change the "
-                                  "licenses in it: fix it with chmod 644 " + path_);
+    refuse(engine::errc::unsafe_file, path_
+                                        + " is writable by other users, so anyone could change the "
+                                          "licenses in it: fix it with chmod 644 "
+                                        + path_);
   std::ifstream in(path_);
   if (!in)
-    refuse("unreadable", "cannot read " + path_);
+    refuse(engine::errc::unreadable, "cannot read " + path_);
   std::stringstream ss;
   ss << in.rdbuf();
   auto doc = json::parse(ss.str(), nullptr, false);
   if (doc.is_discarded() || !doc.is_object() || !doc.contains("licenses")
       || !doc["licenses"].is_array())
-    refuse("corrupt", path_ + " is not a stand-alone license file");
+    refuse(engine::errc::corrupt, path_ + " is not a stand-alone license file");
   for (const auto& j : doc["licenses"]) {
     entry e;
     uint64_t nonce = 0;
     if (!j.is_object() || !j.contains("code") || !j["code"].is_string()
         || !engine::parse_hex64(j.value("nonce", std::string(16, '0')), nonce))
-      refuse("corrupt", path_ + " has a damaged entry");
+      refuse(engine::errc::corrupt, path_ + " has a damaged entry");
     e.code = j["code"];
     e.added_at_ms = j.value("added_at_ms", int64_t{0});
     e.nonce = nonce;
@@ -99,15 +101,16 @@ void standalone_store::save() const {
   if (!dir.empty() && !fs::exists(dir, ec)) {
     fs::create_directories(dir, ec);
     if (ec)
-      refuse("unwritable", "cannot create " + dir.string() + ": " + ec.message()
-                             + " (run as root, or set LICD_STANDALONE_FILE)");
+      refuse(engine::errc::unwritable, "cannot create " + dir.string() + ": " + ec.message()
+                                         + " (run as root, or set LICD_STANDALONE_FILE)");
     fs::permissions(dir, fs::perms(0755), ec);
   }
   // Atomically: a crash leaves the old file or the new one, never half of one.
   try {
     files::write_file(path_, doc.dump(2) + "\n", 0644);
   } catch (const std::runtime_error& e) {
-    refuse("unwritable", std::string(e.what()) + " (run as root, or set LICD_STANDALONE_FILE)");
+    refuse(engine::errc::unwritable,
+           std::string(e.what()) + " (run as root, or set LICD_STANDALONE_FILE)");
   }
 }
 
@@ -140,7 +143,7 @@ engine::license standalone_store::add(std::string_view code, const standalone_co
   auto lic = std::get<engine::license>(checked);
   for (const auto& e : entries_)
     if (judge(e, ctx).inst.lic.id == lic.id)
-      refuse("duplicate", "license " + lic.id_hex() + " is stored already");
+      refuse(engine::errc::duplicate, "license " + lic.id_hex() + " is stored already");
   entry e;
   e.code = std::get<engine::decoded_code>(engine::decode_code(code)).canonical;
   e.added_at_ms = now_ms();
@@ -161,10 +164,10 @@ standalone_store::entry& standalone_store::pick(const std::string& product_or_id
     fallback = &e;
   }
   if (fallback != nullptr)
-    refuse("already_active", "the stand-alone license for " + product_or_id
-                               + " is active on this machine already");
-  refuse("not_found", "no stand-alone license for " + product_or_id + " is stored in " + path_
-                        + " (add it with `licclient standalone add CODE`)");
+    refuse(engine::errc::already_active,
+           "the stand-alone license for " + product_or_id + " is active on this machine already");
+  refuse(engine::errc::not_found, "no stand-alone license for " + product_or_id + " is stored in "
+                                    + path_ + " (add it with `licclient standalone add CODE`)");
 }
 
 std::string standalone_store::request(const std::string& product_or_id,
@@ -193,19 +196,22 @@ engine::license standalone_store::activate(const std::string& product_or_id,
   refuse_if(std::get_if<engine::code_error>(&checked));
   const auto& resp = std::get<engine::activation_response>(checked);
   if (resp.license_id != lic.id)
-    refuse("wrong_license", "this activation response is for license "
-                              + engine::hex64(resp.license_id) + ", not " + lic.id_hex());
+    refuse(engine::errc::wrong_license, "this activation response is for license "
+                                          + engine::hex64(resp.license_id) + ", not "
+                                          + lic.id_hex());
   if (resp.type != engine::license_type::standalone || !resp.requester_key.empty())
-    refuse("wrong_kind", "this activation response is for a license server, not a workstation");
+    refuse(engine::errc::wrong_kind,
+           "this activation response is for a license server, not a workstation");
   if (e.nonce == 0 || resp.nonce != e.nonce)
-    refuse("stale_response", "this activation response answers another request for license "
-                               + lic.id_hex() + ": send the vendor the current request");
+    refuse(engine::errc::stale_response,
+           "this activation response answers another request for license " + lic.id_hex()
+             + ": send the vendor the current request");
   auto m = engine::match(resp.factors, engine::fingerprint_of(ctx.machine, lic.id), ctx.tolerance);
   if (!m.ok())
-    refuse("wrong_machine", "this activation response is for another machine: "
-                              + std::to_string(m.matched) + " of " + std::to_string(m.total)
-                              + " hardware factors match here (" + std::to_string(m.required)
-                              + " needed)");
+    refuse(engine::errc::wrong_machine,
+           "this activation response is for another machine: " + std::to_string(m.matched) + " of "
+             + std::to_string(m.total) + " hardware factors match here ("
+             + std::to_string(m.required) + " needed)");
   e.activation = engine::encode_block(resp.record);
   save();
   return lic;

@@ -1,5 +1,7 @@
 #pragma once
 
+#include "engine/errc.hpp"
+
 #include "engine/fingerprint.hpp"
 #include "engine/license_code.hpp"
 #include "engine/license_set.hpp"
@@ -14,16 +16,16 @@
 /// mode 0644 in a 0755 directory, written atomically; LICD_STANDALONE_FILE overrides it).
 namespace licd::client {
 
-/// A refusal: a wrong code or response, or a file that cannot be used. `code()` is a short
-/// machine-readable kind (wrong_kind, bad_signature, wrong_machine, not_found, unsafe_file, ...).
+/// A refusal: a wrong code or response, or a file that cannot be used (wrong_kind,
+/// bad_signature, wrong_machine, not_found, unsafe_file, ...).
 class standalone_error : public std::runtime_error {
 public:
-  standalone_error(std::string code, const std::string& message)
-    : std::runtime_error(message), code_(std::move(code)) {}
-  const std::string& code() const { return code_; }
+  standalone_error(engine::errc code, const std::string& message)
+    : std::runtime_error(message), code_(code) {}
+  engine::errc code() const { return code_; }
 
 private:
-  std::string code_;
+  engine::errc code_;
 };
 
 /// One stored stand-alone license with where it stands on this machine.

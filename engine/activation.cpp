@@ -4,15 +4,15 @@ namespace licd::engine {
 
 namespace {
 
-code_error error(code_problem p, std::string message) {
+code_error error(errc p, std::string message) {
   return code_error{p, std::move(message)};
 }
 
 std::variant<block, code_error> decode_kind(std::string_view text, block_kind wanted) {
   auto b = decode_block(text);
   if (auto* blk = std::get_if<block>(&b); blk != nullptr && blk->kind != wanted)
-    return error(code_problem::wrong_kind, "this is " + std::string(describe(blk->kind))
-                                             + ", not " + std::string(describe(wanted)));
+    return error(errc::wrong_kind, "this is " + std::string(describe(blk->kind)) + ", not "
+                                     + std::string(describe(wanted)));
   return b;
 }
 
@@ -75,7 +75,7 @@ std::variant<activation_request, code_error> decode_request(std::string_view tex
   if (!r.uint(8, out.license_id) || !read_type(r, out.type) || !r.uint(8, out.nonce)
       || !r.str8(out.product) || !r.str8(out.requester_key) || !valid_key(out.requester_key)
       || !read_factors(r, out.factors) || r.remaining() != 0)
-    return error(code_problem::malformed, "the activation request is damaged");
+    return error(errc::malformed, "the activation request is damaged");
   return out;
 }
 
@@ -103,7 +103,7 @@ std::variant<activation_response, code_error> parse_response(std::string record,
   if (!r.uint(8, out.license_id) || !r.uint(8, out.key_id) || !read_type(r, out.type)
       || !r.uint(8, out.nonce) || !r.str8(out.requester_key) || !valid_key(out.requester_key)
       || !r.uint(2, day) || !read_factors(r, out.factors) || r.remaining() != signature_size)
-    return error(code_problem::malformed, "the activation response is damaged");
+    return error(errc::malformed, "the activation response is damaged");
   out.issued_day = static_cast<int32_t>(day);
   auto signed_size = r.pos();
   if (auto err = verify_signed("activation response", out.key_id,
@@ -146,7 +146,7 @@ std::variant<release_receipt, code_error> check_receipt(std::string_view text,
   if (!r.uint(8, at) || !r.uint(2, len) || !r.raw(static_cast<size_t>(len), inner)
       || r.remaining() != signature_size || inner.size() < record_header_size
       || inner[3] != static_cast<char>(block_kind::activation_response))
-    return error(code_problem::malformed, "the release receipt is damaged");
+    return error(errc::malformed, "the release receipt is damaged");
   auto signed_size = r.pos();
   auto activation = parse_response(std::move(inner), keys);
   if (auto* err = std::get_if<code_error>(&activation))
@@ -155,12 +155,12 @@ std::variant<release_receipt, code_error> check_receipt(std::string_view text,
   out.activation = std::move(std::get<activation_response>(activation));
   out.released_at_ms = static_cast<int64_t>(at);
   if (out.activation.requester_key.empty())
-    return error(code_problem::malformed,
+    return error(errc::malformed,
                  "the activation inside the receipt names no server key to check it with");
   auto server = ed25519::public_key::from_raw(out.activation.requester_key);
   if (!server.verify(std::string_view(rec).substr(0, signed_size),
                      std::string_view(rec).substr(signed_size)))
-    return error(code_problem::bad_signature,
+    return error(errc::bad_signature,
                  "the receipt's signature does not match the server that was activated: it was "
                  "altered, mistyped or made elsewhere");
   return out;

@@ -83,7 +83,7 @@ std::string snippet(std::string_view text) {
   return out;
 }
 
-code_error error(code_problem p, std::string message) {
+code_error error(errc p, std::string message) {
   return code_error{p, std::move(message)};
 }
 
@@ -114,13 +114,6 @@ std::string_view describe(block_kind k) {
   return "an unknown kind of code";
 }
 
-std::string_view to_string(code_problem p) {
-  static constexpr std::array<std::string_view, 8> names = {
-    "not_a_code", "text_before", "text_after", "truncated", "malformed", "unknown_key",
-    "bad_signature", "wrong_kind"};
-  return names[static_cast<size_t>(p)];
-}
-
 std::variant<block, code_error> decode_block(std::string_view text) {
   // Find the marker, in any letter case.
   size_t start = std::string_view::npos;
@@ -134,13 +127,12 @@ std::variant<block, code_error> decode_block(std::string_view text) {
     }
   }
   if (start == std::string_view::npos)
-    return error(code_problem::not_a_code, "this is not a licd code: a code starts with LICD-");
+    return error(errc::not_a_code, "this is not a licd code: a code starts with LICD-");
   auto before = text.substr(0, start);
   for (char c : before)
     if (!std::isspace(static_cast<unsigned char>(c)))
-      return error(code_problem::text_before,
-                   "there is other text before the code (\"" + snippet(before)
-                     + "\"): paste only the code, from LICD- to its last group");
+      return error(errc::text_before, "there is other text before the code (\"" + snippet(before)
+                                        + "\"): paste only the code, from LICD- to its last group");
   // Gather symbols: first the 5 that hold version and length, then as many as declared.
   std::string symbols;
   size_t pos = start + marker.size();
@@ -155,37 +147,35 @@ std::variant<block, code_error> decode_block(std::string_view text) {
     if (!length_known && symbols.size() == symbols_for(3)) {
       auto head = from_base32(symbols);
       if (static_cast<uint8_t>(head[0]) != format_version)
-        return error(code_problem::malformed,
-                     "unsupported code format " + std::to_string(static_cast<uint8_t>(head[0]))
-                       + " (this licd reads format 1), or a mistyped code");
+        return error(errc::malformed, "unsupported code format "
+                                        + std::to_string(static_cast<uint8_t>(head[0]))
+                                        + " (this licd reads format 1), or a mistyped code");
       auto total = static_cast<size_t>(get(head, 1, 2));
       if (total < record_header_size + 8)
-        return error(code_problem::malformed, "the code's length field is damaged");
+        return error(errc::malformed, "the code's length field is damaged");
       needed = symbols_for(total);
       length_known = true;
     }
   }
   if (symbols.size() < needed) {
     if (pos < text.size() && symbol_value(text[pos]) < 0 && length_known)
-      return error(code_problem::truncated,
-                   "the code is cut short (" + std::to_string(symbols.size()) + " of "
-                     + std::to_string(needed) + " characters) and followed by other text");
-    return error(code_problem::truncated, "the code is cut short: it has "
-                                            + std::to_string(symbols.size()) + " of "
-                                            + std::to_string(needed) + " characters");
+      return error(errc::truncated, "the code is cut short (" + std::to_string(symbols.size())
+                                      + " of " + std::to_string(needed)
+                                      + " characters) and followed by other text");
+    return error(errc::truncated, "the code is cut short: it has " + std::to_string(symbols.size())
+                                    + " of " + std::to_string(needed) + " characters");
   }
   auto after = text.substr(pos);
   for (size_t i = 0; i < after.size(); ++i)
     if (!is_filler(after[i]))
-      return error(code_problem::text_after,
-                   "there is other text after the code (\"" + snippet(after.substr(i))
-                     + "\"): paste only the code");
+      return error(errc::text_after, "there is other text after the code (\""
+                                       + snippet(after.substr(i)) + "\"): paste only the code");
   block b;
   b.record = from_base32(symbols);
   b.record.resize(static_cast<size_t>(get(b.record, 1, 2)));
   auto kind = static_cast<uint8_t>(b.record[3]);
   if (kind > max_kind)
-    return error(code_problem::malformed,
+    return error(errc::malformed,
                  "the code's kind (" + std::to_string(kind) + ") is unknown to this licd");
   b.kind = static_cast<block_kind>(kind);
   b.flags = static_cast<uint8_t>(b.record[4]);

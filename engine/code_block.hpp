@@ -1,5 +1,7 @@
 #pragma once
 
+#include "engine/errc.hpp"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -24,22 +26,8 @@ enum class block_kind : uint8_t {
 /// "a network license code", "an activation request", ... for messages.
 std::string_view describe(block_kind k);
 
-/// Why a text is not an acceptable code. Each gets its own message.
-enum class code_problem {
-  not_a_code,    ///< no "LICD-" marker at all
-  text_before,   ///< other text in front of the code
-  text_after,    ///< other text behind the code
-  truncated,     ///< fewer characters than the code declares
-  malformed,     ///< the characters do not make a valid record
-  unknown_key,   ///< signed by a key this side does not trust
-  bad_signature, ///< the signature does not match: altered or mistyped
-  wrong_kind,    ///< a valid code of another kind (e.g. a request pasted as a license)
-};
-
-std::string_view to_string(code_problem p);
-
 struct code_error {
-  code_problem problem;
+  errc problem; ///< not_a_code, text_before, ..., wrong_kind
   std::string message;
 };
 

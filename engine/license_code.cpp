@@ -6,7 +6,7 @@ namespace licd::engine {
 
 namespace {
 
-code_error error(code_problem p, std::string message) {
+code_error error(errc p, std::string message) {
   return code_error{p, std::move(message)};
 }
 
@@ -38,7 +38,7 @@ std::variant<decoded_code, code_error> decode_code(std::string_view text) {
     return *err;
   auto& blk = std::get<block>(b);
   if (blk.kind != block_kind::network_license && blk.kind != block_kind::standalone_license)
-    return error(code_problem::wrong_kind,
+    return error(errc::wrong_kind,
                  "this is " + std::string(describe(blk.kind)) + ", not a license code");
   decoded_code d;
   auto& lic = d.lic;
@@ -50,14 +50,14 @@ std::variant<decoded_code, code_error> decode_code(std::string_view text) {
   uint64_t issued = 0, expires = 0, seats = 0;
   if (!r.uint(8, lic.id) || !r.uint(8, lic.key_id) || !r.uint(2, issued) || !r.uint(2, expires)
       || !r.uint(4, seats))
-    return error(code_problem::malformed, "the code is too short for a license");
+    return error(errc::malformed, "the code is too short for a license");
   lic.issued_day = static_cast<int32_t>(issued);
   lic.expires_day = static_cast<int32_t>(expires);
   lic.seats = static_cast<uint32_t>(seats);
   if (!r.str8(lic.product) || r.remaining() < signature_size + 1)
-    return error(code_problem::malformed, "the code's product field is damaged");
+    return error(errc::malformed, "the code's product field is damaged");
   if (!r.str8(lic.customer) || r.remaining() != signature_size)
-    return error(code_problem::malformed, "the code's customer field is damaged");
+    return error(errc::malformed, "the code's customer field is damaged");
   d.signed_bytes = blk.record.substr(0, r.pos());
   d.signature = blk.record.substr(r.pos());
   d.canonical = std::move(blk.canonical);
@@ -69,13 +69,13 @@ std::optional<code_error> verify_signed(std::string_view what, uint64_t key_id,
                                         std::string_view signature, const key_ring& keys) {
   auto key = keys.find(key_id);
   if (key == keys.end())
-    return error(code_problem::unknown_key,
+    return error(errc::unknown_key,
                  "the " + std::string(what) + " is signed by a vendor key not trusted here (key id "
                    + hex64(key_id) + "): add the vendor's public key with --vendor-key");
   if (!key->second.verify(signed_bytes, signature))
-    return error(code_problem::bad_signature, "the " + std::string(what)
-                                                + "'s signature does not match: it was altered "
-                                                  "or mistyped");
+    return error(errc::bad_signature, "the " + std::string(what)
+                                        + "'s signature does not match: it was altered "
+                                          "or mistyped");
   return std::nullopt;
 }
 
@@ -96,10 +96,10 @@ std::variant<license, code_error> check_code_of_type(std::string_view text, cons
   if (lic == nullptr || lic->type == wanted)
     return r;
   if (lic->type == license_type::standalone)
-    return error(code_problem::wrong_kind,
+    return error(errc::wrong_kind,
                  "this is a stand-alone license code, for one workstation: install it there with "
                  "`licclient standalone add`; a license server cannot use it");
-  return error(code_problem::wrong_kind,
+  return error(errc::wrong_kind,
                "this is a network license code: install it on the license server with "
                "`licadmin licenses add`; it cannot be used stand-alone");
 }

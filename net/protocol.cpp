@@ -10,12 +10,6 @@ namespace licd::net::protocol {
 
 namespace {
 
-constexpr std::array<std::string_view, 16> error_names = {
-  "BAD_REQUEST",   "LINE_TOO_LONG", "UNKNOWN_COMMAND", "NO_HELLO",
-  "BAD_VERSION",   "UNKNOWN_PRODUCT", "NO_SEATS",      "UNKNOWN_LEASE",
-  "STORAGE_ERROR", "SERVER_ERROR",  "DISCONNECTED",  "TOO_MANY_CONNECTIONS",
-  "TIMEOUT",       "TLS_REQUIRED",  "STORAGE_FULL",  "TOO_MANY_LEASES"};
-
 struct command_name {
   std::string_view name;
   command cmd;
@@ -141,17 +135,6 @@ std::string fill_arguments(request& req, const std::vector<std::string_view>& ar
 }
 
 } // namespace
-
-std::string_view to_string(error_code code) {
-  return error_names[static_cast<size_t>(code)];
-}
-
-std::optional<error_code> error_code_from_string(std::string_view text) {
-  for (size_t i = 0; i < error_names.size(); ++i)
-    if (error_names[i] == text)
-      return static_cast<error_code>(i);
-  return std::nullopt;
-}
 
 std::variant<request, parse_error> parse_request(std::string_view line) {
   for (unsigned char c : line)

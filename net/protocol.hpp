@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/errc.hpp"
 #include "engine/lease_id.hpp"
 
 #include <optional>
@@ -19,28 +20,18 @@ inline constexpr size_t max_request_id = 32;
 
 enum class command { hello, checkout, renew, release, status, ping, quit };
 
-/// Every error code a reply may carry. The text form (`to_string`) is what goes on the wire.
-enum class error_code {
-  bad_request,     ///< the line is not a well-formed request
-  line_too_long,   ///< the line exceeds max_line
-  unknown_command, ///< the first word is no command
-  no_hello,        ///< CHECKOUT, RENEW or RELEASE before HELLO
-  bad_version,     ///< HELLO asked for a protocol version the server does not speak
-  unknown_product, ///< no pool for that product
-  no_seats,        ///< every seat is held by other computers
-  unknown_lease,   ///< no live lease with that id (released, expired, never granted)
-  storage_error,   ///< the change could not be made durable; nothing changed
-  server_error,    ///< an internal failure; nothing changed
-  disconnected,    ///< an administrator disconnected this computer; it must wait (cooldown)
-  too_many_connections, ///< the server's connection limit (total or per address) is reached
-  timeout,         ///< no HELLO in time, or idle for too long: the connection is closed
-  tls_required,    ///< plain text on a TLS port
-  storage_full,    ///< the server's data dir is full; nothing changed
-  too_many_leases, ///< the computer holds the most leases of the product one may
-};
+/// The error codes a reply carries: engine::errc, shown by its name (`NO_SEATS`). The ones the
+/// protocol sends are listed in docs/PROTOCOL.md, "Error codes".
+using error_code = engine::errc;
 
-std::string_view to_string(error_code code);
-std::optional<error_code> error_code_from_string(std::string_view text);
+/// The code as it goes on the wire.
+inline std::string_view to_string(error_code code) {
+  return engine::name(code);
+}
+/// The code for a wire text; nullopt for one this side does not know.
+inline std::optional<error_code> error_code_from_string(std::string_view text) {
+  return engine::errc_from_name(text);
+}
 
 /// A parsed, validated request. Which fields are set depends on `cmd`.
 struct request {

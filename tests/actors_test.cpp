@@ -110,7 +110,7 @@ struct actors_fixture {
 TEST_CASE("the pool answers a checkout only with a stored lease", "[actors]") {
   actors_fixture f(600s);
   auto r = f.ask_checkout("ws1");
-  REQUIRE(r.result == outcome::ok);
+  REQUIRE(r.result == std::nullopt);
   CHECK(r.used == 1);
   auto stored = f.db->leases();
   REQUIRE(stored.size() == 1);
@@ -122,15 +122,15 @@ TEST_CASE("a grant that cannot be stored gives its seat back and renewals go on"
           "[actors][storage-full]") {
   actors_fixture f(600s, size_t{256} << 10);
   auto kept = f.ask_checkout("ws1");
-  REQUIRE(kept.result == outcome::ok);
+  REQUIRE(kept.result == std::nullopt);
   f.fill_disk();
   auto refused = f.ask_checkout("ws2");
-  CHECK(refused.result == outcome::storage_full);
+  CHECK(refused.result == engine::errc::storage_full);
   CHECK(refused.detail.find("storage is full") != std::string::npos);
   auto s = f.ask_status();
   CHECK(s.used == 1); // ws2's reservation was abandoned
   CHECK(s.leases == 1);
-  CHECK(f.ask_renew(kept.lease).result == outcome::ok); // renewals need no disk
+  CHECK(f.ask_renew(kept.lease).result == std::nullopt); // renewals need no disk
   CHECK(f.holds(kept.lease));
   CHECK(f.db->leases().size() == 1);
 }
@@ -148,14 +148,14 @@ TEST_CASE("concurrent grants and releases, gathered into shared commits, each an
     clients.emplace_back([&] {
       for (int i = 0; i < per_thread; ++i) {
         auto r = f.ask_checkout("ws1");
-        if (r.result != outcome::ok) {
+        if (r.result != std::nullopt) {
           ++failures;
           continue;
         }
         if (i % 2 == 1) {
           auto gone =
             ask<pool_reply>(*f.sys, 5s, f.pool, release_atom::value, r.lease, uint64_t{7});
-          if (gone.result != outcome::ok || gone.lease != r.lease)
+          if (gone.result != std::nullopt || gone.lease != r.lease)
             ++failures;
           std::lock_guard<std::mutex> lock(mu);
           released.push_back(r.lease);
@@ -188,14 +188,14 @@ TEST_CASE("concurrent grants that cannot be stored all give their seats back",
           "[actors][storage-full]") {
   actors_fixture f(600s, size_t{256} << 10);
   auto first = f.ask_checkout("ws1");
-  REQUIRE(first.result == outcome::ok);
+  REQUIRE(first.result == std::nullopt);
   f.fill_disk();
   std::atomic<int> full{0};
   std::vector<std::thread> clients;
   for (int t = 0; t < 8; ++t)
     clients.emplace_back([&, t] {
       for (int i = 0; i < 4; ++i)
-        if (f.ask_checkout(t % 2 == 0 ? "ws1" : "ws2").result == outcome::storage_full)
+        if (f.ask_checkout(t % 2 == 0 ? "ws1" : "ws2").result == engine::errc::storage_full)
           ++full;
     });
   for (auto& c : clients)
@@ -205,7 +205,7 @@ TEST_CASE("concurrent grants that cannot be stored all give their seats back",
   CHECK(s.used == 1);
   CHECK(s.leases == 1);
   CHECK(f.db->leases().size() == 1);
-  CHECK(f.ask_renew(first.lease).result == outcome::ok);
+  CHECK(f.ask_renew(first.lease).result == std::nullopt);
 }
 
 TEST_CASE("with the data dir full, releases and expiries still give their seats back",
@@ -213,15 +213,15 @@ TEST_CASE("with the data dir full, releases and expiries still give their seats 
   actors_fixture f(2s, size_t{256} << 10);
   auto released = f.ask_checkout("ws1");
   auto expiring = f.ask_checkout("ws2");
-  REQUIRE(released.result == outcome::ok);
-  REQUIRE(expiring.result == outcome::ok);
+  REQUIRE(released.result == std::nullopt);
+  REQUIRE(expiring.result == std::nullopt);
   f.fill_to_reserve();
   REQUIRE_FALSE(f.db->room_to_grow());
   // A release is stored (its seat comes back); a grant is refused before it is tried.
   auto gone = ask<pool_reply>(*f.sys, 5s, f.pool, release_atom::value, released.lease, uint64_t{1});
-  CHECK(gone.result == outcome::ok);
+  CHECK(gone.result == std::nullopt);
   CHECK(f.db->leases().size() == 1);
-  CHECK(f.ask_checkout("ws3").result == outcome::storage_full);
+  CHECK(f.ask_checkout("ws3").result == engine::errc::storage_full);
   // The unrenewed lease expires and its removal is stored too.
   auto until = std::chrono::steady_clock::now() + 10s;
   while (!f.db->leases().empty() && std::chrono::steady_clock::now() < until)
@@ -235,7 +235,7 @@ TEST_CASE("a full map grows, when allowed to, and the grant is stored", "[actors
   f.fill_disk(); // the map is full at 256 KiB (written around the store, so it did not grow)
   CHECK(f.db->map_size() == size_t{256} << 10);
   auto r = f.ask_checkout("ws1");
-  CHECK(r.result == outcome::ok);
+  CHECK(r.result == std::nullopt);
   CHECK(f.db->map_size() == size_t{512} << 10); // doubled once, as far as needed
   CHECK(f.db->leases().size() == 1);
 }
@@ -244,15 +244,15 @@ TEST_CASE("the pool re-arms a renewed lease and ends an unrenewed one", "[actors
   actors_fixture f(1s);
   auto renewed = f.ask_checkout("ws1");
   auto idle = f.ask_checkout("ws2");
-  REQUIRE(renewed.result == outcome::ok);
-  REQUIRE(idle.result == outcome::ok);
+  REQUIRE(renewed.result == std::nullopt);
+  REQUIRE(idle.result == std::nullopt);
   for (int i = 0; i < 8; ++i) { // 2.4 s: well past the first deadline
     std::this_thread::sleep_for(300ms);
-    REQUIRE(f.ask_renew(renewed.lease).result == outcome::ok);
+    REQUIRE(f.ask_renew(renewed.lease).result == std::nullopt);
   }
   CHECK(f.holds(renewed.lease));
   CHECK_FALSE(f.holds(idle.lease));
-  CHECK(f.ask_renew(idle.lease).result == outcome::unknown_lease);
+  CHECK(f.ask_renew(idle.lease).result == engine::errc::unknown_lease);
   CHECK(f.ask_status().used == 1);
   auto stored = f.db->leases();
   REQUIRE(stored.size() == 1);
@@ -265,14 +265,14 @@ TEST_CASE("when the seats fall, the leases of the last computers end, durably an
   auto first = f.ask_checkout("ws1");
   std::this_thread::sleep_for(5ms); // grants are ordered by wall-clock ms
   auto second = f.ask_checkout("ws2");
-  REQUIRE(first.result == outcome::ok);
-  REQUIRE(second.result == outcome::ok);
+  REQUIRE(first.result == std::nullopt);
+  REQUIRE(second.result == std::nullopt);
   caf::anon_send(f.pool, set_seats_atom::value, uint32_t{1});
   for (int i = 0; i < 200 && f.ask_status().used != 1; ++i) // once the end is durable
     std::this_thread::sleep_for(10ms);
   CHECK_FALSE(f.holds(second.lease));
   CHECK(f.holds(first.lease));
-  CHECK(f.ask_renew(second.lease).result == outcome::unknown_lease);
+  CHECK(f.ask_renew(second.lease).result == engine::errc::unknown_lease);
   auto s = f.ask_status();
   CHECK(s.used == 1);
   CHECK(s.ended_by_seats == 1);
@@ -287,12 +287,12 @@ TEST_CASE("when the seats fall, the leases of the last computers end, durably an
 
 TEST_CASE("a third computer is denied while two hold the two seats", "[actors]") {
   actors_fixture f(600s);
-  REQUIRE(f.ask_checkout("ws1").result == outcome::ok);
-  REQUIRE(f.ask_checkout("ws2").result == outcome::ok);
+  REQUIRE(f.ask_checkout("ws1").result == std::nullopt);
+  REQUIRE(f.ask_checkout("ws2").result == std::nullopt);
   auto denied = f.ask_checkout("ws3");
-  CHECK(denied.result == outcome::no_seats);
+  CHECK(denied.result == engine::errc::no_seats);
   CHECK(denied.detail.find("all 2 seats") != std::string::npos);
-  CHECK(f.ask_checkout("ws1").result == outcome::ok);
+  CHECK(f.ask_checkout("ws1").result == std::nullopt);
   CHECK(f.db->leases().size() == 3);
 }
 
@@ -311,12 +311,12 @@ TEST_CASE("every pool reply carries the tag of the request it answers", "[actors
   CHECK(a.tag == 11);
   CHECK(b.tag == 12);
   CHECK(denied.tag == 13);
-  CHECK(denied.result == outcome::no_seats);
+  CHECK(denied.result == engine::errc::no_seats);
   CHECK(renewed.tag == 14);
   CHECK(unknown.tag == 15);
-  CHECK(unknown.result == outcome::unknown_lease);
+  CHECK(unknown.result == engine::errc::unknown_lease);
   CHECK(released.tag == 16);
-  CHECK(released.result == outcome::ok);
+  CHECK(released.result == std::nullopt);
 }
 
 namespace {
@@ -467,7 +467,7 @@ TEST_CASE("removing a product's last code leaves its pool with no seats", "[acto
   CHECK(f.eventually([&] { return f.seats() == 3; }));
   CHECK(f.remove(added.info.id).ok);
   CHECK(f.eventually([&] { return f.seats() == 0; }));
-  CHECK(f.remove(added.info.id).error == "not_found");
+  CHECK(f.remove(added.info.id).error == engine::errc::not_found);
   CHECK(f.db->licenses().empty());
 }
 
@@ -501,8 +501,9 @@ TEST_CASE("an activation round trip: not activated, request, response, active, d
                                   engine::check_response(response, {{f.vendor.public_part().key_id(),
                                                                      f.vendor.public_part()}}))
                                   .record));
-  CHECK(f.call(lic_request_atom::value, id).error == "already_active");
-  CHECK(f.remove(id).error == "activated"); // removal would lose the activation silently
+  CHECK(f.call(lic_request_atom::value, id).error == engine::errc::already_active);
+  CHECK(f.remove(id).error
+        == engine::errc::activated); // removal would lose the activation silently
 
   auto off = f.call(lic_deactivate_atom::value, id);
   REQUIRE(off.ok);
@@ -517,7 +518,7 @@ TEST_CASE("an activation round trip: not activated, request, response, active, d
   // The old response does not bring the activation back: it answers a spent request.
   auto again = f.activate(id, response);
   CHECK_FALSE(again.ok);
-  CHECK(again.error == "stale_response");
+  CHECK(again.error == engine::errc::stale_response);
   CHECK(f.state_of(id) == "not activated");
   CHECK(f.events_of("license_activated", 1) == 1);
   CHECK(f.events_of("license_deactivated", 1) == 1);
@@ -542,7 +543,7 @@ TEST_CASE("responses for another machine, another license or another server are 
     engine::machine_facts{"machine-b", "uuid-b", "host-b", {"02:00:00:00:00:0b"}},
     parsed.license_id);
   auto r1 = f.activate(one.info.id, engine::issue_response(elsewhere, f.vendor, 20000));
-  CHECK(r1.error == "wrong_machine");
+  CHECK(r1.error == engine::errc::wrong_machine);
   CHECK_THAT(r1.message, Catch::Contains("another machine"));
   CHECK_THAT(r1.message, Catch::Contains("0 of 4"));
 
@@ -555,17 +556,17 @@ TEST_CASE("responses for another machine, another license or another server are 
   CHECK(f.state_of(one.info.id) == "active");
 
   auto r2 = f.activate(two.info.id, f.respond(req.code));
-  CHECK(r2.error == "wrong_license");
+  CHECK(r2.error == engine::errc::wrong_license);
   CHECK_THAT(r2.message, Catch::Contains(one.info.id));
 
   auto req2 = f.call(lic_request_atom::value, two.info.id);
   auto other_server = std::get<engine::activation_request>(engine::decode_request(req2.code));
   other_server.requester_key = engine::ed25519::private_key::generate().public_part().raw();
   auto r3 = f.activate(two.info.id, engine::issue_response(other_server, f.vendor, 20000));
-  CHECK(r3.error == "wrong_server");
+  CHECK(r3.error == engine::errc::wrong_server);
 
   auto r4 = f.activate(two.info.id, req2.code); // the request pasted back as a response
-  CHECK(r4.error == "wrong_kind");
+  CHECK(r4.error == engine::errc::wrong_kind);
   CHECK_THAT(r4.message, Catch::Contains("activation request"));
   CHECK(f.state_of(two.info.id) == "not activated");
   CHECK(f.eventually([&] { return f.seats() == 2; }));
@@ -607,20 +608,20 @@ TEST_CASE("leases beyond an expired license's seats end and are not renewed past
   std::this_thread::sleep_for(5ms);
   auto second = ask<pool_reply>(*f.sys, 5s, pool, checkout_atom::value,
                                 engine::identity{"ws2", "u", "1"}, uint64_t{7});
-  REQUIRE(first.result == outcome::ok);
-  REQUIRE(second.result == outcome::ok);
+  REQUIRE(first.result == std::nullopt);
+  REQUIRE(second.result == std::nullopt);
   f.set_day(20001);
   CHECK(f.eventually([&] {
     return ask<pool_status>(*f.sys, 5s, pool, status_atom::value).used == 1;
   }));
   CHECK(ask<pool_reply>(*f.sys, 5s, pool, renew_atom::value, second.lease, uint64_t{7}).result
-        == outcome::unknown_lease);
+        == engine::errc::unknown_lease);
   CHECK(ask<pool_reply>(*f.sys, 5s, pool, renew_atom::value, first.lease, uint64_t{7}).result
-        == outcome::ok);
+        == std::nullopt);
   CHECK(ask<pool_reply>(*f.sys, 5s, pool, checkout_atom::value, engine::identity{"ws3", "u", "1"},
                         uint64_t{7})
           .result
-        == outcome::no_seats);
+        == engine::errc::no_seats);
   CHECK(f.events_of("seats_reduced", 1) == 1);
   CHECK(f.events_of("license_state", 1) == 1); // active -> expired
 }

@@ -74,7 +74,8 @@ TEST_CASE("tampered, unknown-key, truncated and pasted codes are refused, each s
     CHECK(r.status == 3);
     auto j = f.licadmin({"--json", "licenses", "add", c.text});
     CHECK(j.status == 3);
-    CHECK_THAT(json::parse(j.out)["error"].get<std::string>(), Catch::Contains(c.expected));
+    CHECK_THAT(json::parse(j.out)["error"]["message"].get<std::string>(),
+               Catch::Contains(c.expected));
   }
   CHECK(f.licadmin_json({"licenses", "list"})["licenses"].empty());
   // Whitespace, line breaks and lower case are fine.
@@ -101,7 +102,8 @@ TEST_CASE("installing the same code twice is refused as a duplicate", "[e2e][adm
   f.licadmin_json({"licenses", "add", code});
   auto again = f.licadmin({"--json", "licenses", "add", code});
   CHECK(again.status == 3);
-  CHECK_THAT(json::parse(again.out)["error"].get<std::string>(), Catch::Contains("already"));
+  CHECK_THAT(json::parse(again.out)["error"]["message"].get<std::string>(),
+             Catch::Contains("already"));
   CHECK(f.seats("cad") == 5);
 }
 
@@ -225,8 +227,10 @@ TEST_CASE("a force-disconnect's cooldown survives a restart, clean or SIGKILL",
   f.licadmin_json({"licenses", "add", f.issue("cad", 2)});
   connect_as(f.licd(), "ws1")->checkout("cad");
   CHECK(f.licadmin_json({"computers", "disconnect", "ws1"})["leases_ended"] == 1);
-  // A computer without leases is put in its cooldown too (and it is stored as well).
-  CHECK(f.licadmin_json({"computers", "disconnect", "ws9"})["leases_ended"] == 0);
+  // A computer neither connected nor holding a lease is unknown: an error, and no cooldown.
+  auto unknown = f.licadmin({"--json", "computers", "disconnect", "ws9"});
+  CHECK(unknown.status == 3);
+  CHECK(json::parse(unknown.out)["error"]["code"] == "UNKNOWN_COMPUTER");
   auto started = std::chrono::steady_clock::now();
   REQUIRE(f.s->licd->terminate() == 0);
   f.s->start(args);
@@ -234,7 +238,10 @@ TEST_CASE("a force-disconnect's cooldown survives a restart, clean or SIGKILL",
   f.s->licd->kill();
   f.s->start(args);
   CHECK(refusal([&] { connect_as(f.licd(), "ws1")->checkout("cad"); }) == "DISCONNECTED");
-  CHECK(refusal([&] { connect_as(f.licd(), "ws9")->checkout("cad"); }) == "DISCONNECTED");
+  {
+    auto ws9 = connect_as(f.licd(), "ws9"); // no cooldown was stored for it
+    ws9->release(ws9->checkout("cad").lease);
+  }
   CHECK(connect_as(f.licd(), "ws2")->checkout("cad").used == 1); // others are served
   // It ends when it was due, restarts or not.
   std::this_thread::sleep_until(started + 3500ms);
@@ -429,7 +436,7 @@ TEST_CASE("licadmin's --json output parses for every command", "[e2e][admin][lic
   CHECK(json::parse(log.out)["kind"].is_string());
   auto unknown = f.licadmin({"--json", "licenses", "show", "0000000000000000"});
   CHECK(unknown.status == 3);
-  CHECK(json::parse(unknown.out)["error"].is_string());
+  CHECK(json::parse(unknown.out)["error"]["code"].is_string());
 }
 
 TEST_CASE("licadmin reports an unreachable server and stops a running one",
@@ -440,7 +447,60 @@ TEST_CASE("licadmin reports an unreachable server and stops a running one",
   CHECK(eventually([&] { return !f.s->licd->running(); }, 20s));
   CHECK(f.s->licd->exit_status() == 0);
   CHECK(f.licadmin({"status"}).status == 4);
-  CHECK(f.licadmin({"--server=http://127.0.0.1:1", "status"}).status == 4);
+  // It says which URL it tried, where that came from, and what to check.
+  auto gone = f.licadmin({"status", "--json", "--server=http://127.0.0.1:1"});
+  CHECK(gone.status == 4);
+  auto error = json::parse(gone.out)["error"];
+  CHECK(error["code"] == "UNREACHABLE");
+  CHECK_THAT(error["message"].get<std::string>(),
+             Catch::Contains("http://127.0.0.1:1 (from --server): nothing accepts connections")
+               && Catch::Contains("Check that licd is running"));
+  auto no_url = run({LICADMIN_BINARY, "--data-dir=" + f.s->data + "/nowhere", "--json", "status"});
+  CHECK(no_url.status == 4);
+  CHECK_THAT(json::parse(no_url.out)["error"]["message"].get<std::string>(),
+             Catch::Contains("is licd running with --data-dir=" + f.s->data + "/nowhere"));
+}
+
+TEST_CASE("licadmin licenses add - reads the code from stdin", "[e2e][admin][licadmin]") {
+  admin_fixture f;
+  auto code = f.issue("cad", 2);
+  auto r = run({"/bin/sh", "-c",
+                "printf '%s\\n' '" + code + "' | " LICADMIN_BINARY " --data-dir=" + f.s->data
+                  + " licenses add - --json"});
+  REQUIRE(r.status == 0);
+  CHECK(json::parse(r.out)["product"] == "cad");
+  CHECK(f.seats("cad") == 2);
+}
+
+TEST_CASE("destructive licadmin commands ask at a terminal, but not with --yes or in a script",
+          "[e2e][admin][licadmin]") {
+  admin_fixture f;
+  f.licadmin_json({"licenses", "add", f.issue("cad", 2)});
+  auto ws1 = connect_as(f.licd(), "ws1");
+  auto lease = ws1->checkout("cad").lease;
+  // `script` gives licadmin a terminal; the answer is typed into it.
+  auto at_terminal = [&](const std::string& answer, const std::string& args) {
+    return run({"/bin/sh", "-c",
+                "printf '" + answer + "\\n' | script -qec '" LICADMIN_BINARY " --data-dir="
+                  + f.s->data + " " + args + "' /dev/null"});
+  };
+  auto no = at_terminal("n", "computers disconnect ws1");
+  CHECK(no.status == 1);
+  CHECK_THAT(no.out, Catch::Contains("Disconnect ws1?") && Catch::Contains("not confirmed"));
+  CHECK(ws1->renew(lease) > 0); // nothing changed
+  auto yes = at_terminal("y", "computers disconnect ws1");
+  CHECK(yes.status == 0);
+  CHECK_THAT(yes.out, Catch::Contains("disconnected ws1: 1 leases ended"));
+  auto ws2 = connect_as(f.licd(), "ws2");
+  auto lease2 = ws2->checkout("cad").lease;
+  auto told = at_terminal("", "--yes leases end " + lease2);
+  CHECK(told.status == 0);
+  CHECK_THAT(told.out, !Catch::Contains("?") && Catch::Contains("ended"));
+  CHECK(refusal([&] { ws2->renew(lease2); }) == "UNKNOWN_LEASE");
+  // Without a terminal (a script, a pipe) it does not ask.
+  auto ws3 = connect_as(f.licd(), "ws3");
+  ws3->checkout("cad");
+  CHECK(f.licadmin({"computers", "disconnect", "ws3"}).status == 0);
 }
 
 TEST_CASE("licgen makes keys, issues and inspects codes", "[e2e][licgen]") {
@@ -455,6 +515,17 @@ TEST_CASE("licgen makes keys, issues and inspects codes", "[e2e][licgen]") {
                      "--seats=7", "--customer=ACME", "--expires=2030-06-30"});
   REQUIRE(issued.status == 0);
   auto code = trim(issued.out);
+  auto issued_json = run({LICGEN_BINARY, "issue", "--key=" + dir + "/vendor.key", "--product=cad",
+                          "--seats=3", "--json"});
+  REQUIRE(issued_json.status == 0);
+  auto ij = json::parse(issued_json.out);
+  CHECK(ij["product"] == "cad");
+  CHECK(ij["seats"] == 3);
+  CHECK(ij["code"].get<std::string>().rfind("LICD-", 0) == 0);
+  auto bad = run({LICGEN_BINARY, "issue", "--key=" + dir + "/vendor.key", "--product=a b",
+                  "--seats=3", "--json"});
+  CHECK(bad.status == 2);
+  CHECK(json::parse(bad.out)["error"]["code"] == "BAD_ARGUMENT");
   auto verified = run({LICGEN_BINARY, "--json", "inspect", code, "--pub=" + dir + "/vendor.pub"});
   REQUIRE(verified.status == 0);
   auto j = json::parse(verified.out);

@@ -89,8 +89,8 @@ void run_client(int n, uint16_t port, std::chrono::milliseconds ttl, const std::
         } catch (const licd::client::refused& e) {
           replied();
           ++obs.denials;
-          if (e.code() != "NO_SEATS")
-            obs.violation(computer + ": checkout refused with " + e.code());
+          if (e.code_text() != "NO_SEATS")
+            obs.violation(computer + ": checkout refused with " + e.code_text());
           std::this_thread::sleep_for(std::chrono::milliseconds(20 + rng() % 40));
         }
         continue;
@@ -114,7 +114,7 @@ void run_client(int n, uint16_t port, std::chrono::milliseconds ttl, const std::
           replied();
           if (now < valid_until)
             obs.violation(computer + ": acknowledged lease " + releasing + " lost (release got "
-                          + e.code() + ")");
+                          + e.code_text() + ")");
         }
         continue;
       }
@@ -129,7 +129,7 @@ void run_client(int n, uint16_t port, std::chrono::milliseconds ttl, const std::
         replied();
         if (sent < valid_until)
           obs.violation(computer + ": acknowledged lease " + lease + " lost (renew got "
-                        + e.code() + ")");
+                        + e.code_text() + ")");
         give_up(clock_type::now());
       }
     } catch (const licd::client::connection_error&) {

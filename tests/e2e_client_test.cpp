@@ -339,7 +339,7 @@ TEST_CASE("licclient takes no network seat for a product in stand-alone mode",
     auto r = run(argv);
     INFO(command << ": " << r.out);
     CHECK(r.status == 3);
-    CHECK(json::parse(r.out)["error"] == "STANDALONE_MODE");
+    CHECK(json::parse(r.out)["error"]["code"] == "STANDALONE_MODE");
   }
   CHECK(used_seats(*s.licd) == 0);
 }
@@ -389,7 +389,7 @@ TEST_CASE("TLS: the right pin or CA works, a wrong pin is refused, plain text is
   auto refused = run({LICCLIENT_BINARY, "--server=" + s.licd->endpoint(), "--tls-pin=" + wrong_pin,
                       "--json", "status"});
   CHECK(refused.status == 4);
-  CHECK(refused.out.find("\"TLS\"") != std::string::npos);
+  CHECK(refused.out.find("\"TLS_FAILED\"") != std::string::npos);
 }
 
 TEST_CASE("openssl s_client checks a seat out over TLS", "[e2e][client][tls]") {

@@ -234,7 +234,7 @@ TEST_CASE("an admin request body over 64 KiB is refused, counted, and changes no
   auto r = cli.Post("/api/v1/licenses", auth, body, "application/json");
   REQUIRE(r);
   CHECK(r->status == 413);
-  CHECK(json::parse(r->body)["error"] == "request_too_large");
+  CHECK(json::parse(r->body)["error"]["code"] == "REQUEST_TOO_LARGE");
   CHECK(metric(f, "licd_admin_requests_too_large_total") == 1);
   CHECK(licenses() == before);
   // The same code in an ordinary body is installed: the server still serves the API.

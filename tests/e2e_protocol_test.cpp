@@ -265,7 +265,8 @@ TEST_CASE("licclient checks out, renews, releases and reports status as JSON",
   std::string lease = j["lease"];
   CHECK(lease.size() == 32);
 
-  auto st = licclient(*s.licd, {"--json", "status"});
+  // Global options may follow the subcommand.
+  auto st = licclient(*s.licd, {"status", "--json"});
   REQUIRE(st.status == 0);
   auto sj = nlohmann::json::parse(st.out);
   REQUIRE(sj["products"].size() == 1);
@@ -273,14 +274,14 @@ TEST_CASE("licclient checks out, renews, releases and reports status as JSON",
   CHECK(sj["products"][0]["seats"] == 5);
   CHECK(sj["products"][0]["used"] == 1);
 
-  auto rn = licclient(*s.licd, {"--json", "renew", lease});
+  auto rn = licclient(*s.licd, {"renew", lease, "--json"});
   REQUIRE(rn.status == 0);
   CHECK(nlohmann::json::parse(rn.out)["expires_in"] == 600);
   CHECK(licclient(*s.licd, {"release", lease}).status == 0);
   CHECK(used_seats(*s.licd) == 0);
   auto again = licclient(*s.licd, {"--json", "release", lease});
   CHECK(again.status == 3);
-  CHECK(nlohmann::json::parse(again.out)["error"] == "UNKNOWN_LEASE");
+  CHECK(nlohmann::json::parse(again.out)["error"]["code"] == "UNKNOWN_LEASE");
   auto table = licclient(*s.licd, {"status"});
   CHECK(table.status == 0);
   CHECK(table.out.find("demo") != std::string::npos);
@@ -293,7 +294,7 @@ TEST_CASE("licclient exit codes: 3 denied, 4 unreachable, 2 usage", "[e2e][liccl
             == 0);
   auto denied = licclient(*s.licd, {"--json", "checkout", "demo", "--computer=c6"});
   CHECK(denied.status == 3);
-  CHECK(nlohmann::json::parse(denied.out)["error"] == "NO_SEATS");
+  CHECK(nlohmann::json::parse(denied.out)["error"]["code"] == "NO_SEATS");
   CHECK(licclient(*s.licd, {"checkout", "unknown"}).status == 3);
   CHECK(licclient(*s.licd, {"frobnicate"}).status == 2);
   CHECK(licclient(*s.licd, {"checkout"}).status == 2);
@@ -306,7 +307,7 @@ TEST_CASE("licclient exit codes: 3 denied, 4 unreachable, 2 usage", "[e2e][liccl
   auto gone = run({LICCLIENT_BINARY, "--json", "--server=127.0.0.1:" + std::to_string(port),
                    "status"});
   CHECK(gone.status == 4);
-  CHECK(nlohmann::json::parse(gone.out)["error"] == "UNREACHABLE");
+  CHECK(nlohmann::json::parse(gone.out)["error"]["code"] == "UNREACHABLE");
 }
 
 TEST_CASE("licd reports its version and refuses bad options", "[e2e][licd]") {

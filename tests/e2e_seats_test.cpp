@@ -85,7 +85,7 @@ TEST_CASE("200 clients racing for 5 seats get exactly 5 grants", "[e2e][seats][r
         clients[static_cast<size_t>(i)]->checkout("demo");
         ++granted;
       } catch (const licd::client::refused& e) {
-        ++(e.code() == "NO_SEATS" ? denied : other);
+        ++(e.code_text() == "NO_SEATS" ? denied : other);
       } catch (...) {
         ++other;
       }

@@ -118,14 +118,16 @@ TEST_CASE("stand-alone: network codes, server responses and foreign codes are re
           "[e2e][standalone]") {
   workstation w;
   auto network = w.licclient_json({"add", w.issue({})}, 3);
-  CHECK(network["message"].get<std::string>().find("network license code") != std::string::npos);
+  CHECK(network["error"]["message"].get<std::string>().find("network license code")
+        != std::string::npos);
   auto unsigned_code = w.issue({"--type=standalone"});
   unsigned_code[unsigned_code.size() - 10] = unsigned_code[unsigned_code.size() - 10] == 'A'
                                                ? 'B'
                                                : 'A';
-  CHECK(w.licclient_json({"add", unsigned_code}, 3)["error"] == "bad_signature");
-  CHECK(w.licclient_json({"add", "Your code: " + w.issue({"--type=standalone"})}, 3)["error"]
-        == "text_before");
+  CHECK(w.licclient_json({"add", unsigned_code}, 3)["error"]["code"] == "BAD_SIGNATURE");
+  CHECK(
+    w.licclient_json({"add", "Your code: " + w.issue({"--type=standalone"})}, 3)["error"]["code"]
+    == "TEXT_BEFORE");
   CHECK(w.licclient_json({"list"})["licenses"].empty()); // nothing was stored
 
   w.licclient_json({"add", w.issue({"--type=standalone"})});
@@ -133,9 +135,9 @@ TEST_CASE("stand-alone: network codes, server responses and foreign codes are re
   auto for_other_machine = w.respond(request);
   w.set_machine("machine-id=c3\ndmi-uuid=c3\nmac=02:00:00:ee:00:01\nhostname=desk-c\n");
   auto wrong = w.licclient_json({"activate", "cad", "--response=" + for_other_machine}, 3);
-  CHECK(wrong["error"] == "wrong_machine");
-  CHECK(w.licclient_json({"activate", "cad", "--response=" + request}, 3)["error"]
-        == "wrong_kind");
+  CHECK(wrong["error"]["code"] == "WRONG_MACHINE");
+  CHECK(w.licclient_json({"activate", "cad", "--response=" + request}, 3)["error"]["code"]
+        == "WRONG_KIND");
 }
 
 TEST_CASE("stand-alone: an expired license or an unsafe file does not pass",
@@ -146,7 +148,7 @@ TEST_CASE("stand-alone: an expired license or an unsafe file does not pass",
   CHECK(expired["message"].get<std::string>().find("expired") != std::string::npos);
   ::chmod(w.file.c_str(), 0666);
   auto unsafe = w.licclient_json({"list"}, 3);
-  CHECK(unsafe["error"] == "unsafe_file");
+  CHECK(unsafe["error"]["code"] == "UNSAFE_FILE");
   CHECK(w.licclient_json({"check", "cad"}, 3)["message"].get<std::string>().find("chmod 644")
         != std::string::npos);
 }

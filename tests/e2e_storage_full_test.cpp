@@ -59,7 +59,7 @@ TEST_CASE("a full disk refuses new checkouts with STORAGE_FULL and recovers by i
     try {
       granted.push_back(relay->checkout("cad", "ws" + std::to_string(i)).lease);
     } catch (const licd::client::refused& e) {
-      refusal_code = e.code();
+      refusal_code = e.code_text();
       refusal_message = e.message();
     }
   }
@@ -81,7 +81,7 @@ TEST_CASE("a full disk refuses new checkouts with STORAGE_FULL and recovers by i
     try {
       granted.push_back(relay->checkout("cad", "ws-more" + std::to_string(i)).lease);
     } catch (const licd::client::refused& e) {
-      CHECK(e.code() == "STORAGE_FULL");
+      CHECK(e.code_text() == "STORAGE_FULL");
     }
   }
   CHECK(used_seats(*licd, "cad") == granted.size());

@@ -92,7 +92,7 @@ std::string refusal(F f) {
   try {
     f();
   } catch (const client::refused& e) {
-    return e.code();
+    return e.code_text();
   }
   return "";
 }

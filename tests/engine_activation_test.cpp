@@ -125,12 +125,12 @@ TEST_CASE("a tampered or foreign response is refused", "[engine][activation]") {
   vendor v, stranger;
   auto server = ed25519::private_key::generate();
   auto resp = issue_response(request_for(5, machine_a(), server), v.key, 20000);
-  CHECK(refused(check_response(resp, stranger.ring())).problem == code_problem::unknown_key);
+  CHECK(refused(check_response(resp, stranger.ring())).problem == errc::unknown_key);
   auto tampered = resp;
   auto pos = tampered.size() - 80; // inside the signed record
   tampered[pos] = tampered[pos] == 'A' ? 'B' : 'A';
   auto e = refused(check_response(tampered, v.ring()));
-  CHECK((e.problem == code_problem::bad_signature || e.problem == code_problem::malformed));
+  CHECK((e.problem == errc::bad_signature || e.problem == errc::malformed));
 }
 
 TEST_CASE("each kind of code is refused where another is expected, saying what it is",
@@ -145,10 +145,10 @@ TEST_CASE("each kind of code is refused where another is expected, saying what i
   auto code = issue_code(l, v.key);
 
   auto e1 = refused(check_code(req, v.ring()));
-  CHECK(e1.problem == code_problem::wrong_kind);
+  CHECK(e1.problem == errc::wrong_kind);
   CHECK_THAT(e1.message, Catch::Contains("activation request"));
   auto e2 = refused(check_response(code, v.ring()));
-  CHECK(e2.problem == code_problem::wrong_kind);
+  CHECK(e2.problem == errc::wrong_kind);
   CHECK_THAT(e2.message, Catch::Contains("network license code"));
   auto parsed = accepted(decode_request(req));
   auto e3 = refused(decode_request(issue_response(parsed, v.key, 1)));
@@ -172,7 +172,7 @@ TEST_CASE("network and stand-alone codes are each refused where the other belong
   CHECK_FALSE(accepted(check_code(network, v.ring())).activation_required);
 
   auto on_server = refused(check_code_of_type(standalone, v.ring(), license_type::network));
-  CHECK(on_server.problem == code_problem::wrong_kind);
+  CHECK(on_server.problem == errc::wrong_kind);
   CHECK_THAT(on_server.message, Catch::Contains("stand-alone license code"));
   auto on_desk = refused(check_code_of_type(network, v.ring(), license_type::standalone));
   CHECK_THAT(on_desk.message, Catch::Contains("network license code"));
@@ -193,7 +193,7 @@ TEST_CASE("the activation-required flag is signed with the code", "[engine][lice
   auto rec = d.signed_bytes + d.signature;
   rec[4] = 0;
   auto e = refused(check_code(encode_block(rec), v.ring()));
-  CHECK(e.problem == code_problem::bad_signature);
+  CHECK(e.problem == errc::bad_signature);
 }
 
 TEST_CASE("a release receipt proves, offline, which activation was given up",
@@ -211,13 +211,12 @@ TEST_CASE("a release receipt proves, offline, which activation was given up",
   // Signed by another server: refused.
   auto impostor = ed25519::private_key::generate();
   auto forged = refused(check_receipt(issue_receipt(resp, 1, impostor), v.ring()));
-  CHECK(forged.problem == code_problem::bad_signature);
+  CHECK(forged.problem == errc::bad_signature);
   // The vendor that did not sign the activation cannot vouch for it.
   vendor other;
-  CHECK(refused(check_receipt(receipt, other.ring())).problem == code_problem::unknown_key);
+  CHECK(refused(check_receipt(receipt, other.ring())).problem == errc::unknown_key);
   // A response is not a receipt.
-  CHECK(refused(check_receipt(encode_block(resp.record), v.ring())).problem
-        == code_problem::wrong_kind);
+  CHECK(refused(check_receipt(encode_block(resp.record), v.ring())).problem == errc::wrong_kind);
 }
 
 TEST_CASE("license states: activation, hardware, clock, expiry", "[engine][license_set]") {

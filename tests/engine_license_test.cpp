@@ -83,14 +83,14 @@ TEST_CASE("a tampered code is refused for its signature", "[engine][license]") {
     ++pos;
   code[pos] = code[pos] == 'A' ? 'B' : 'A';
   auto e = refused(code, v.ring());
-  CHECK(e.problem == code_problem::bad_signature);
+  CHECK(e.problem == errc::bad_signature);
   CHECK_THAT(e.message, Catch::Contains("altered or mistyped"));
 }
 
 TEST_CASE("a code signed by an unknown key is refused as such", "[engine][license]") {
   vendor v, stranger;
   auto e = refused(issue_code(sample(), stranger.key), v.ring());
-  CHECK(e.problem == code_problem::unknown_key);
+  CHECK(e.problem == errc::unknown_key);
   CHECK_THAT(e.message, Catch::Contains("not trusted here"));
 }
 
@@ -98,24 +98,24 @@ TEST_CASE("a truncated code is refused as cut short", "[engine][license]") {
   vendor v;
   auto code = issue_code(sample(), v.key);
   auto e = refused(code.substr(0, code.size() - 12), v.ring());
-  CHECK(e.problem == code_problem::truncated);
+  CHECK(e.problem == errc::truncated);
   CHECK_THAT(e.message, Catch::Contains("cut short"));
-  CHECK(refused("LICD-", v.ring()).problem == code_problem::truncated);
+  CHECK(refused("LICD-", v.ring()).problem == errc::truncated);
 }
 
 TEST_CASE("text pasted around a code is refused, saying where", "[engine][license]") {
   vendor v;
   auto code = issue_code(sample(), v.key);
   auto before = refused("Dear customer, your code is " + code, v.ring());
-  CHECK(before.problem == code_problem::text_before);
+  CHECK(before.problem == errc::text_before);
   CHECK_THAT(before.message, Catch::Contains("Dear customer"));
   auto after = refused(code + "\n\nBest regards, the vendor", v.ring());
-  CHECK(after.problem == code_problem::text_after);
+  CHECK(after.problem == errc::text_after);
   CHECK_THAT(after.message, Catch::Contains("Best regards"));
   auto punct = refused(code + ".", v.ring());
-  CHECK(punct.problem == code_problem::text_after);
-  CHECK(refused("no code here", v.ring()).problem == code_problem::not_a_code);
-  CHECK(refused("", v.ring()).problem == code_problem::not_a_code);
+  CHECK(punct.problem == errc::text_after);
+  CHECK(refused("no code here", v.ring()).problem == errc::not_a_code);
+  CHECK(refused("", v.ring()).problem == errc::not_a_code);
 }
 
 TEST_CASE("garbage after the marker is refused, not crashed on", "[engine][license]") {

@@ -18,8 +18,8 @@
 namespace licd {
 
 /// Why a license could not be had. `code()` is one of: NO_SEATS, UNKNOWN_PRODUCT, DISCONNECTED,
-/// UNREACHABLE, TLS, NOT_LICENSED (stand-alone), BAD_ARGUMENT, ERROR (and the server's other
-/// protocol error codes).
+/// UNREACHABLE, TLS_FAILED, NOT_LICENSED (stand-alone), BAD_ARGUMENT (and the server's other
+/// protocol error codes, docs/PROTOCOL.md).
 class LICD_API license_error : public std::runtime_error {
 public:
   license_error(std::string code, const std::string& message)

@@ -1,13 +1,18 @@
 #pragma once
 
+#include "tools/common/exit_status.hpp"
+
 #include <CLI/CLI.hpp>
 
 #include <optional>
 
 namespace licd::tools {
 
-/// Every tool's exit status for a usage error.
-inline constexpr int exit_usage = 2;
+/// A tool's app: its global options (--json, --server, ...) may come anywhere on the line, also
+/// after the subcommand (`licclient status --json`). Subcommands inherit the fallthrough.
+inline void global_options_anywhere(CLI::App& app) {
+  app.fallthrough();
+}
 
 /// Parses the command line. Returns the exit status when the tool should stop here: 0 after
 /// --help or --version, exit_usage (with CLI11's message) on a usage error.

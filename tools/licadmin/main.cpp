@@ -1,6 +1,7 @@
 // licadmin: the site administrator's tool, a thin client of licd's admin API.
-// Exit status: 0 success, 2 usage error, 3 refused (unknown id, bad code, duplicate, ...),
-// 4 server unreachable, 5 token refused, 1 other server error.
+// Exit status (tools/common/exit_status.hpp): 0 success, 2 usage error, 3 refused (unknown id,
+// bad code, duplicate, ...), 4 server unreachable, 5 token refused, 1 anything else (a server
+// error, a command not confirmed).
 
 #include "licd/version.hpp"
 #include "storage/files.hpp"
@@ -10,6 +11,8 @@
 #include <CLI/CLI.hpp>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
+
+#include <unistd.h>
 
 #include <csignal>
 #include <cstdio>
@@ -21,19 +24,44 @@ namespace {
 
 using json = nlohmann::json;
 
-constexpr int exit_usage = licd::tools::exit_usage;
-constexpr int exit_refused = 3;
-constexpr int exit_unreachable = 4;
-constexpr int exit_unauthorized = 5;
+using licd::engine::errc;
 
-/// A failed call with the exit status it means.
+/// A failed command, with its error.
 struct failure {
-  int status;
+  errc code;
   std::string message;
 };
 
+/// What went wrong on the way to the admin API, and what to check.
+std::string unreachable_message(const std::string& url, const std::string& url_from,
+                                httplib::Error error) {
+  std::string what;
+  switch (error) {
+    case httplib::Error::Connection:
+      what = "nothing accepts connections there";
+      break;
+    case httplib::Error::ConnectionTimeout:
+      what = "no answer within 5 s";
+      break;
+    case httplib::Error::Read:
+    case httplib::Error::Write:
+      what = "the connection broke";
+      break;
+    case httplib::Error::SSLConnection:
+    case httplib::Error::SSLServerVerification:
+      what = "TLS failed";
+      break;
+    default:
+      what = httplib::to_string(error);
+  }
+  return "cannot reach licd's admin API at " + url + " (" + url_from + "): " + what
+         + ". Check that licd is running (systemctl status licd) and that --server or "
+           "--data-dir name the licd you mean.";
+}
+
 struct api {
   std::string url;
+  std::string url_from; ///< where the URL came from, for messages
   std::string token;
 
   json call(const std::string& method, const std::string& path, const std::string& body = "",
@@ -50,16 +78,21 @@ struct api {
     else
       res = cli.Delete(path);
     if (!res)
-      throw failure{exit_unreachable, "cannot reach licd's admin API at " + url + ": "
-                                        + httplib::to_string(res.error())};
+      throw failure{errc::unreachable, unreachable_message(url, url_from, res.error())};
     auto parsed = json::parse(res->body, nullptr, false);
     if (res->status == 401)
-      throw failure{exit_unauthorized, "the admin token was refused (check --token-file)"};
+      throw failure{errc::unauthorized, "the admin token was refused (check --token-file)"};
     if (res->status >= 400) {
-      auto msg = parsed.is_object() && parsed.contains("message")
-                   ? parsed["message"].get<std::string>()
-                   : "HTTP " + std::to_string(res->status);
-      throw failure{res->status >= 500 ? 1 : exit_refused, msg};
+      // The API's error shape: {"error": {"code": ..., "message": ...}}.
+      const auto* err =
+        parsed.is_object() && parsed.contains("error") && parsed["error"].is_object()
+          ? &parsed["error"]
+          : nullptr;
+      auto code =
+        err != nullptr ? licd::engine::errc_from_name(err->value("code", "")) : std::nullopt;
+      auto msg = err != nullptr ? err->value("message", "") : "";
+      throw failure{code.value_or(res->status >= 500 ? errc::server_error : errc::bad_request),
+                    msg.empty() ? "HTTP " + std::to_string(res->status) : msg};
     }
     if (parsed.is_discarded())
       return json{{"text", res->body}};
@@ -134,18 +167,36 @@ std::string trim(std::string s) {
 
 volatile std::sig_atomic_t interrupted = 0;
 
+/// Asks before a destructive command when a person is at a terminal; --yes (or no terminal:
+/// a script) goes ahead.
+void confirm(bool yes, const std::string& question) {
+  if (yes || !::isatty(STDIN_FILENO))
+    return;
+  std::cerr << question << " [y/N] " << std::flush;
+  std::string answer;
+  std::getline(std::cin, answer);
+  if (answer != "y" && answer != "Y" && answer != "yes")
+    throw failure{errc::not_confirmed, "not confirmed; nothing changed (--yes skips the question)"};
+}
+
+std::string read_stdin() {
+  return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
   std::string url, token_file, data_dir = "/var/lib/licd";
-  bool json_out = false;
+  bool json_out = false, yes = false;
   CLI::App app{"licadmin: manage a licd server (licenses, computers, leases, log)"};
+  licd::tools::global_options_anywhere(app);
   app.set_version_flag("--version", std::string("licadmin ") + licd::version);
   app.add_option("--server", url, "admin API URL (default: from DATA_DIR/admin.url)");
   app.add_option("--token-file", token_file, "admin token file (default: DATA_DIR/admin.token)");
   app.add_option("--data-dir", data_dir, "licd's data dir, to find the URL and token by itself")
     ->capture_default_str();
   app.add_flag("--json", json_out, "print JSON");
+  app.add_flag("--yes,-y", yes, "do destructive commands without asking");
   app.require_subcommand(1);
 
   auto* status = app.add_subcommand("status", "server version, uptime, ports and seats");
@@ -153,7 +204,7 @@ int main(int argc, char** argv) {
   auto* lic_list = lic->add_subcommand("list", "every license with its state");
   std::vector<std::string> code_words;
   auto* lic_add = lic->add_subcommand("add", "install a code (several words are joined)");
-  lic_add->add_option("CODE", code_words, "the license code")->required();
+  lic_add->add_option("CODE", code_words, "the license code (- reads it from stdin)")->required();
   std::string id;
   auto* lic_show = lic->add_subcommand("show", "one license");
   lic_show->add_option("ID", id)->required();
@@ -191,9 +242,29 @@ int main(int argc, char** argv) {
 
   try {
     api a;
-    a.url = url.empty() ? trim(licd::files::read_file(data_dir + "/admin.url")) : url;
-    a.token = trim(licd::files::read_file(token_file.empty() ? data_dir + "/admin.token"
-                                                             : token_file));
+    if (url.empty()) {
+      auto url_file = data_dir + "/admin.url";
+      try {
+        a.url = trim(licd::files::read_file(url_file));
+      } catch (const std::exception& e) {
+        throw failure{errc::unreachable,
+                      "no admin API URL: " + std::string(e.what()) + ". licd writes " + url_file
+                        + " while it runs: is licd running with --data-dir=" + data_dir
+                        + "? Or name the API with --server=http://HOST:27601"};
+      }
+      a.url_from = "from " + url_file;
+    } else {
+      a.url = url;
+      a.url_from = "from --server";
+    }
+    auto token_path = token_file.empty() ? data_dir + "/admin.token" : token_file;
+    try {
+      a.token = trim(licd::files::read_file(token_path));
+    } catch (const std::exception& e) {
+      throw failure{errc::unauthorized, "no admin token: " + std::string(e.what())
+                                          + " (licd writes it into its data dir; --token-file "
+                                            "names another)"};
+    }
     auto emit = [&](const json& j) { std::cout << j.dump() << '\n'; };
 
     if (status->parsed()) {
@@ -234,6 +305,8 @@ int main(int argc, char** argv) {
       std::string code;
       for (const auto& w : code_words)
         code += (code.empty() ? "" : " ") + w;
+      if (code == "-")
+        code = read_stdin();
       auto l = a.call("POST", "/api/v1/licenses", json{{"code", code}}.dump(), "application/json");
       if (json_out)
         return emit(l), 0;
@@ -243,6 +316,7 @@ int main(int argc, char** argv) {
       auto l = a.call("GET", "/api/v1/licenses/" + id);
       json_out ? emit(l) : print_license(l);
     } else if (lic_remove->parsed()) {
+      confirm(yes, "Remove license " + id + "? Its seats go at once.");
       auto l = a.call("DELETE", "/api/v1/licenses/" + id);
       if (json_out)
         return emit(l), 0;
@@ -250,7 +324,7 @@ int main(int argc, char** argv) {
                 << text(l["product"]) << ")\n";
     } else if (lic_activate->parsed()) {
       if (response == "-")
-        response.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+        response = read_stdin();
       auto path = "/api/v1/licenses/" + id + "/activation";
       if (response.empty()) {
         auto r = a.call("POST", path, "{}", "application/json");
@@ -267,6 +341,7 @@ int main(int argc, char** argv) {
         print_license(r["license"]);
       }
     } else if (lic_deactivate->parsed()) {
+      confirm(yes, "Deactivate license " + id + "? It counts no seats here afterwards.");
       auto r = a.call("DELETE", "/api/v1/licenses/" + id + "/activation");
       if (json_out)
         return emit(r), 0;
@@ -293,6 +368,7 @@ int main(int argc, char** argv) {
              "EXPIRES IN", "LEASES"},
             rows);
     } else if (comp_disc->parsed()) {
+      confirm(yes, "Disconnect " + computer + "? Its leases end and it waits out a cooldown.");
       auto r = a.call("POST", "/api/v1/computers/" + computer + "/disconnect");
       if (json_out)
         return emit(r), 0;
@@ -300,6 +376,7 @@ int main(int argc, char** argv) {
                 << " leases ended; it may check out again in " << text(r["cooldown_seconds"])
                 << " s\n";
     } else if (lease_end->parsed()) {
+      confirm(yes, "End lease " + lease + "?");
       auto r = a.call("DELETE", "/api/v1/leases/" + lease);
       json_out ? emit(r) : void(std::cout << "lease " << lease << " ended\n");
     } else if (log->parsed()) {
@@ -321,17 +398,14 @@ int main(int argc, char** argv) {
         }
       }
     } else if (server_stop->parsed()) {
+      confirm(yes, "Stop licd? Clients cannot check out until it is started again.");
       auto r = a.call("POST", "/api/v1/server/stop");
       json_out ? emit(r) : void(std::cout << "licd is stopping\n");
     }
   } catch (const failure& f) {
-    if (json_out)
-      std::cout << json{{"error", f.message}, {"exit", f.status}}.dump() << '\n';
-    std::cerr << "licadmin: " << f.message << '\n';
-    return f.status;
+    return licd::tools::report_error("licadmin", json_out, f.code, f.message);
   } catch (const std::exception& e) {
-    std::cerr << "licadmin: " << e.what() << '\n';
-    return exit_unreachable;
+    return licd::tools::report_error("licadmin", json_out, errc::failed, e.what());
   }
   return 0;
 }

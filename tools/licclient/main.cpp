@@ -34,16 +34,12 @@
 
 namespace {
 
-constexpr int exit_usage = licd::tools::exit_usage;
-constexpr int exit_refused = 3;
-constexpr int exit_unreachable = 4;
+using licd::engine::errc;
+using licd::tools::exit_refused;
+using licd::tools::exit_unreachable;
 
-int fail(bool json, int code, const std::string& kind, const std::string& message) {
-  if (json)
-    std::cout << nlohmann::json{{"error", kind}, {"message", message}}.dump() << '\n';
-  else
-    std::cerr << "licclient: " << message << '\n';
-  return code;
+int fail(bool json, errc code, const std::string& message) {
+  return licd::tools::report_error("licclient", json, code, message);
 }
 
 std::string join(const std::vector<std::string>& words) {
@@ -162,7 +158,7 @@ struct standalone_cli {
       }
     } else if (remove->parsed()) {
       if (!store.remove(target))
-        throw client::standalone_error("not_found", "no stored stand-alone license " + target);
+        throw client::standalone_error(errc::not_found, "no stored stand-alone license " + target);
       std::cout << (json ? nlohmann::json{{"id", target}, {"removed", true}}.dump()
                          : "removed stand-alone license " + target)
                 << '\n';
@@ -226,6 +222,7 @@ int main(int argc, char** argv) {
   licd::client::tls_options tls;
 
   CLI::App app{"licclient: floating licenses from a licd server, and stand-alone licenses"};
+  licd::tools::global_options_anywhere(app);
   app.set_version_flag("--version", std::string("licclient ") + licd::version);
   app.add_option("--server", server_flag,
                  "HOST:PORT of the licd server, or a comma-separated list tried in order "
@@ -355,11 +352,10 @@ int main(int argc, char** argv) {
       // A product this computer runs on a stand-alone license takes no network seat.
       auto mode = licd::client::load_mode_config().for_product(product);
       if (mode.mode == "standalone")
-        return fail(json, exit_refused, "STANDALONE_MODE",
+        return fail(json, errc::standalone_mode,
                     product + " uses a stand-alone license on this computer (" + mode.source
                       + "): no network seat is taken. Check it with `licclient standalone check "
-                      + product + "`, or switch with `licclient mode set " + product
-                      + " network`");
+                      + product + "`, or switch with `licclient mode set " + product + " network`");
     }
     if (hold->parsed()) {
       licd::client::seat_options so;
@@ -457,17 +453,17 @@ int main(int argc, char** argv) {
       }
     }
   } catch (const std::invalid_argument& e) {
-    return fail(json, exit_usage, "USAGE", e.what());
+    return fail(json, errc::bad_argument, e.what());
   } catch (const licd::client::refused& e) {
-    return fail(json, exit_refused, e.code(), e.message());
+    return fail(json, e.code(), e.message());
   } catch (const licd::client::standalone_error& e) {
-    return fail(json, exit_refused, e.code(), e.what());
+    return fail(json, e.code(), e.what());
   } catch (const licd::client::tls_error& e) {
-    return fail(json, exit_unreachable, "TLS", e.what());
+    return fail(json, errc::tls_failed, e.what());
   } catch (const licd::client::connection_error& e) {
-    return fail(json, exit_unreachable, "UNREACHABLE", e.what());
+    return fail(json, errc::unreachable, e.what());
   } catch (const std::exception& e) {
-    return fail(json, 1, "ERROR", e.what());
+    return fail(json, errc::failed, e.what());
   }
   return 0;
 }

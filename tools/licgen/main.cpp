@@ -1,5 +1,7 @@
 // licgen: the vendor's tool. Makes Ed25519 vendor keys, issues signed license codes, answers
-// activation requests, checks release receipts, and inspects codes. Exit status: 0 success, 2 usage error, 3 a code that does not verify, 1 other.
+// activation requests, checks release receipts, and inspects codes. Exit status
+// (tools/common/exit_status.hpp): 0 success, 2 usage error, 3 a code that does not verify,
+// 1 anything else.
 
 #include "engine/activation.hpp"
 #include "engine/lease_id.hpp"
@@ -22,6 +24,7 @@
 namespace {
 
 using namespace licd;
+using engine::errc;
 
 std::string join(const std::vector<std::string>& words) {
   std::string out;
@@ -42,7 +45,8 @@ std::string read_words(const std::vector<std::string>& words) {
   return text;
 }
 
-void print_license(const engine::license& l, bool json, const std::string& verified) {
+void print_license(const engine::license& l, bool json, const std::string& verified,
+                   const std::string& code = "") {
   auto activation = l.activation_required ? "required" : "none";
   if (json) {
     nlohmann::json j{{"id", l.id_hex()},
@@ -55,6 +59,8 @@ void print_license(const engine::license& l, bool json, const std::string& verif
                      {"customer", l.customer},
                      {"key_id", engine::hex64(l.key_id)},
                      {"signature", verified}};
+    if (!code.empty())
+      j["code"] = code;
     std::cout << j.dump() << '\n';
     return;
   }
@@ -71,6 +77,7 @@ void print_license(const engine::license& l, bool json, const std::string& verif
 
 int main(int argc, char** argv) {
   CLI::App app{"licgen: vendor keys, license codes and their inspection"};
+  licd::tools::global_options_anywhere(app);
   app.set_version_flag("--version", std::string("licgen ") + licd::version);
   app.require_subcommand(1);
   bool json = false;
@@ -129,14 +136,23 @@ int main(int argc, char** argv) {
   if (auto stop = licd::tools::parse_command_line(app, argc, argv))
     return *stop;
 
+  auto fail = [&](errc code, const std::string& message) {
+    return licd::tools::report_error("licgen", json, code, message);
+  };
   try {
     if (keygen->parsed()) {
       std::filesystem::create_directories(out_dir);
       auto key = engine::ed25519::private_key::generate();
       files::write_file(out_dir + "/vendor.key", key.to_pem(), 0600, !force);
       files::write_file(out_dir + "/vendor.pub", key.public_part().to_pem(), 0644, !force);
-      std::cerr << "wrote " << out_dir << "/vendor.key (keep it secret) and " << out_dir
-                << "/vendor.pub (give it to licd with --vendor-key)\n";
+      if (json)
+        std::cout << nlohmann::json{{"private_key", out_dir + "/vendor.key"},
+                                    {"public_key", out_dir + "/vendor.pub"}}
+                       .dump()
+                  << '\n';
+      else
+        std::cerr << "wrote " << out_dir << "/vendor.key (keep it secret) and " << out_dir
+                  << "/vendor.pub (give it to licd with --vendor-key)\n";
       return 0;
     }
     if (issue->parsed()) {
@@ -145,36 +161,32 @@ int main(int argc, char** argv) {
       l.product = product;
       l.seats = seats;
       l.customer = customer;
-      if (!engine::valid_product_name(product)) {
-        std::cerr << "licgen: product names are 1-64 of A-Z a-z 0-9 . _ -\n";
-        return 2;
-      }
-      if (customer.size() > 255) {
-        std::cerr << "licgen: the customer name may have at most 255 bytes\n";
-        return 2;
-      }
+      if (!engine::valid_product_name(product))
+        return fail(errc::bad_argument, "product names are 1-64 of A-Z a-z 0-9 . _ -");
+      if (customer.size() > 255)
+        return fail(errc::bad_argument, "the customer name may have at most 255 bytes");
       auto issued_day = issued.empty() ? std::optional<int32_t>(platform::today_day()) : engine::parse_date(issued);
       auto expires_day = expires.empty() ? std::optional<int32_t>(0) : engine::parse_date(expires);
-      if (!issued_day || !expires_day) {
-        std::cerr << "licgen: dates are YYYY-MM-DD\n";
-        return 2;
-      }
+      if (!issued_day || !expires_day)
+        return fail(errc::bad_argument, "dates are YYYY-MM-DD");
       l.issued_day = *issued_day;
       l.expires_day = *expires_day;
       l.type = type == "standalone" ? engine::license_type::standalone
                                     : engine::license_type::network;
       l.activation_required = activation == "required" || type == "standalone";
       auto key = engine::ed25519::private_key::from_pem(files::read_file(key_file));
-      std::cout << engine::issue_code(l, key) << '\n';
+      auto code = engine::issue_code(l, key);
+      if (json)
+        print_license(l, true, "valid", code);
+      else
+        std::cout << code << '\n';
       return 0;
     }
     if (activate->parsed()) {
       auto text = read_words(request_words);
       auto req = engine::decode_request(text);
-      if (auto* err = std::get_if<engine::code_error>(&req)) {
-        std::cerr << "licgen: " << err->message << '\n';
-        return 3;
-      }
+      if (auto* err = std::get_if<engine::code_error>(&req))
+        return fail(err->problem, err->message);
       auto& r = std::get<engine::activation_request>(req);
       auto key = engine::ed25519::private_key::from_pem(files::read_file(key_file));
       auto response = engine::issue_response(r, key, platform::today_day());
@@ -201,10 +213,8 @@ int main(int argc, char** argv) {
                    ? engine::ed25519::private_key::from_pem(pem).public_part()
                    : engine::ed25519::public_key::from_pem(pem);
       auto r = engine::check_receipt(text, {{pub.key_id(), pub}});
-      if (auto* err = std::get_if<engine::code_error>(&r)) {
-        std::cerr << "licgen: the receipt is not valid: " << err->message << '\n';
-        return 3;
-      }
+      if (auto* err = std::get_if<engine::code_error>(&r))
+        return fail(err->problem, "the receipt is not valid: " + err->message);
       const auto& rr = std::get<engine::release_receipt>(r);
       auto id = engine::hex64(rr.activation.license_id);
       auto when = engine::format_date(static_cast<int32_t>(rr.released_at_ms / 86'400'000));
@@ -229,23 +239,18 @@ int main(int argc, char** argv) {
     std::string text = read_words(code_words);
     if (pub_file.empty()) {
       auto d = engine::decode_code(text);
-      if (auto* err = std::get_if<engine::code_error>(&d)) {
-        std::cerr << "licgen: " << err->message << '\n';
-        return 3;
-      }
+      if (auto* err = std::get_if<engine::code_error>(&d))
+        return fail(err->problem, err->message);
       print_license(std::get<engine::decoded_code>(d).lic, json, "not checked (no --pub)");
       return 0;
     }
     auto pub = engine::ed25519::public_key::from_pem(files::read_file(pub_file));
     auto r = engine::check_code(text, {{pub.key_id(), pub}});
-    if (auto* err = std::get_if<engine::code_error>(&r)) {
-      std::cerr << "licgen: " << err->message << '\n';
-      return 3;
-    }
+    if (auto* err = std::get_if<engine::code_error>(&r))
+      return fail(err->problem, err->message);
     print_license(std::get<engine::license>(r), json, "valid");
   } catch (const std::exception& e) {
-    std::cerr << "licgen: " << e.what() << '\n';
-    return 1;
+    return fail(errc::failed, e.what());
   }
   return 0;
 }
