@@ -159,7 +159,7 @@ size_t max_overlap(std::vector<interval> held) {
 
 } // namespace
 
-TEST_CASE("chaos: SIGKILL at random moments breaks none of the seat promises", "[e2e][chaos]") {
+TEST_CASE("chaos: SIGKILL at random moments breaks none of the seat promises", "[e2e][chaos][slow]") {
   const int clients = env_int("LICD_CHAOS_CLIENTS", 60);
   const int seats = env_int("LICD_CHAOS_SEATS", 15);
   const int kills = env_int("LICD_CHAOS_KILLS", 6);

@@ -392,7 +392,7 @@ TEST_CASE("TLS: the right pin or CA works, a wrong pin is refused, plain text is
   CHECK(refused.out.find("\"TLS_FAILED\"") != std::string::npos);
 }
 
-TEST_CASE("openssl s_client checks a seat out over TLS", "[e2e][client][tls]") {
+TEST_CASE("openssl s_client checks a seat out over TLS", "[e2e][client][tls][slow]") {
   temp_dir tmp;
   REQUIRE(run({LICD_BINARY, "--data-dir=" + tmp.path(), "--make-tls-cert",
                "--tls-name=127.0.0.1"})
@@ -415,7 +415,7 @@ TEST_CASE("openssl s_client checks a seat out over TLS", "[e2e][client][tls]") {
 }
 
 TEST_CASE("the installed package builds the C and C++ examples, which hold a seat",
-          "[e2e][client][package]") {
+          "[e2e][client][package][slow]") {
   temp_dir tmp;
   auto prefix = tmp.path() + "/prefix";
   auto install = run({"cmake", "--install", LICD_BUILD_DIR, "--prefix", prefix});

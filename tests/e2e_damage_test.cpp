@@ -95,7 +95,7 @@ TEST_CASE("a truncated data file is refused before it is mapped, and left as it 
 }
 
 TEST_CASE("random byte flips never crash licd: it refuses the file or serves every lease",
-          "[e2e][damage]") {
+          "[e2e][damage][slow]") {
   admin_fixture f;
   auto leases = data_with_leases(f, 200);
   auto path = f.s->data + "/data.mdb";

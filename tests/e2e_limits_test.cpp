@@ -330,7 +330,7 @@ TEST_CASE("a silent client that does not read its replies is reset at its idle t
 }
 
 TEST_CASE("thousands of session timers falling due under load do not hang the server",
-          "[e2e][limits]") {
+          "[e2e][limits][slow]") {
   // 9,000 busy sessions with 1 s HELLO and 2 s idle timers: their timeouts fall due by the
   // thousand while the multiplexer is busy. When CAF's clock thread delivered them itself it
   // blocked on the multiplexer's full wake-up pipe, the multiplexer then waited for the clock,
