@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/interfaces.hpp"
+#include "engine/defaults.hpp"
 #include "engine/ed25519.hpp"
 #include "engine/fingerprint.hpp"
 #include "engine/license_set.hpp"
@@ -30,13 +31,13 @@ struct licenses_setup {
   binding bind;
   store_actor store;
   registry_actor registry;
-  std::chrono::milliseconds recheck{60'000}; ///< how often dates and the clock are re-evaluated
+  std::chrono::milliseconds recheck = defaults::license_recheck; ///< dates and clock re-evaluated
   /// Wall clock, ms since the epoch; injectable so tests can move the calendar and the clock.
   std::function<int64_t()> wall_ms;
   /// The rollback guard: the latest wall-clock time seen (from LMDB), and how far back the
   /// clock may go before licenses with an expiry date enter `clock error`.
   int64_t clock_seen_ms = 0;
-  std::chrono::milliseconds clock_tolerance{std::chrono::hours(24)};
+  std::chrono::milliseconds clock_tolerance = defaults::clock_tolerance;
 };
 
 /// State of the LICENSES actor.

@@ -2,6 +2,7 @@
 
 #include "actors/interfaces.hpp"
 #include "actors/timers.hpp"
+#include "engine/defaults.hpp"
 #include "engine/pool.hpp"
 
 #include <caf/io/middleman.hpp>
@@ -20,10 +21,10 @@ namespace licd {
 
 /// The rules every pool applies, from the server's options.
 struct pool_policy {
-  std::chrono::seconds ttl{600};
-  uint32_t max_leases_per_computer = 64; ///< leases one computer may hold of the product
+  std::chrono::seconds ttl = defaults::lease_ttl;
+  uint32_t max_leases_per_computer = defaults::max_leases_per_computer; ///< of the product
   /// A lease's renewals go to the activity log at most this often (0: every one).
-  std::chrono::seconds renewal_log_interval{60};
+  std::chrono::seconds renewal_log_interval = defaults::renewal_log_interval;
 };
 
 /// State of a POOL actor: one product's seats and leases, and where to send changes.

@@ -8,9 +8,10 @@
 #include "actors/registry.hpp"
 #include "actors/session.hpp"
 #include "actors/store.hpp"
+#include "engine/fields.hpp"
 #include "licd/version.hpp"
 #include "net/listen_socket.hpp"
-#include "engine/fields.hpp"
+#include "storage/data_dir_layout.hpp"
 #include "storage/database.hpp"
 #include "storage/files.hpp"
 
@@ -44,7 +45,7 @@ storage::change_set lifecycle_event(engine::event_kind kind, std::string detail)
 
 /// The demo vendor key of this data dir, made on first use.
 engine::ed25519::private_key demo_key(const std::string& data_dir) {
-  auto path = data_dir + "/demo-vendor.key";
+  auto path = storage::data_dir_layout(data_dir).demo_key_file();
   if (std::filesystem::exists(path))
     return engine::ed25519::private_key::from_pem(files::read_file(path));
   auto key = engine::ed25519::private_key::generate();

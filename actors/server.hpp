@@ -3,6 +3,7 @@
 #include "actors/interfaces.hpp"
 #include "actors/metrics.hpp"
 #include "actors/session.hpp"
+#include "engine/defaults.hpp"
 #include "platform/machine.hpp"
 
 #include <caf/actor.hpp>
@@ -19,21 +20,22 @@ namespace licd {
 /// Everything licd's engine needs from its configuration.
 struct server_options {
   std::string data_dir;
-  std::string bind = "0.0.0.0";
-  uint16_t port = 27600;
-  std::chrono::seconds lease_ttl{600};
-  std::chrono::milliseconds expiry_tick{250};
+  std::string bind = defaults::bind;
+  uint16_t port = defaults::client_port;
+  std::chrono::seconds lease_ttl = defaults::lease_ttl;
+  std::chrono::milliseconds expiry_tick = defaults::expiry_tick;
   std::vector<std::string> vendor_keys; ///< PEM public key files of trusted vendors
   /// Make a demo vendor key in the data dir, trust it, and install a signed 5-seat code for
   /// product `demo` when none is installed.
   bool demo = false;
-  size_t fingerprint_tolerance = 1; ///< activation factors that may differ (all but one match)
-  std::chrono::hours clock_tolerance{24}; ///< clock rollback allowed before `clock error`
+  size_t fingerprint_tolerance =
+    defaults::fingerprint_tolerance; ///< activation factors that may differ
+  std::chrono::hours clock_tolerance = defaults::clock_tolerance; ///< rollback before `clock error`
   connection_limits limits;
-  uint32_t max_leases_per_computer = 64; ///< of one product; more get TOO_MANY_LEASES
-  std::chrono::seconds renewal_log_interval{60}; ///< per lease, at most one `renewed` event
-  std::chrono::hours activity_log_retention{24 * 365}; ///< older events are deleted; 0: keep all
-  size_t map_size = size_t{8} << 30; ///< LMDB map (address space; the file grows as used)
+  uint32_t max_leases_per_computer = defaults::max_leases_per_computer; ///< more: TOO_MANY_LEASES
+  std::chrono::seconds renewal_log_interval = defaults::renewal_log_interval;
+  std::chrono::hours activity_log_retention = defaults::activity_log_retention; ///< 0: keep all
+  size_t map_size = defaults::map_size_mib << 20; ///< LMDB map (the file grows as used)
   size_t max_map_size = 0;           ///< the map may double up to this when full; 0: no growth
   std::string tls_cert; ///< with tls_key: the client port speaks TLS (PEM files)
   std::string tls_key;

@@ -473,7 +473,7 @@ caf::behavior session(session_broker* self, hdl_t hdl, session_setup setup) {
   self->state.last_heard = mono_now();
   auto idle = setup.limits.idle_timeout.count() > 0
                 ? setup.limits.idle_timeout
-                : std::chrono::seconds(std::max<int64_t>(60, 2 * int64_t{setup.ttl_seconds}));
+                : defaults::idle_timeout(std::chrono::seconds(setup.ttl_seconds));
   send_later(setup.timers, self, setup.limits.hello_timeout, hello_due_atom::value);
   send_later(setup.timers, self, idle, idle_check_atom::value);
   auto handler = std::make_shared<net::line_splitter::handler>();

@@ -3,6 +3,7 @@
 #include "actors/interfaces.hpp"
 #include "actors/metrics.hpp"
 #include "actors/timers.hpp"
+#include "engine/defaults.hpp"
 #include "net/line_splitter.hpp"
 #include "net/protocol.hpp"
 #include "net/tls_stream.hpp"
@@ -21,16 +22,17 @@ namespace licd {
 
 /// Limits on connections (each refusal or timeout is counted in request_metrics).
 struct connection_limits {
-  size_t max_connections = 19'000;  ///< in total (licd raises its open-file limit to the hard one)
-  size_t max_per_address = 0;       ///< from one client address; 0: no limit
-  std::chrono::seconds hello_timeout{10}; ///< a connection must say HELLO this soon
-  std::chrono::seconds idle_timeout{0}; ///< silent this long: closed; 0: 2 TTLs, at least 60 s
+  size_t max_connections = defaults::max_connections;             ///< in total
+  size_t max_per_address = defaults::max_connections_per_address; ///< from one address; 0: any
+  std::chrono::seconds hello_timeout = defaults::hello_timeout;   ///< HELLO must come this soon
+  /// Silent this long: closed; 0: defaults::idle_timeout(the lease TTL).
+  std::chrono::seconds idle_timeout{0};
 };
 
 /// What every session needs to know about the server.
 struct session_setup {
   registry_actor registry;
-  uint32_t ttl_seconds = 600;
+  uint32_t ttl_seconds = static_cast<uint32_t>(defaults::lease_ttl.count());
   std::shared_ptr<request_metrics> metrics;
   std::shared_ptr<net::tls_context> tls; ///< set: the client port speaks TLS
   connection_limits limits;

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/server.hpp"
+#include "engine/defaults.hpp"
 
 #include <caf/actor_system.hpp>
 
@@ -18,10 +19,10 @@ class Server;
 namespace licd::admin {
 
 struct options {
-  std::string bind = "127.0.0.1";
-  uint16_t port = 27601;                  ///< 0: pick a free one
+  std::string bind = defaults::admin_bind;
+  uint16_t port = defaults::admin_port;   ///< 0: pick a free one
   std::string token;                      ///< the bearer token every request must carry
-  std::chrono::seconds cooldown{60};      ///< after a disconnect, before the computer may return
+  std::chrono::seconds cooldown = defaults::disconnect_cooldown; ///< before a computer may return
   std::string data_dir;                   ///< shown in the server status
   uint16_t client_port = 0;               ///< shown in the server status
   uint16_t discovery_port = 0;            ///< shown in the server status (0: off)

@@ -1,5 +1,6 @@
 #include "client/connection.hpp"
 
+#include "engine/defaults.hpp"
 #include "net/openssl_text.hpp"
 #include "net/replies.hpp"
 #include "net/tls_stream.hpp"
@@ -24,7 +25,7 @@ namespace proto = net::protocol;
 
 std::pair<std::string, uint16_t> parse_endpoint(const std::string& text) {
   std::string host = text;
-  std::string port = "27600";
+  std::string port = std::to_string(defaults::client_port);
   if (!text.empty() && text.front() == '[') {
     auto close = text.find(']');
     if (close == std::string::npos)

@@ -1,5 +1,6 @@
 #pragma once
 
+#include "engine/defaults.hpp"
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -11,7 +12,7 @@
 /// formatting and parsing.
 namespace licd::net::discovery {
 
-inline constexpr uint16_t default_port = 27600;
+inline constexpr uint16_t default_port = defaults::discovery_port;
 /// Datagrams longer than this are not sent (answers list fewer products) nor read.
 inline constexpr size_t max_datagram = 1400;
 

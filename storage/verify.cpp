@@ -1,6 +1,7 @@
 // Checking a data dir without changing it: the data file's length against its own meta pages,
 // then every record of every table (seal, decoding, counts), in a child process.
 
+#include "storage/data_dir_layout.hpp"
 #include "storage/database.hpp"
 
 #include "engine/code_block.hpp"
@@ -140,7 +141,7 @@ void walk(const std::string& dir, size_t map_size, std::ostream& out) {
 } // namespace
 
 std::string check_data_file(const std::string& dir) {
-  auto path = dir + "/data.mdb";
+  auto path = data_dir_layout(dir).data_file();
   int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (fd < 0)
     return {};
@@ -203,7 +204,7 @@ verify_report verify_data_dir(const std::string& dir, size_t map_size) {
     report.problems.push_back(wrong);
     return report;
   }
-  if (::access((dir + "/data.mdb").c_str(), F_OK) != 0)
+  if (::access(data_dir_layout(dir).data_file().c_str(), F_OK) != 0)
     return report; // nothing stored yet
   int pipefd[2];
   if (::pipe2(pipefd, O_CLOEXEC) != 0)

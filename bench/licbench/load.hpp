@@ -2,6 +2,7 @@
 
 #include "bench/licbench/cpu_usage.hpp"
 #include "bench/licbench/histogram.hpp"
+#include "engine/defaults.hpp"
 #include "net/tls_stream.hpp"
 
 #include <algorithm>
@@ -22,7 +23,7 @@ const char* to_string(op o);
 
 struct load_options {
   std::string host = "127.0.0.1";
-  uint16_t port = 27600;
+  uint16_t port = defaults::client_port;
   std::string product = "demo";
   scenario kind = scenario::renew;
   uint32_t clients = 10;   ///< connections

@@ -4,6 +4,7 @@
 // error, a command not confirmed).
 
 #include "licd/version.hpp"
+#include "storage/data_dir_layout.hpp"
 #include "storage/files.hpp"
 
 #include "tools/common/cli.hpp"
@@ -243,7 +244,7 @@ int main(int argc, char** argv) {
   try {
     api a;
     if (url.empty()) {
-      auto url_file = data_dir + "/admin.url";
+      auto url_file = licd::storage::data_dir_layout(data_dir).admin_url_file();
       try {
         a.url = trim(licd::files::read_file(url_file));
       } catch (const std::exception& e) {
@@ -257,7 +258,8 @@ int main(int argc, char** argv) {
       a.url = url;
       a.url_from = "from --server";
     }
-    auto token_path = token_file.empty() ? data_dir + "/admin.token" : token_file;
+    auto token_path =
+      token_file.empty() ? licd::storage::data_dir_layout(data_dir).admin_token_file() : token_file;
     try {
       a.token = trim(licd::files::read_file(token_path));
     } catch (const std::exception& e) {

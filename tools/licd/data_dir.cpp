@@ -29,7 +29,7 @@ data_dir::data_dir(std::string path, bool may_create) : path_(std::move(path)) {
   } else if (!std::filesystem::is_directory(path_, ec)) {
     throw std::runtime_error("data dir " + path_ + " is not a directory");
   }
-  auto lock_path = path_ + "/licd.lock";
+  auto lock_path = files().lock_file();
   lock_fd_ = ::open(lock_path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
   if (lock_fd_ < 0)
     throw std::runtime_error("cannot open " + lock_path + ": " + std::strerror(errno));
@@ -46,17 +46,17 @@ data_dir::~data_dir() {
 }
 
 void data_dir::write_port_file(uint16_t port) const {
-  auto tmp = path_ + "/licd.port.tmp";
+  auto tmp = files().port_file() + ".tmp";
   {
     std::ofstream out(tmp, std::ios::trunc);
     out << port << '\n';
   }
-  std::filesystem::rename(tmp, path_ + "/licd.port");
+  std::filesystem::rename(tmp, files().port_file());
 }
 
 void data_dir::remove_port_file() const {
   std::error_code ec;
-  std::filesystem::remove(path_ + "/licd.port", ec);
+  std::filesystem::remove(files().port_file(), ec);
 }
 
 } // namespace licd

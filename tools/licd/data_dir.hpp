@@ -1,5 +1,7 @@
 #pragma once
 
+#include "storage/data_dir_layout.hpp"
+
 #include <cstdint>
 #include <string>
 
@@ -18,6 +20,8 @@ public:
   data_dir& operator=(const data_dir&) = delete;
 
   const std::string& path() const { return path_; }
+  /// The names of the files in it.
+  storage::data_dir_layout files() const { return storage::data_dir_layout(path_); }
 
   /// Writes `licd.port` with the client port, atomically (readiness signal for tests/tools).
   void write_port_file(uint16_t port) const;

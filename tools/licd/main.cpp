@@ -5,15 +5,16 @@
 #include "actors/server.hpp"
 #include "admin/http_api.hpp"
 #include "engine/ed25519.hpp"
+#include "engine/license_code.hpp"
 #include "licd/version.hpp"
 #include "net/discovery_responder.hpp"
 #include "net/tls_stream.hpp"
 #include "platform/host.hpp"
-#include "engine/license_code.hpp"
 #include "storage/database.hpp"
 #include "storage/files.hpp"
 #include "tools/common/cli.hpp"
 #include "tools/licd/data_dir.hpp"
+#include "tools/licd/options.hpp"
 
 #include <CLI/CLI.hpp>
 #include <caf/actor_system.hpp>
@@ -42,7 +43,7 @@ namespace {
 /// The admin token: from the named file, else DATA_DIR/admin.token, made (mode 0600) when
 /// missing. Never logged.
 std::string load_or_make_token(const std::string& named, const std::string& data_dir) {
-  auto path = named.empty() ? data_dir + "/admin.token" : named;
+  auto path = named.empty() ? licd::storage::data_dir_layout(data_dir).admin_token_file() : named;
   if (!named.empty() || licd::files::file_exists(path)) {
     auto token = licd::files::read_file(path);
     while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' '))
@@ -171,14 +172,15 @@ int remove_license(const licd::server_options& opts, const std::string& id_hex) 
 
 /// Serves until a stop signal: the engine, discovery and the admin API, then the files that tell
 /// tools where licd listens. Throws when any of them cannot start.
-void serve(caf::actor_system& sys, const licd::data_dir& dir, const licd::server_options& opts,
-           licd::admin::options admin, const std::string& admin_token_file, unsigned cooldown,
-           uint16_t discovery_port, const std::string& discovery_bind,
-           const std::string& server_name, stop_signal_thread& signals) {
-  licd::server srv{sys, opts};
-  admin.token = load_or_make_token(admin_token_file, dir.path());
-  admin.cooldown = std::chrono::seconds(cooldown);
+void serve(caf::actor_system& sys, const licd::data_dir& dir, const licd::licd_config& cfg,
+           stop_signal_thread& signals) {
+  licd::server srv{sys, cfg.server};
+  auto admin = cfg.admin;
+  admin.token = load_or_make_token(cfg.admin_token_file, dir.path());
   admin.data_dir = dir.path();
+  const auto& discovery_bind = cfg.discovery_bind;
+  const auto& server_name = cfg.server_name;
+  auto discovery_port = cfg.discovery_port;
   admin.client_port = srv.port();
   std::unique_ptr<licd::net::discovery_responder> discovery;
   if (discovery_port != 0) {
@@ -214,9 +216,8 @@ void serve(caf::actor_system& sys, const licd::data_dir& dir, const licd::server
                     : admin.bind == "::"    ? "[::1]"
                     : admin.bind.find(':') != std::string::npos ? "[" + admin.bind + "]"
                                                                 : admin.bind;
-  licd::files::write_file(dir.path() + "/admin.url",
-                          "http://" + admin_host + ":" + std::to_string(api.port()) + "\n",
-                          0644);
+  licd::files::write_file(dir.files().admin_url_file(),
+                          "http://" + admin_host + ":" + std::to_string(api.port()) + "\n", 0644);
   dir.write_port_file(srv.port());
   signals.serving();
   spdlog::info("received {}, shutting down", signals.wait_for_stop());
@@ -230,151 +231,26 @@ void serve(caf::actor_system& sys, const licd::data_dir& dir, const licd::server
 } // namespace
 
 int main(int argc, char** argv) {
-  licd::server_options opts;
-  const std::string default_data_dir = "/var/lib/licd";
-  opts.data_dir = default_data_dir;
-  std::string log_level = "info";
-  unsigned ttl = 600;
-  unsigned threads = 0;
-  std::string scheduler = "sharing";
-  licd::admin::options admin;
-  std::string admin_token_file;
-  unsigned cooldown = 60;
-
+  licd::licd_config cfg;
+  auto& opts = cfg.server;
   CLI::App app{"licd: network floating-license server"};
-  app.set_config("--config", "", "read options from an INI/TOML file (key = value)");
-  app.set_version_flag("--version", std::string("licd ") + licd::version);
-  app.add_option("--data-dir", opts.data_dir, "where the LMDB data lives")->capture_default_str();
-  bool create_data_dir = false;
-  app.add_flag("--create-data-dir", create_data_dir,
-               "create --data-dir (and its parents) when it does not exist; without it only the "
-               "default data dir and --demo are created, so a mistyped path is an error");
-  app.add_option("--bind", opts.bind, "address to listen on (all interfaces by default)")
-    ->capture_default_str();
-  app.add_option("--port", opts.port, "TCP port for clients (0: pick a free one)")
-    ->capture_default_str();
-  app.add_option("--lease-ttl", ttl, "seconds a lease lives unless renewed")
-    ->check(CLI::Range(1u, 86400u))
-    ->capture_default_str();
-  app.add_option("--log-level", log_level, "trace, debug, info, warn, error, critical or off")
-    ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
-    ->capture_default_str();
-  app.add_option("--threads", threads, "actor scheduler threads (0: one per core)");
-  app.add_option("--scheduler", scheduler,
-                 "CAF scheduler policy: sharing (one queue; lower latency here) or stealing")
-    ->check(CLI::IsMember({"sharing", "stealing"}))
-    ->capture_default_str();
-  app.add_flag("--demo", opts.demo,
-               "make a demo vendor key and install a signed 5-seat code for product 'demo'");
-  app.add_option("--vendor-key", opts.vendor_keys,
-                 "a trusted vendor's public key file (PEM); repeat for several vendors");
-  app.add_option("--admin-bind", admin.bind, "address of the admin API")->capture_default_str();
-  app.add_option("--admin-port", admin.port, "port of the admin API (0: pick a free one)")
-    ->capture_default_str();
-  app.add_option("--admin-token-file", admin_token_file,
-                 "the admin API's bearer token (default: DATA_DIR/admin.token, made at first "
-                 "start)");
-  app.add_option("--disconnect-cooldown", cooldown,
-                 "seconds a disconnected computer must wait before checking out again")
-    ->capture_default_str();
-  app.add_option("--fingerprint-tolerance", opts.fingerprint_tolerance,
-                 "hardware factors of an activation that may differ (a new network card, a "
-                 "renamed host) before its licenses show `hardware mismatch`")
-    ->check(CLI::Range(0u, 8u))
-    ->capture_default_str();
-  unsigned clock_hours = 24;
-  app.add_option("--clock-tolerance", clock_hours,
-                 "hours the wall clock may go back before licenses with an expiry date show "
-                 "`clock error`")
-    ->check(CLI::Range(1u, 24u * 365u))
-    ->capture_default_str();
-  uint16_t discovery_port = licd::net::discovery::default_port;
-  std::string discovery_bind = "0.0.0.0";
-  std::string server_name = licd::platform::host_name("licd");
-  app.add_option("--discovery-port", discovery_port,
-                 "UDP port where licd answers clients' discovery broadcasts (0: off)")
-    ->capture_default_str();
-  app.add_option("--discovery-bind", discovery_bind,
-                 "address for discovery (all interfaces, so broadcasts are heard)")
-    ->capture_default_str();
-  app.add_option("--server-name", server_name, "the name discovery answers with (default: host name)");
-  app.add_option("--tls-cert", opts.tls_cert,
-                 "serve the client port over TLS with this certificate (PEM; with --tls-key)");
-  app.add_option("--tls-key", opts.tls_key, "the TLS certificate's private key (PEM)");
-  bool make_cert = false;
-  std::string tls_name = licd::platform::host_name("licd");
-  app.add_flag("--make-tls-cert", make_cert,
-               "write a self-signed certificate and key to --tls-cert and --tls-key (default "
-               "DATA_DIR/tls.crt and tls.key), print its SHA-256 fingerprint, and exit");
-  app.add_option("--tls-name", tls_name,
-                 "the host name or address the self-signed certificate is for")
-    ->capture_default_str();
-  app.add_option("--max-connections", opts.limits.max_connections,
-                 "client connections open at once; more are refused (TOO_MANY_CONNECTIONS)")
-    ->check(CLI::Range(1ul, 1'000'000ul))
-    ->capture_default_str();
-  app.add_option("--max-connections-per-address", opts.limits.max_per_address,
-                 "client connections from one address (0: no limit; NAT and relays share one)")
-    ->capture_default_str();
-  unsigned hello_timeout = 10, idle_timeout = 0;
-  app.add_option("--hello-timeout", hello_timeout,
-                 "seconds a new connection has to say HELLO (and finish TLS) before it is closed")
-    ->check(CLI::Range(1u, 3600u))
-    ->capture_default_str();
-  app.add_option("--idle-timeout", idle_timeout,
-                 "seconds a connection may stay silent before it is closed (0: twice the lease "
-                 "TTL, at least 60)")
-    ->capture_default_str();
-  app.add_option("--max-leases-per-computer", opts.max_leases_per_computer,
-                 "leases one computer may hold of one product (instances share its seat)")
-    ->check(CLI::Range(1u, 1'000'000u))
-    ->capture_default_str();
-  uint32_t renewal_log_seconds = 60;
-  app.add_option("--renewal-log-interval", renewal_log_seconds,
-                 "seconds between two renewals of one lease written to the activity log "
-                 "(0: every renewal)")
-    ->capture_default_str();
-  uint32_t activity_log_days = 365;
-  app.add_option("--activity-log-days", activity_log_days,
-                 "days the activity log keeps its entries; older ones are deleted at start and "
-                 "then hourly (0: keep everything)")
-    ->check(CLI::Range(0u, 100'000u))
-    ->capture_default_str();
-  size_t map_mib = 8192, max_map_mib = 0;
-  app.add_option("--map-size", map_mib,
-                 "MiB of address space for the LMDB data (the file grows only as used)")
-    ->check(CLI::Range(1ul, 1ul << 24))
-    ->capture_default_str();
-  app.add_option("--max-map-size", max_map_mib,
-                 "MiB the LMDB map may grow to, doubling, when it is full (0: no growth)")
-    ->capture_default_str();
-  bool allow_root = false;
-  app.add_flag("--allow-root", allow_root,
-               "run even as root (licd refuses by default: run it as its own user, as the "
-               "systemd unit does)");
-  bool verify = false;
-  app.add_flag("--verify", verify,
-               "check every record of --data-dir (a data dir or a backup of one) without "
-               "changing it or serving, report, and exit (0: intact, 1: damaged)");
-  std::string license_to_remove;
-  app.add_option("--remove-license", license_to_remove,
-                 "remove the installed license with this id from the data dir of a stopped licd, "
-                 "and exit (for a license whose vendor key is gone)");
-  bool check_config = false;
-  app.add_flag("--check-config", check_config,
-               "read the options and the vendor keys, say whether they are fine, and exit");
-  app.allow_config_extras(CLI::config_extras_mode::error); // a mistyped key is an error
+  licd::licd_options options(app, cfg);
   if (auto stop = licd::tools::parse_command_line(app, argc, argv))
     return *stop;
-  if (make_cert) {
+  if (auto why = options.finish(); !why.empty()) {
+    std::fprintf(stderr, "licd: %s\n", why.c_str());
+    return licd::tools::exit_usage;
+  }
+  if (cfg.make_tls_cert) {
     try {
       std::filesystem::create_directories(opts.data_dir);
-      auto cert = opts.tls_cert.empty() ? opts.data_dir + "/tls.crt" : opts.tls_cert;
-      auto key = opts.tls_key.empty() ? opts.data_dir + "/tls.key" : opts.tls_key;
-      auto fp = licd::net::make_self_signed(cert, key, tls_name);
+      licd::storage::data_dir_layout files(opts.data_dir);
+      auto cert = opts.tls_cert.empty() ? files.tls_cert_file() : opts.tls_cert;
+      auto key = opts.tls_key.empty() ? files.tls_key_file() : opts.tls_key;
+      auto fp = licd::net::make_self_signed(cert, key, cfg.tls_name);
       std::printf("wrote %s and %s (mode 0600) for %s\nSHA-256 fingerprint (clients pin it): %s\n"
                   "serve with: licd --tls-cert=%s --tls-key=%s\n",
-                  cert.c_str(), key.c_str(), tls_name.c_str(), fp.c_str(), cert.c_str(),
+                  cert.c_str(), key.c_str(), cfg.tls_name.c_str(), fp.c_str(), cert.c_str(),
                   key.c_str());
       return 0;
     } catch (const std::exception& e) {
@@ -382,7 +258,7 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  if (check_config) {
+  if (cfg.check_config) {
     try {
       for (const auto& path : opts.vendor_keys)
         licd::engine::ed25519::public_key::from_pem(licd::files::read_file(path));
@@ -393,9 +269,9 @@ int main(int argc, char** argv) {
     std::printf("configuration ok\n");
     return 0;
   }
-  if (verify) {
+  if (cfg.verify) {
     try {
-      auto report = licd::storage::verify_data_dir(opts.data_dir, map_mib << 20);
+      auto report = licd::storage::verify_data_dir(opts.data_dir, opts.map_size);
       if (!report.problems.empty()) {
         std::fprintf(stderr, "licd: %s\n",
                      licd::storage::damage_message(opts.data_dir, report).c_str());
@@ -416,38 +292,24 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
-  if (!license_to_remove.empty()) {
-    opts.map_size = map_mib << 20;
+  if (!cfg.license_to_remove.empty()) {
     try {
-      return remove_license(opts, license_to_remove);
+      return remove_license(opts, cfg.license_to_remove);
     } catch (const std::exception& e) {
       std::fprintf(stderr, "licd: %s\n", e.what());
       return 1;
     }
   }
-  if (!licd::net::discovery::valid_server_name(server_name)) {
-    std::fprintf(stderr, "licd: --server-name is 1-64 printable characters without spaces\n");
-    return 2;
-  }
-  if (::geteuid() == 0 && !allow_root) {
+  if (::geteuid() == 0 && !cfg.allow_root) {
     std::fprintf(stderr,
                  "licd: refusing to run as root: a network service should not have every right "
                  "on the machine. Run it as its own user (the systemd unit does: DynamicUser=yes), "
                  "or pass --allow-root to run it as root anyway.\n");
     return 1;
   }
-  opts.lease_ttl = std::chrono::seconds(ttl);
-  opts.limits.hello_timeout = std::chrono::seconds(hello_timeout);
-  opts.map_size = map_mib << 20;
-  opts.max_map_size = max_map_mib << 20;
-  opts.limits.idle_timeout = std::chrono::seconds(idle_timeout);
-  opts.renewal_log_interval = std::chrono::seconds(renewal_log_seconds);
-  opts.activity_log_retention = std::chrono::hours(24) * activity_log_days;
-  opts.clock_tolerance = std::chrono::hours(clock_hours);
-
   auto logger = spdlog::stdout_color_mt("licd");
   spdlog::set_default_logger(logger);
-  spdlog::set_level(spdlog::level::from_str(log_level));
+  spdlog::set_level(spdlog::level::from_str(cfg.log_level));
   spdlog::set_pattern("%Y-%m-%dT%H:%M:%S.%e%z %^%l%$ %v");
   spdlog::flush_on(spdlog::level::info);
 
@@ -484,24 +346,24 @@ int main(int argc, char** argv) {
   spdlog::debug("open files limit {}", files.rlim_cur);
 
   try {
-    licd::data_dir dir(opts.data_dir,
-                       create_data_dir || opts.demo || opts.data_dir == default_data_dir);
+    licd::data_dir dir(opts.data_dir, cfg.create_data_dir || opts.demo
+                                        || opts.data_dir == licd::defaults::data_dir);
     dir.remove_port_file();
-    caf::actor_system_config cfg;
-    cfg.load<caf::io::middleman>();
-    cfg.set("scheduler.max-threads", threads == 0 ? std::thread::hardware_concurrency() : threads);
+    caf::actor_system_config caf_cfg;
+    caf_cfg.load<caf::io::middleman>();
+    caf_cfg.set("scheduler.max-threads",
+                cfg.threads == 0 ? std::thread::hardware_concurrency() : cfg.threads);
     // Measured (docs/BENCHMARKS.md): the work-stealing workers' sleep/wake cycles dominated a
     // profile under load; one shared queue halved single-client latency.
-    cfg.set("scheduler.policy", caf::atom_from_string(scheduler));
+    caf_cfg.set("scheduler.policy", caf::atom_from_string(cfg.scheduler));
     // One read per readable socket and poll round: CAF's default (50) reads again until EAGAIN,
     // a wasted recv() per request when each client has one request in flight.
-    cfg.set("middleman.max-consecutive-reads", 1);
-    caf::actor_system sys{cfg};
+    caf_cfg.set("middleman.max-consecutive-reads", 1);
+    caf::actor_system sys{caf_cfg};
     // A failure from here on is reported before the actor system is torn down, and that
     // teardown is bounded: licd ends with a message and an exit code, never silently hangs.
     try {
-      serve(sys, dir, opts, admin, admin_token_file, cooldown, discovery_port, discovery_bind,
-            server_name, signals);
+      serve(sys, dir, cfg, signals);
     } catch (const std::exception& e) {
       spdlog::critical("licd cannot run: {}", e.what());
       exit_unless_done_within(std::chrono::seconds(10), 1);
