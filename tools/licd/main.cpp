@@ -353,7 +353,7 @@ int main(int argc, char** argv) {
     caf_cfg.load<caf::io::middleman>();
     caf_cfg.set("scheduler.max-threads",
                 cfg.threads == 0 ? std::thread::hardware_concurrency() : cfg.threads);
-    // Measured (docs/BENCHMARKS.md): the work-stealing workers' sleep/wake cycles dominated a
+    // Measured (docs/benchmarks-log.md): the work-stealing workers' sleep/wake cycles dominated a
     // profile under load; one shared queue halved single-client latency.
     caf_cfg.set("scheduler.policy", caf::atom_from_string(cfg.scheduler));
     // One read per readable socket and poll round: CAF's default (50) reads again until EAGAIN,
