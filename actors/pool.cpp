@@ -125,26 +125,9 @@ pool_reply deny(self_ptr self, const engine::identity& who, uint64_t tag, engine
 
 caf::result<pool_reply> checkout(self_ptr self, engine::identity& who, uint64_t tag) {
   auto& st = self->state;
-  if (auto cd = st.cooldown.find(who.computer); cd != st.cooldown.end()) {
-    auto now = mono_now();
-    if (now < cd->second.until) {
-      auto left =
-        std::chrono::duration_cast<std::chrono::seconds>(cd->second.until - now).count() + 1;
-      return deny(self, who, tag, engine::errc::disconnected,
-                  "computer " + who.computer + " was disconnected by the administrator; retry in "
-                    + std::to_string(left) + " s");
-    }
-    st.cooldown.erase(cd);
-  }
-  if (auto held = st.seats->leases_of(who.computer); held >= st.policy.max_leases_per_computer)
-    return deny(self, who, tag, engine::errc::too_many_leases,
-                "computer " + who.computer + " holds " + std::to_string(held) + " leases of "
-                  + st.seats->product() + ", the most one computer may hold; release some");
   // Denials are answered before a lease id (the costliest step: OpenSSL's CSPRNG) is made.
-  if (!st.seats->has_room_for(who.computer))
-    return deny(self, who, tag, engine::errc::no_seats,
-                "all " + std::to_string(st.seats->seats()) + " seats of " + st.seats->product()
-                  + " are in use by other computers");
+  if (auto denied = st.seats->admit(who.computer, mono_now()))
+    return deny(self, who, tag, denied->code, std::move(denied->reason));
   engine::lease l;
   l.granted_at_ms = wall_now_ms();
   try {
@@ -218,44 +201,78 @@ pool_reply renew(self_ptr self, const engine::lease_id& id, uint64_t tag) {
   return r;
 }
 
+/// What runs once the end of some leases is stored (err nullptr: they are gone, `ended` holds
+/// them) or not (err set: they are live again and re-armed with expiry).
+using ended_then = std::function<void(const caf::error* err, std::vector<engine::lease>& ended)>;
+
+/// The one way leases end durably (a release, an administrator's end or disconnect, the seats
+/// falling, an expiry): each live lease in `ids` starts ending, its removal and an activity-log
+/// event of `kind` go into `change` (with whatever else the caller put there), and the change
+/// goes through the gathered commit. When it fails, the leases are live again and re-armed: at
+/// their deadline, or a second from now when that has passed (an expiry is then retried).
+void end_leases(self_ptr self, const std::vector<engine::lease_id>& ids, engine::event_kind kind,
+                const std::string& detail, storage::change_set change, ended_then then) {
+  auto& st = self->state;
+  std::vector<engine::lease_id> ending;
+  ending.reserve(ids.size());
+  for (const auto& id : ids) {
+    if (!st.seats->begin_end(id))
+      continue;
+    ending.push_back(id);
+    change.erase_leases.push_back(id);
+    change.events.push_back(make_event(self, kind, st.seats->find(id)->who, &id, detail));
+  }
+  commit(self, std::move(change),
+         [self, ending = std::move(ending),
+          then = std::move(then)](const caf::error* err, std::vector<expiry_entry>& to_arm) {
+           auto& st = self->state;
+           std::vector<engine::lease> ended;
+           auto retry = mono_now() + std::chrono::seconds(1);
+           for (const auto& id : ending) {
+             if (err == nullptr) {
+               if (auto l = st.seats->finish_end(id))
+                 ended.push_back(std::move(*l));
+               continue;
+             }
+             st.seats->cancel_end(id);
+             if (const auto* l = st.seats->find(id))
+               to_arm.push_back(expiry_entry{id, to_ns(std::max(l->deadline, retry))});
+           }
+           if (err != nullptr)
+             ++st.counters.storage_errors;
+           then(err, ended);
+         });
+}
+
 /// Ends a live lease durably: a client's release, or an administrator's end.
 caf::result<pool_reply> end_lease(self_ptr self, const engine::lease_id& id,
                                   engine::event_kind kind, std::string detail, uint64_t tag) {
   auto& st = self->state;
-  if (!st.seats->begin_end(id))
+  const auto* l = st.seats->find(id);
+  if (l == nullptr || l->state != engine::lease_state::live)
     return reply_for(self, tag, engine::errc::unknown_lease, "no live lease " + id.to_hex());
-  auto who = st.seats->find(id)->who;
-  storage::change_set removal;
-  removal.erase_leases.push_back(id);
-  removal.events.push_back(make_event(self, kind, who, &id, detail));
   auto rp = self->make_response_promise<pool_reply>();
-  auto then = [self, rp, id, kind, who, detail, tag](const caf::error* err,
-                                                     std::vector<expiry_entry>& to_arm) mutable {
-    auto& st = self->state;
-    if (err != nullptr) {
-      st.seats->cancel_end(id);
-      ++st.counters.storage_errors;
-      if (const auto* l = st.seats->find(id))
-        to_arm.push_back(expiry_entry{id, to_ns(l->deadline)});
-      spdlog::error("end of lease={} not stored, lease kept: {}", id.to_hex(),
-                    to_string(*err));
-      rp.deliver(not_stored(self, tag, *err, "the change"));
-      return;
-    }
-    st.seats->finish_end(id);
-    ++(kind == engine::event_kind::released ? st.counters.releases
-                                            : st.counters.ended_by_admin);
-    if (spdlog::should_log(spdlog::level::info))
-      spdlog::info("{} product={} computer={} user={} lease={} used={}/{}{}{}",
-                   kind == engine::event_kind::released ? "released" : "ended",
-                   st.seats->product(), who.computer, who.user, id.to_hex(),
-                   st.seats->used(), st.seats->seats(), detail.empty() ? "" : ": ",
-                   detail);
-    auto r = reply_for(self, tag, std::nullopt);
-    r.lease = id;
-    rp.deliver(std::move(r));
-  };
-  commit(self, std::move(removal), std::move(then));
+  end_leases(
+    self, {id}, kind, detail, {},
+    [self, rp, id, kind, detail, tag](const caf::error* err,
+                                      std::vector<engine::lease>& ended) mutable {
+      auto& st = self->state;
+      if (err != nullptr) {
+        spdlog::error("end of lease={} not stored, lease kept: {}", id.to_hex(), to_string(*err));
+        rp.deliver(not_stored(self, tag, *err, "the change"));
+        return;
+      }
+      ++(kind == engine::event_kind::released ? st.counters.releases : st.counters.ended_by_admin);
+      for (const auto& l : ended)
+        if (spdlog::should_log(spdlog::level::info))
+          spdlog::info("{} product={} computer={} user={} lease={} used={}/{}{}{}",
+                       kind == engine::event_kind::released ? "released" : "ended",
+                       st.seats->product(), l.who.computer, l.who.user, id.to_hex(),
+                       st.seats->used(), st.seats->seats(), detail.empty() ? "" : ": ", detail);
+      auto r = reply_for(self, tag, std::nullopt);
+      r.lease = id;
+      rp.deliver(std::move(r));
+    });
   return rp;
 }
 
@@ -264,48 +281,27 @@ caf::result<uint32_t> disconnect(self_ptr self, const std::string& computer,
                                  int64_t cooldown_ms) {
   auto& st = self->state;
   auto now = mono_now();
-  auto now_wall = wall_now_ms();
-  st.cooldown[computer] = {now + std::chrono::milliseconds(cooldown_ms), now_wall + cooldown_ms};
-  std::vector<engine::lease_id> ending;
-  storage::change_set removal;
+  st.seats->start_cooldown(computer, now + std::chrono::milliseconds(cooldown_ms),
+                           wall_now_ms() + cooldown_ms);
   // The cooldowns still running are stored with the removal, so a restart keeps them.
-  std::map<std::string, int64_t> running;
-  for (const auto& [who, r] : st.cooldown)
-    if (r.until > now)
-      running.emplace(who, r.until_wall_ms);
-  removal.put_meta.emplace_back(storage::cooldowns_key(st.seats->product()),
-                                storage::encode_cooldowns(running));
-  for (const auto& id : st.seats->live_leases_of(computer)) {
-    st.seats->begin_end(id);
-    ending.push_back(id);
-    removal.erase_leases.push_back(id);
-    removal.events.push_back(make_event(self, engine::event_kind::disconnected,
-                                        st.seats->find(id)->who, &id, "by the administrator"));
-  }
+  storage::change_set change;
+  change.put_meta.emplace_back(storage::cooldowns_key(st.seats->product()),
+                               storage::encode_cooldowns(st.seats->running_cooldowns(now)));
   auto rp = self->make_response_promise<uint32_t>();
-  self->request(st.store, caf::infinite, commit_atom::value, std::move(removal))
-    .then(
-      [=](caf::ok_atom) mutable {
-        auto& st = self->state;
-        for (const auto& id : ending)
-          st.seats->finish_end(id);
-        st.counters.ended_by_admin += ending.size();
-        spdlog::info("disconnected computer={} product={}: {} leases ended, used={}/{}",
-                     computer, st.seats->product(), ending.size(), st.seats->used(),
-                     st.seats->seats());
-        rp.deliver(static_cast<uint32_t>(ending.size()));
-      },
-      [=](caf::error& err) mutable {
-        auto& st = self->state;
-        ++st.counters.storage_errors;
-        std::vector<expiry_entry> rearm;
-        for (const auto& id : ending) {
-          st.seats->cancel_end(id);
-          rearm.push_back(expiry_entry{id, to_ns(st.seats->find(id)->deadline)});
-        }
-        arm(self, std::move(rearm));
-        rp.deliver(err);
-      });
+  end_leases(
+    self, st.seats->live_leases_of(computer), engine::event_kind::disconnected,
+    "by the administrator", std::move(change),
+    [self, rp, computer](const caf::error* err, std::vector<engine::lease>& ended) mutable {
+      auto& st = self->state;
+      if (err != nullptr) {
+        rp.deliver(*err);
+        return;
+      }
+      st.counters.ended_by_admin += ended.size();
+      spdlog::info("disconnected computer={} product={}: {} leases ended, used={}/{}", computer,
+                   st.seats->product(), ended.size(), st.seats->used(), st.seats->seats());
+      rp.deliver(static_cast<uint32_t>(ended.size()));
+    });
   return rp;
 }
 
@@ -318,42 +314,30 @@ void shrink(self_ptr self) {
   if (st.shrinking)
     return;
   std::vector<engine::lease_id> ending;
-  storage::change_set removal;
-  auto detail = "the product's licenses now cover " + std::to_string(st.seats->seats())
-                + " seats";
   for (const auto& computer : st.seats->computers_beyond_seats())
-    for (const auto& id : st.seats->live_leases_of(computer)) {
-      st.seats->begin_end(id);
+    for (const auto& id : st.seats->live_leases_of(computer))
       ending.push_back(id);
-      removal.erase_leases.push_back(id);
-      removal.events.push_back(make_event(self, engine::event_kind::seats_reduced,
-                                          st.seats->find(id)->who, &id, detail));
-    }
   if (ending.empty())
     return;
   st.shrinking = true;
-  self->request(st.store, caf::infinite, commit_atom::value, std::move(removal))
-    .then(
-      [=](caf::ok_atom) {
-        auto& st = self->state;
-        st.shrinking = false;
-        for (const auto& id : ending)
-          if (auto l = st.seats->finish_end(id))
-            spdlog::warn("ended product={} computer={} user={} lease={}: {}", st.seats->product(),
-                         l->who.computer, l->who.user, id.to_hex(), detail);
-        st.counters.ended_by_seats += ending.size();
-        shrink(self); // anything that settled meanwhile
-      },
-      [=](caf::error& err) {
-        auto& st = self->state;
-        st.shrinking = false;
-        ++st.counters.storage_errors;
-        for (const auto& id : ending)
-          st.seats->cancel_end(id);
-        spdlog::error("ending {} leases beyond the seats not stored, retrying in 1 s: {}",
-                      ending.size(), to_string(err));
-        send_later(self->state.timers, self, std::chrono::seconds(1), shrink_atom::value);
-      });
+  auto detail = "the product's licenses now cover " + std::to_string(st.seats->seats()) + " seats";
+  end_leases(self, ending, engine::event_kind::seats_reduced, detail, {},
+             [self, detail](const caf::error* err, std::vector<engine::lease>& ended) {
+               auto& st = self->state;
+               st.shrinking = false;
+               if (err != nullptr) {
+                 spdlog::error("ending leases beyond the seats not stored, retrying in 1 s: {}",
+                               to_string(*err));
+                 send_later(st.timers, self, std::chrono::seconds(1), shrink_atom::value);
+                 return;
+               }
+               for (const auto& l : ended)
+                 spdlog::warn("ended product={} computer={} user={} lease={}: {}",
+                              st.seats->product(), l.who.computer, l.who.user, l.id.to_hex(),
+                              detail);
+               st.counters.ended_by_seats += ended.size();
+               shrink(self); // anything that settled meanwhile
+             });
 }
 
 std::vector<lease_info> list_leases(self_ptr self) {
@@ -375,8 +359,7 @@ void lapsed(self_ptr self, const std::vector<engine::lease_id>& ids) {
   auto& st = self->state;
   auto now = mono_now();
   std::vector<expiry_entry> rearm;
-  std::vector<std::pair<engine::lease_id, engine::identity>> ending;
-  storage::change_set removal;
+  std::vector<engine::lease_id> ending;
   for (const auto& id : ids) {
     const auto* l = st.seats->find(id);
     if (l == nullptr || l->state != engine::lease_state::live)
@@ -385,38 +368,25 @@ void lapsed(self_ptr self, const std::vector<engine::lease_id>& ids) {
       rearm.push_back(expiry_entry{id, to_ns(l->deadline)}); // renewed meanwhile
       continue;
     }
-    st.seats->begin_end(id);
-    ending.emplace_back(id, l->who);
-    removal.erase_leases.push_back(id);
-    removal.events.push_back(make_event(self, engine::event_kind::expired, l->who, &id));
+    ending.push_back(id);
   }
   arm(self, std::move(rearm));
   if (ending.empty())
     return;
-  self->request(st.store, caf::infinite, commit_atom::value, std::move(removal))
-    .then(
-      [=](caf::ok_atom) {
-        auto& st = self->state;
-        for (const auto& [id, who] : ending) {
-          st.seats->finish_end(id);
-          ++st.counters.expiries;
-          spdlog::info("expired product={} computer={} user={} lease={} used={}/{}",
-                       st.seats->product(), who.computer, who.user, id.to_hex(),
-                       st.seats->used(), st.seats->seats());
-        }
-      },
-      [=](caf::error& err) {
-        auto& st = self->state;
-        spdlog::error("expiry of {} leases not stored, retrying in 1 s: {}", ending.size(),
-                      to_string(err));
-        std::vector<expiry_entry> retry;
-        auto again = to_ns(mono_now() + std::chrono::seconds(1));
-        for (const auto& kv : ending) {
-          st.seats->cancel_end(kv.first);
-          retry.push_back(expiry_entry{kv.first, again});
-        }
-        arm(self, std::move(retry));
-      });
+  end_leases(self, ending, engine::event_kind::expired, "", {},
+             [self](const caf::error* err, std::vector<engine::lease>& ended) {
+               auto& st = self->state;
+               if (err != nullptr) {
+                 spdlog::error("expiry of leases not stored, retrying in 1 s: {}", to_string(*err));
+                 return; // re-armed a second from now
+               }
+               for (const auto& l : ended) {
+                 ++st.counters.expiries;
+                 spdlog::info("expired product={} computer={} user={} lease={} used={}/{}",
+                              st.seats->product(), l.who.computer, l.who.user, l.id.to_hex(),
+                              st.seats->used(), st.seats->seats());
+               }
+             });
 }
 
 /// Takes a batch of stored leases as live. Each gets a full TTL from now: never earlier than
@@ -452,11 +422,13 @@ pool_actor::behavior_type pool(pool_broker* self, pool_setup setup) {
   st.expiry = std::move(setup.expiry);
   st.timers = std::move(setup.timers);
   st.seats->expect_leases(setup.expected_leases);
+  st.seats->set_max_leases_per_computer(st.policy.max_leases_per_computer);
   auto now = mono_now();
   auto now_wall = wall_now_ms();
   for (const auto& [computer, until_wall] : setup.cooldowns)
     if (until_wall > now_wall)
-      st.cooldown[computer] = {now + std::chrono::milliseconds(until_wall - now_wall), until_wall};
+      st.seats->start_cooldown(computer, now + std::chrono::milliseconds(until_wall - now_wall),
+                               until_wall);
   return {
     [=](checkout_atom, engine::identity& who, uint64_t tag) { return checkout(self, who, tag); },
     [=](renew_atom, const engine::lease_id& id, uint64_t tag) { return renew(self, id, tag); },

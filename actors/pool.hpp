@@ -35,14 +35,7 @@ struct pool_state {
   pool_policy policy;
   store_actor store;
   expiry_actor expiry;
-  timers_actor timers; ///< its delayed messages (not delayed_send: see actors/timers.hpp)
-  /// Computers refused after a force-disconnect, until when (monotonic, and the wall clock kept
-  /// with it in the data dir so that a restart keeps the cooldown).
-  struct refusal {
-    engine::mono_time until;
-    int64_t until_wall_ms = 0;
-  };
-  std::unordered_map<std::string, refusal> cooldown;
+  timers_actor timers;  ///< its delayed messages (not delayed_send: see actors/timers.hpp)
   pool_status counters; ///< grants, denials, ... since start (seat fields unused here)
   bool shrinking = false; ///< a commit ending leases beyond the seats is under way
   /// What to do once a change is stored (error: nullptr) or not; leases to arm with expiry go

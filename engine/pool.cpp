@@ -29,6 +29,39 @@ bool pool::has_room_for(const std::string& computer) const {
   return per_computer_.count(computer) != 0 || used() < seats_;
 }
 
+std::optional<pool::denial> pool::admit(const std::string& computer, mono_time now) {
+  if (auto cd = cooldowns_.find(computer); cd != cooldowns_.end()) {
+    if (now < cd->second.until) {
+      auto left =
+        std::chrono::duration_cast<std::chrono::seconds>(cd->second.until - now).count() + 1;
+      return denial{errc::disconnected, "computer " + computer
+                                          + " was disconnected by the administrator; retry in "
+                                          + std::to_string(left) + " s"};
+    }
+    cooldowns_.erase(cd);
+  }
+  if (auto held = leases_of(computer); held >= max_leases_per_computer_)
+    return denial{errc::too_many_leases, "computer " + computer + " holds " + std::to_string(held)
+                                           + " leases of " + product_
+                                           + ", the most one computer may hold; release some"};
+  if (!has_room_for(computer))
+    return denial{errc::no_seats, "all " + std::to_string(seats_) + " seats of " + product_
+                                    + " are in use by other computers"};
+  return std::nullopt;
+}
+
+void pool::start_cooldown(const std::string& computer, mono_time until, int64_t until_wall_ms) {
+  cooldowns_[computer] = cooldown{until, until_wall_ms};
+}
+
+std::map<std::string, int64_t> pool::running_cooldowns(mono_time now) const {
+  std::map<std::string, int64_t> out;
+  for (const auto& [computer, cd] : cooldowns_)
+    if (cd.until > now)
+      out.emplace(computer, cd.until_wall_ms);
+  return out;
+}
+
 bool pool::reserve(lease l) {
   if (!has_room_for(l.who.computer))
     return false;

@@ -1,6 +1,9 @@
 #pragma once
 
+#include "engine/errc.hpp"
 #include "engine/lease.hpp"
+
+#include <map>
 
 #include <memory_resource>
 #include <optional>
@@ -49,6 +52,27 @@ public:
 
   /// Whether `computer` could get a lease now: it holds a seat already, or one is free.
   bool has_room_for(const std::string& computer) const;
+
+  /// A checkout refused, and why (for the client and the activity log).
+  struct denial {
+    errc code; ///< disconnected, too_many_leases or no_seats
+    std::string reason;
+  };
+  /// The admission rules for a checkout by `computer` at `now`, in this order: a computer in
+  /// its cooldown after a disconnect is refused (DISCONNECTED); one that holds the most leases
+  /// a computer may (TOO_MANY_LEASES); one without a seat when none is free (NO_SEATS).
+  /// nullopt: it may have a lease (reserve() takes the seat). A cooldown that is over is
+  /// forgotten here.
+  std::optional<denial> admit(const std::string& computer, mono_time now);
+
+  /// Leases one computer may hold of the product (its instances share one seat).
+  void set_max_leases_per_computer(uint32_t n) { max_leases_per_computer_ = n; }
+
+  /// Refuses the computer's checkouts until `until` (monotonic); `until_wall_ms` is the same
+  /// moment on the wall clock, which is what is stored so that a restart keeps the cooldown.
+  void start_cooldown(const std::string& computer, mono_time until, int64_t until_wall_ms);
+  /// The cooldowns still running at `now`: computer -> until (wall clock, ms), for storing.
+  std::map<std::string, int64_t> running_cooldowns(mono_time now) const;
 
   /// Reserves a seat for `l.who.computer` (or shares the one it holds) and adds `l` as pending.
   /// Returns false, changing nothing, when the computer holds no seat and none is free.
@@ -111,6 +135,12 @@ private:
   std::pmr::unsynchronized_pool_resource nodes_;
   lease_table leases_;
   std::pmr::unordered_map<std::string, uint32_t> per_computer_; ///< computer -> its leases
+  uint32_t max_leases_per_computer_ = UINT32_MAX;
+  struct cooldown {
+    mono_time until;
+    int64_t until_wall_ms = 0;
+  };
+  std::unordered_map<std::string, cooldown> cooldowns_; ///< computers disconnected, until when
 };
 
 } // namespace licd::engine

@@ -295,3 +295,48 @@ TEST_CASE("when the seats fall, the computers that arrived last give theirs up",
   p.set_seats(5);
   CHECK(p.computers_beyond_seats().empty());
 }
+
+TEST_CASE("admission: a free seat, or the computer's own, admits a checkout", "[engine][pool]") {
+  pool p("cad", 2);
+  CHECK_FALSE(p.admit("ws1", t0));
+  grant(p, "ws1");
+  grant(p, "ws2");
+  CHECK_FALSE(p.admit("ws1", t0)); // shares its seat
+  auto denied = p.admit("ws3", t0);
+  REQUIRE(denied);
+  CHECK(denied->code == errc::no_seats);
+  CHECK(denied->reason == "all 2 seats of cad are in use by other computers");
+}
+
+TEST_CASE("admission refuses in order: cooldown, then leases per computer, then seats",
+          "[engine][pool]") {
+  pool p("cad", 1);
+  p.set_max_leases_per_computer(2);
+  grant(p, "ws1");
+  grant(p, "ws1");
+  // ws1 holds its seat with the most leases it may: TOO_MANY_LEASES, not NO_SEATS.
+  auto too_many = p.admit("ws1", t0);
+  REQUIRE(too_many);
+  CHECK(too_many->code == errc::too_many_leases);
+  CHECK_THAT(too_many->reason, Catch::Contains("holds 2 leases of cad"));
+  // A computer in its cooldown is told so first, whatever else holds.
+  p.start_cooldown("ws1", t0 + 30s, 1'000'000);
+  auto cooling = p.admit("ws1", t0 + 10s);
+  REQUIRE(cooling);
+  CHECK(cooling->code == errc::disconnected);
+  CHECK_THAT(cooling->reason, Catch::Contains("retry in 21 s"));
+  p.start_cooldown("ws9", t0 + 30s, 1'000'000);
+  CHECK(p.admit("ws9", t0)->code == errc::disconnected); // not NO_SEATS
+}
+
+TEST_CASE("a cooldown ends at its time and is then forgotten", "[engine][pool]") {
+  pool p("cad", 5);
+  p.start_cooldown("ws1", t0 + 60s, 5'000);
+  p.start_cooldown("ws2", t0 + 10s, 1'000);
+  CHECK(p.running_cooldowns(t0) == std::map<std::string, int64_t>{{"ws1", 5'000}, {"ws2", 1'000}});
+  CHECK(p.running_cooldowns(t0 + 10s) == std::map<std::string, int64_t>{{"ws1", 5'000}});
+  CHECK(p.admit("ws2", t0 + 9s));
+  CHECK_FALSE(p.admit("ws2", t0 + 10s));
+  CHECK_FALSE(p.admit("ws1", t0 + 60s));
+  CHECK(p.running_cooldowns(t0).empty()); // both forgotten once admitted after them
+}
