@@ -46,6 +46,16 @@ void gather(self_ptr self, Fallback fallback, Done done, Ts... request) {
 
 } // namespace
 
+pool_setup make_pool_setup(const registry_setup& rs, const std::string& product, uint32_t seats) {
+  pool_setup ps;
+  ps.product = {product, seats};
+  ps.policy = rs.policy;
+  ps.store = rs.store;
+  ps.expiry = rs.expiry;
+  ps.timers = rs.timers;
+  return ps;
+}
+
 registry_actor::behavior_type registry(registry_actor::stateful_pointer<registry_state> self,
                                        registry_setup setup) {
   self->state.setup = std::move(setup);
@@ -105,13 +115,7 @@ registry_actor::behavior_type registry(registry_actor::stateful_pointer<registry
         self->send(it->second, set_seats_atom::value, seats);
         return;
       }
-      pool_setup ps;
-      ps.product = {product, seats};
-      ps.policy = st.policy;
-      ps.store = st.store;
-      ps.expiry = st.expiry;
-      ps.timers = st.timers;
-      auto p = spawn_pool(self->system(), std::move(ps));
+      auto p = spawn_pool(self->system(), make_pool_setup(st, product, seats));
       self->link_to(p);
       st.pools.emplace(product, std::move(p));
       spdlog::info("new product {} with {} seats", product, seats);

@@ -19,6 +19,10 @@ struct registry_setup {
   pool_policy policy; ///< for every pool it makes
 };
 
+/// What a new pool of `product` with `seats` starts with: the registry's policy and actors. The
+/// one place a pool's set-up is made (at start-up and for a product that appears later).
+pool_setup make_pool_setup(const registry_setup& rs, const std::string& product, uint32_t seats);
+
 /// State of the REGISTRY actor: which pool serves which product, and which sessions are
 /// connected (for the admin API).
 struct registry_state {

@@ -149,6 +149,35 @@ void restore_leases(const storage::database& db,
   }
 }
 
+/// Installs a signed 5-seat code for `demo` with the data dir's demo key, unless one is there.
+void install_demo_license(storage::database& db, engine::license_set& installed,
+                          const engine::key_ring& keys, const engine::ed25519::private_key& demo) {
+  for (const auto& l : installed.list())
+    if (l.lic.product == demo_product)
+      return;
+  engine::license lic;
+  lic.id = engine::make_random_lease_id().hi;
+  lic.product = demo_product;
+  lic.seats = demo_seats;
+  lic.issued_day = today_day();
+  lic.customer = "licd demo";
+  engine::installed_license inst;
+  inst.code = engine::issue_code(lic, demo);
+  inst.lic = std::get<engine::license>(engine::check_code(inst.code, keys));
+  inst.installed_at_ms = wall_now_ms();
+  storage::change_set cs;
+  cs.put_licenses.push_back({inst.lic.id, inst.code, inst.installed_at_ms});
+  engine::event e;
+  e.at_ms = inst.installed_at_ms;
+  e.kind = engine::event_kind::license_added;
+  e.product = demo_product;
+  e.detail = "license " + inst.lic.id_hex() + ", 5 seats, demo";
+  cs.events.push_back(std::move(e));
+  db.commit(cs);
+  installed.add(inst);
+  spdlog::info("installed a signed demo license: {} seats of {}", demo_seats, demo_product);
+}
+
 } // namespace
 
 server::server(caf::actor_system& sys, const server_options& opts)
@@ -162,6 +191,17 @@ server::server(caf::actor_system& sys, const server_options& opts)
     throw;
   }
 }
+
+/// What start-up reads and decides before any actor runs.
+struct server::loaded {
+  std::shared_ptr<storage::database> db;
+  binding bind;
+  engine::key_ring keys;
+  engine::license_set installed;
+  std::map<std::string, uint32_t> seats;       ///< per product, at start
+  std::map<std::string, size_t> stored_leases; ///< per product
+  int64_t clock_seen_ms = 0;
+};
 
 void server::start(const server_options& opts) {
   // The client port first: a port in use stops the start before anything else is done.
@@ -183,92 +223,76 @@ void server::start(const server_options& opts) {
     spdlog::info("the client port speaks TLS (1.2 and newer); certificate SHA-256 fingerprint {}",
                  tls_fingerprint_);
   }
+  auto state = load(opts);
+  auto products = spawn(opts, state);
+  listen(opts, std::exchange(listener.fd, -1), listener.port, std::move(tls));
+  spdlog::info("licd {} listening on {}:{} (data dir {}, lease TTL {} s, {} products)", version,
+               opts.bind, port_, opts.data_dir, opts.lease_ttl.count(), products);
+}
+
+server::loaded server::load(const server_options& opts) {
+  loaded l;
   storage::database::options dbo;
   dbo.dir = opts.data_dir;
   dbo.map_size = opts.map_size;
   dbo.max_map_size = opts.max_map_size;
-  auto db = std::make_shared<storage::database>(dbo);
-  if (db->migrated_from() != 0)
-    spdlog::info("data dir {} migrated from format {} to {}", opts.data_dir, db->migrated_from(),
+  l.db = std::make_shared<storage::database>(dbo);
+  auto& db = *l.db;
+  if (db.migrated_from() != 0)
+    spdlog::info("data dir {} migrated from format {} to {}", opts.data_dir, db.migrated_from(),
                  storage::format_version);
   machine_ = platform::probe_machine();
   spdlog::info("machine: {}; hardware factors: {}", machine_.environment,
                platform::describe_factors(machine_.facts));
   for (const auto& w : machine_.warnings)
     spdlog::warn("hardware binding: {}", w);
-  binding bind;
-  bind.machine = machine_.facts;
-  bind.tolerance = opts.fingerprint_tolerance;
-  bind.server_key = server_key(*db);
-  server_id_ = engine::hex64(bind.server_key->public_part().key_id());
-  engine::key_ring keys;
+  l.bind.machine = machine_.facts;
+  l.bind.tolerance = opts.fingerprint_tolerance;
+  l.bind.server_key = server_key(db);
+  server_id_ = engine::hex64(l.bind.server_key->public_part().key_id());
   for (const auto& path : opts.vendor_keys) {
     auto pub = engine::ed25519::public_key::from_pem(files::read_file(path));
-    keys.emplace(pub.key_id(), pub);
+    l.keys.emplace(pub.key_id(), pub);
     spdlog::info("trusting vendor key {} from {}", engine::hex64(pub.key_id()), path);
   }
   std::optional<engine::ed25519::private_key> demo;
   if (opts.demo) {
     demo = demo_key(opts.data_dir);
     auto pub = demo->public_part();
-    keys.emplace(pub.key_id(), pub);
+    l.keys.emplace(pub.key_id(), pub);
   }
-  auto installed = load_licenses(*db, keys, opts.data_dir);
-  for (const auto& problem : attach_activations(installed, db->activations(), keys, bind))
+  l.installed = load_licenses(db, l.keys, opts.data_dir);
+  for (const auto& problem : attach_activations(l.installed, db.activations(), l.keys, l.bind))
     spdlog::warn("{}", problem);
-  if (demo) {
-    bool have_demo = false;
-    for (const auto& l : installed.list())
-      have_demo = have_demo || l.lic.product == demo_product;
-    if (!have_demo) {
-      engine::license lic;
-      lic.id = engine::make_random_lease_id().hi;
-      lic.product = demo_product;
-      lic.seats = demo_seats;
-      lic.issued_day = today_day();
-      lic.customer = "licd demo";
-      engine::installed_license inst;
-      inst.code = engine::issue_code(lic, *demo);
-      inst.lic = std::get<engine::license>(engine::check_code(inst.code, keys));
-      inst.installed_at_ms = wall_now_ms();
-      storage::change_set cs;
-      cs.put_licenses.push_back({inst.lic.id, inst.code, inst.installed_at_ms});
-      engine::event e;
-      e.at_ms = inst.installed_at_ms;
-      e.kind = engine::event_kind::license_added;
-      e.product = demo_product;
-      e.detail = "license " + inst.lic.id_hex() + ", 5 seats, demo";
-      cs.events.push_back(std::move(e));
-      db->commit(cs);
-      installed.add(inst);
-      spdlog::info("installed a signed demo license: {} seats of {}", demo_seats, demo_product);
-    }
-  }
+  if (demo)
+    install_demo_license(db, l.installed, l.keys, *demo);
   // The rollback guard's view at start decides which licenses count for the pools' first seats.
-  int64_t clock_seen = 0;
-  engine::parse_number(db->meta("clock_seen_ms"), clock_seen);
+  engine::parse_number(db.meta("clock_seen_ms"), l.clock_seen_ms);
   auto clock_tolerance_ms = std::chrono::milliseconds(opts.clock_tolerance).count();
   engine::state_context start(today_day());
-  start.clock_error = wall_now_ms() + clock_tolerance_ms < clock_seen;
-  auto seats = installed.seats(start);
+  start.clock_error = wall_now_ms() + clock_tolerance_ms < l.clock_seen_ms;
+  l.seats = l.installed.seats(start);
   // A product without licenses keeps a pool until its stored leases end.
-  auto stored_leases = db->lease_counts();
-  for (const auto& kv : stored_leases)
-    seats.emplace(kv.first, 0);
+  l.stored_leases = db.lease_counts();
+  for (const auto& kv : l.stored_leases)
+    l.seats.emplace(kv.first, 0);
   // Best effort: a data dir that filled up before a crash must still start and serve renewals
   // and releases (the store keeps head-room for those), with or without this log entry.
   try {
-    db->commit(lifecycle_event(engine::event_kind::started, std::string("licd ") + version));
+    db.commit(lifecycle_event(engine::event_kind::started, std::string("licd ") + version));
   } catch (const std::exception& e) {
     spdlog::warn("the start is not in the activity log: {}", e.what());
   }
+  return l;
+}
 
-  store_ = sys_.spawn<caf::detached>(licd::store, db);
+size_t server::spawn(const server_options& opts, loaded& l) {
+  store_ = sys_.spawn<caf::detached>(licd::store, l.db);
   if (opts.activity_log_retention.count() > 0)
     caf::anon_send(store_, prune_atom::value,
                    int64_t{std::chrono::milliseconds(opts.activity_log_retention).count()});
   size_t stored_total = 0;
-  for (const auto& kv : stored_leases)
+  for (const auto& kv : l.stored_leases)
     stored_total += kv.second;
   expiry_ = sys_.spawn(expiry, opts.expiry_tick, stored_total);
   // (An argument also keeps CAF 0.17 from binding a reference to a null argument tuple, which
@@ -281,20 +305,15 @@ void server::start(const server_options& opts) {
   rs.policy.ttl = opts.lease_ttl;
   rs.policy.max_leases_per_computer = opts.max_leases_per_computer;
   rs.policy.renewal_log_interval = opts.renewal_log_interval;
-  for (const auto& [product, n] : seats) {
-    pool_setup setup;
-    setup.product = {product, n};
-    if (auto it = stored_leases.find(product); it != stored_leases.end())
+  for (const auto& [product, n] : l.seats) {
+    auto setup = make_pool_setup(rs, product, n);
+    if (auto it = l.stored_leases.find(product); it != l.stored_leases.end())
       setup.expected_leases = it->second;
-    setup.cooldowns = storage::decode_cooldowns(db->meta(storage::cooldowns_key(product)));
-    setup.policy = rs.policy;
-    setup.store = store_;
-    setup.expiry = expiry_;
-    setup.timers = timers_;
+    setup.cooldowns = storage::decode_cooldowns(l.db->meta(storage::cooldowns_key(product)));
     rs.pools.emplace(product, spawn_pool(sys_, std::move(setup)));
   }
   try {
-    restore_leases(*db, rs.pools);
+    restore_leases(*l.db, rs.pools);
   } catch (...) { // the pools are not the registry's yet: stop them here
     for (const auto& kv : rs.pools)
       caf::anon_send_exit(kv.second, caf::exit_reason::user_shutdown);
@@ -303,21 +322,24 @@ void server::start(const server_options& opts) {
   auto product_count = rs.pools.size();
   registry_ = sys_.spawn(licd::registry, std::move(rs));
   licenses_setup ls;
-  ls.installed = std::move(installed);
-  ls.keys = std::move(keys);
-  ls.bind = std::move(bind);
-  ls.clock_seen_ms = clock_seen;
+  ls.installed = std::move(l.installed);
+  ls.keys = std::move(l.keys);
+  ls.bind = std::move(l.bind);
+  ls.clock_seen_ms = l.clock_seen_ms;
   ls.clock_tolerance = opts.clock_tolerance;
   ls.store = store_;
   ls.registry = registry_;
   licenses_ = sys_.spawn(licd::licenses, std::move(ls));
+  return product_count;
+}
 
-  port_ = listener.port;
-  session_setup ss{registry_, static_cast<uint32_t>(opts.lease_ttl.count()), metrics_, tls,
+void server::listen(const server_options& opts, int listener_fd, uint16_t port,
+                    std::shared_ptr<net::tls_context> tls) {
+  port_ = port;
+  session_setup ss{registry_,   static_cast<uint32_t>(opts.lease_ttl.count()),
+                   metrics_,    std::move(tls),
                    opts.limits, timers_};
-  acceptor_ = sys_.middleman().spawn_broker(acceptor, std::exchange(listener.fd, -1), ss);
-  spdlog::info("licd {} listening on {}:{} (data dir {}, lease TTL {} s, {} products)", version,
-               opts.bind, port_, opts.data_dir, opts.lease_ttl.count(), product_count);
+  acceptor_ = sys_.middleman().spawn_broker(acceptor, listener_fd, ss);
 }
 
 server::~server() {

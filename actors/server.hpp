@@ -70,7 +70,15 @@ public:
   void stop();
 
 private:
+  struct loaded;
+  /// Start-up in its three steps: bind the client port (and load TLS) first, then load (storage,
+  /// machine, keys, licenses, the demo code), spawn the actors with it (store, expiry, timers,
+  /// pools with their restored leases, registry, licenses), and listen (the acceptor).
   void start(const server_options& opts);
+  loaded load(const server_options& opts);
+  size_t spawn(const server_options& opts, loaded& l); ///< returns the number of products
+  void listen(const server_options& opts, int listener_fd, uint16_t port,
+              std::shared_ptr<net::tls_context> tls);
 
   caf::actor_system& sys_;
   std::shared_ptr<request_metrics> metrics_;
