@@ -1,6 +1,7 @@
 #include "actors/session.hpp"
 
 #include "actors/clock.hpp"
+#include "actors/transport.hpp"
 #include "licd/version.hpp"
 #include "net/replies.hpp"
 
@@ -9,12 +10,8 @@
 #include <spdlog/spdlog.h>
 
 #include <arpa/inet.h>
-#include <fcntl.h>
-#include <linux/sockios.h>
 #include <netinet/in.h>
-#include <sys/ioctl.h>
 #include <sys/socket.h>
-#include <unistd.h>
 
 #include <algorithm>
 
@@ -57,42 +54,24 @@ int socket_of(session_broker* self, hdl_t hdl) {
   return port != 0 && port == self->remote_port(hdl) ? fd : -1;
 }
 
-/// Puts bytes on the wire: straight into the socket while CAF has nothing of this connection
-/// queued (the common case: one send(), no epoll re-arm, no second wake-up), and through CAF's
-/// write buffer for whatever the kernel does not take at once, and for everything after it until
-/// CAF has written that out (so the order of bytes is kept). False when they could not go out
-/// at all: the client closed its side and its socket takes no more (`peer_closed`).
-bool send_bytes(session_broker* self, hdl_t hdl, std::string_view bytes) {
-  auto& st = self->state;
-  if (bytes.empty())
-    return true;
-  if (st.fd >= 0 && st.queued == 0) {
-    auto n = ::send(st.fd, bytes.data(), bytes.size(), MSG_NOSIGNAL | MSG_DONTWAIT);
-    if (n > 0)
-      bytes.remove_prefix(static_cast<size_t>(n));
-    // A full socket buffer (EAGAIN) or a broken connection: CAF takes over; it reports a broken
-    // one as connection_closed_msg.
-    if (bytes.empty())
-      return true;
+/// CAF's side of the connection, for the transport: the broker's write buffer.
+class broker_connection : public caf_connection {
+public:
+  broker_connection(session_broker* self, hdl_t hdl) : self_(self), hdl_(hdl) {}
+  void queue(std::string_view bytes) override {
+    auto& buf = self_->wr_buf(hdl_);
+    buf.insert(buf.end(), bytes.begin(), bytes.end());
+    self_->flush(hdl_);
   }
-  if (st.peer_closed) // CAF no longer writes for this connection
-    return false;
-  auto& buf = self->wr_buf(hdl);
-  buf.insert(buf.end(), bytes.begin(), bytes.end());
-  st.queued += bytes.size();
-  self->flush(hdl);
-  return true;
-}
+  void close() override { self_->close(hdl_); }
 
-/// Bytes the kernel holds for the socket that it could not send yet: the client's receive
-/// window is full, so it is not reading.
-int unsent(int fd) {
-  int n = 0;
-  return ::ioctl(fd, SIOCOUTQNSD, &n) == 0 ? n : 0;
-}
+private:
+  session_broker* self_;
+  hdl_t hdl_;
+};
 
 /// Ends the session: the registry forgets it, the connection closes.
-void leave(session_broker* self, hdl_t hdl) {
+void leave(session_broker* self, hdl_t hdl, bool reset = false) {
   auto& st = self->state;
   if (st.left)
     return;
@@ -102,65 +81,25 @@ void leave(session_broker* self, hdl_t hdl) {
   self->send(st.setup->timers, timer_off_atom::value, self->id());
   if (st.who)
     self->send(st.setup->registry, bye_atom::value, self->id());
-  if (st.tls) { // close_notify, so a TLS client sees a clean end, not a truncation
-    st.tls->shutdown();
-    send_bytes(self, hdl, st.tls->take_output());
-  }
-  // A client cut off while bytes still wait for it to read (in CAF's buffer or the kernel's)
-  // gets a reset: a graceful close would keep the socket and its buffers until that client
-  // reads, past every limit and timeout.
-  if (st.fd >= 0 && (st.reset_on_leave || (st.cut_off && (st.queued > 0 || unsent(st.fd) > 0)))) {
-    linger now{1, 0}; // close() resets instead of sending what is queued
-    ::setsockopt(st.fd, SOL_SOCKET, SO_LINGER, &now, sizeof(now));
-    // Both directions down: CAF sees the hang-up at once and closes its descriptor (its own
-    // close would otherwise wait for the queued bytes to go out).
-    ::shutdown(st.fd, SHUT_RDWR);
-  }
-  self->close(hdl);
-  if (st.peer_closed)
-    ::close(st.fd); // the session's own duplicate; CAF closed its descriptor already
+  st.io->close(st.cut_off, reset);
+  (void)hdl;
   self->quit();
 }
 
 /// CAF reports the end of the client's stream: a full close, a broken connection, or a
 /// half-close (`shutdown(SHUT_WR)`, as `printf ... | nc -N` does) after which the client still
 /// reads. CAF drops the connection then, replies still owed included. So while any are owed,
-/// the session keeps the socket open with a duplicate of it (CAF's descriptor is still open
-/// while this runs), sends them straight to it, and ends after the last one; a client that
-/// has gone makes the first send fail, which ends the session too.
+/// the transport keeps the socket open, sends them, and the session ends after the last one; a
+/// client that has gone makes the first send fail, which ends the session too.
 void on_stream_end(session_broker* self, hdl_t hdl) {
   auto& st = self->state;
   if (st.left)
     return;
-  if (st.outstanding == 0 || st.fd < 0 || st.queued > 0) {
+  if (!st.io->keep_for_replies(st.outstanding > 0)) {
     leave(self, hdl);
     return;
   }
-  auto own = ::fcntl(st.fd, F_DUPFD_CLOEXEC, 0);
-  if (own < 0) {
-    leave(self, hdl);
-    return;
-  }
-  st.fd = own;
-  st.peer_closed = true;
   st.closing = true; // nothing more can arrive: end once the replies owed are out
-}
-
-/// Replies a client may leave unread (beyond what the kernel holds) before it is cut off.
-constexpr size_t max_unsent_bytes = size_t{1} << 20;
-
-/// Ends the session with a reset (RST): what is still queued for a client that does not read is
-/// thrown away with the socket. A graceful close would wait for that client to read, keeping the
-/// socket and its buffers alive beyond every limit and timeout.
-void abort_session(session_broker* self, hdl_t hdl) {
-  self->state.reset_on_leave = true;
-  self->state.tls.reset(); // no close_notify for a client that reads nothing
-  leave(self, hdl);
-}
-
-/// Sends what the TLS layer has to say (handshake messages, records); false as send_bytes.
-bool send_tls_output(session_broker* self, hdl_t hdl) {
-  return send_bytes(self, hdl, self->state.tls->take_output());
 }
 
 /// Writes one reply line (its LF is added here); after QUIT, closes once the last reply is out.
@@ -168,26 +107,20 @@ void write_line(session_broker* self, hdl_t hdl, std::string line) {
   auto& st = self->state;
   if (st.left)
     return;
-  line.push_back('\n');
-  if (st.tls) {
-    if (!st.tls->write(line)) {
-      spdlog::info("TLS session from {} ended: {}", self->remote_addr(hdl), st.tls->error());
-      leave(self, hdl);
-      return;
-    }
-  }
-  if (!(st.tls ? send_tls_output(self, hdl) : send_bytes(self, hdl, line))) {
-    leave(self, hdl); // the client closed its side and no longer takes replies
+  if (!st.io->write_line(std::move(line))) {
+    if (auto why = st.io->error(); !why.empty())
+      spdlog::info("TLS session from {} ended: {}", self->remote_addr(hdl), why);
+    leave(self, hdl); // a TLS failure, or the client closed its side and takes no replies
     return;
   }
   // What CAF still holds could not go to the kernel: the client is not reading its replies.
   // Past the bound it is cut off, so it cannot grow licd's memory.
-  if (st.queued > max_unsent_bytes) {
+  if (st.io->too_far_behind()) {
     st.setup->metrics->slow_readers_closed.fetch_add(1, std::memory_order_relaxed);
     spdlog::warn("resetting the connection from {}: it does not read its replies ({} bytes "
                  "waiting)",
-                 self->remote_addr(hdl), st.queued);
-    abort_session(self, hdl);
+                 self->remote_addr(hdl), st.io->queued());
+    leave(self, hdl, true);
     return;
   }
   if (st.outstanding > 0)
@@ -455,10 +388,12 @@ void handle_line(session_broker* self, hdl_t hdl, std::string_view line) {
 caf::behavior session(session_broker* self, hdl_t hdl, session_setup setup) {
   self->configure_read(hdl, caf::io::receive_policy::at_most(4096));
   self->ack_writes(hdl, true); // data_transferred_msg: when CAF's queue is empty again
-  self->state.fd = socket_of(self, hdl);
-  if (self->state.fd < 0)
+  auto fd = socket_of(self, hdl);
+  if (fd < 0)
     spdlog::warn("session: the socket behind a CAF connection handle could not be confirmed; "
                  "replies go through CAF's write buffer");
+  self->state.caf = std::make_unique<broker_connection>(self, hdl);
+  self->state.io = std::make_unique<transport>(fd, setup.tls, *self->state.caf);
   self->state.setup = std::make_shared<session_setup>(setup);
   self->state.connected_at_ms = wall_now_ms();
   setup.metrics->sessions.fetch_add(1, std::memory_order_relaxed);
@@ -468,8 +403,6 @@ caf::behavior session(session_broker* self, hdl_t hdl, session_setup setup) {
     leave(self, hdl);
     return caf::sec::runtime_error;
   });
-  if (setup.tls)
-    self->state.tls = std::make_unique<net::tls_stream>(setup.tls);
   self->state.last_heard = mono_now();
   auto idle = setup.limits.idle_timeout.count() > 0
                 ? setup.limits.idle_timeout
@@ -493,44 +426,27 @@ caf::behavior session(session_broker* self, hdl_t hdl, session_setup setup) {
   };
   return {
     [=](const caf::io::new_data_msg& msg) {
-      std::string_view bytes(msg.buf.data(), msg.buf.size());
       auto& st = self->state;
       st.last_heard = mono_now();
-      bool first = !st.received_any;
-      st.received_any = st.received_any || !bytes.empty();
-      if (st.tls && first && !bytes.empty() && bytes[0] != 0x16) {
-        // Not a TLS handshake record: most likely a plain-text client. Say so in its language.
-        send_bytes(self, hdl,
-                   proto::format_error("-", proto::error_code::tls_required,
-                                       "this port speaks TLS (1.2 or newer): connect with TLS")
-                     + "\n");
-        st.setup->metrics->protocol_errors.fetch_add(1, std::memory_order_relaxed);
-        st.tls.reset();
-        leave(self, hdl);
-        return;
-      }
-      if (st.tls) {
-        std::string plain;
-        bool ok = st.tls->feed(bytes, plain);
-        send_tls_output(self, hdl); // handshake replies, alerts
-        if (!ok) {
-          spdlog::info("TLS session from {} ended: {}", self->remote_addr(hdl), st.tls->error());
-          st.setup->metrics->protocol_errors.fetch_add(1, std::memory_order_relaxed);
-          leave(self, hdl);
+      std::string plain;
+      switch (st.io->receive(std::string_view(msg.buf.data(), msg.buf.size()), plain)) {
+        case transport::received::ok:
+          if (!st.closing && !plain.empty())
+            st.splitter.feed(plain, *handler);
           return;
-        }
-        if (!st.closing && !plain.empty())
-          st.splitter.feed(plain, *handler);
-        return;
+        case transport::received::failed:
+          spdlog::info("TLS session from {} ended: {}", self->remote_addr(hdl), st.io->error());
+          break;
+        case transport::received::tls_required:
+          break;
       }
-      if (!st.closing)
-        st.splitter.feed(bytes, *handler);
+      st.setup->metrics->protocol_errors.fetch_add(1, std::memory_order_relaxed);
+      leave(self, hdl);
     },
     [=](pool_reply& reply) { on_pool_reply(self, hdl, reply); },
     [=](const caf::io::connection_closed_msg&) { on_stream_end(self, hdl); },
     [=](const caf::io::data_transferred_msg& msg) {
-      auto& queued = self->state.queued;
-      queued -= std::min<size_t>(queued, static_cast<size_t>(msg.written));
+      self->state.io->written(static_cast<size_t>(msg.written));
     },
     [=](hello_due_atom) {
       auto& st = self->state;

@@ -3,6 +3,7 @@
 #include "actors/interfaces.hpp"
 #include "actors/metrics.hpp"
 #include "actors/timers.hpp"
+#include "actors/transport.hpp"
 #include "engine/defaults.hpp"
 #include "net/line_splitter.hpp"
 #include "net/protocol.hpp"
@@ -66,21 +67,12 @@ struct session_state {
   bool left = false;       ///< the session has ended (guards a second leave)
   int64_t connected_at_ms = 0;
   std::shared_ptr<const session_setup> setup;
-  std::unique_ptr<net::tls_stream> tls; ///< the TLS layer, when the port speaks TLS
-  bool received_any = false;            ///< a first byte arrived (TLS: must open a handshake)
-  engine::mono_time last_heard{};       ///< the last bytes from the client (idle timeout)
-  /// The connection's socket, for sending replies straight to the kernel while CAF has nothing
-  /// queued (one send() per reply, no epoll re-arm); -1: always through CAF's write buffer.
-  int fd = -1;
-  size_t queued = 0; ///< bytes handed to CAF's write buffer and not yet written by it
-  /// The server ends this connection (a timeout): if replies still wait in CAF's buffer when it
-  /// leaves, the client is not reading and gets a reset.
+  engine::mono_time last_heard{};      ///< the last bytes from the client (idle timeout)
+  std::unique_ptr<caf_connection> caf; ///< CAF's side of the connection, for `io`
+  std::unique_ptr<transport> io;       ///< the connection's bytes (actors/transport.hpp)
+  /// The server ends this connection (a timeout): if replies still wait for the client to read
+  /// when it leaves, the client is not reading and gets a reset.
   bool cut_off = false;
-  bool reset_on_leave = false; ///< leave with a reset whatever is queued (a slow reader)
-  /// The client's stream ended (a half-close, as `nc -N` does) while replies were owed: CAF has
-  /// dropped the connection, and `fd` is this session's own duplicate of its socket, closed
-  /// when the session ends after the last reply.
-  bool peer_closed = false;
 };
 
 using session_broker = caf::stateful_actor<session_state, caf::io::broker>;

@@ -31,13 +31,14 @@ bench_start_licd() {
   pid=$!
 }
 
-# bench_wait_for_port DATA_DIR SECONDS: waits until licd (pid $pid) writes licd.port, its port
+# bench_wait_for_port DATA_DIR SECONDS: waits until licd (pid $pid) writes its port to licd.port
+# (which holds 0 until then),
 # then in $port. Fails if licd ends first or SECONDS pass.
 bench_wait_for_port() {
   local i
   for ((i = 0; i < $2 * 100; ++i)); do
-    if [ -s "$1/licd.port" ]; then
-      port=$(cat "$1/licd.port")
+    port=$(cat "$1/licd.port" 2> /dev/null || true)
+    if [ -n "$port" ] && [ "$port" != 0 ]; then # 0: not serving yet
       return 0
     fi
     kill -0 "$pid" 2> /dev/null || { echo "licd ended before it listened" >&2; return 1; }

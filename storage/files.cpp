@@ -1,5 +1,7 @@
 #include "storage/files.hpp"
 
+#include <algorithm>
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -56,6 +58,30 @@ void write_file(const std::string& path, const std::string& content, unsigned mo
     give_up("write " + tmp);
   if (::rename(tmp.c_str(), path.c_str()) != 0)
     give_up("rename " + tmp + " to " + path);
+}
+
+void rewrite_file(const std::string& path, const std::string& content, unsigned mode) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) {
+    write_file(path, content, mode);
+    return;
+  }
+  // Shorter first, never to zero: the file keeps its block.
+  bool ok = ::ftruncate(fd, static_cast<off_t>(std::max<size_t>(content.size(), 1))) == 0;
+  size_t done = 0;
+  while (ok && done < content.size()) {
+    auto n = ::pwrite(fd, content.data() + done, content.size() - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR)
+      continue;
+    ok = n > 0;
+    if (ok)
+      done += static_cast<size_t>(n);
+  }
+  ok = ok && ::ftruncate(fd, static_cast<off_t>(content.size())) == 0 && ::fsync(fd) == 0;
+  auto err = std::string(std::strerror(errno));
+  ::close(fd);
+  if (!ok)
+    throw std::runtime_error("cannot write " + path + ": " + err);
 }
 
 bool file_exists(const std::string& path) {

@@ -1,4 +1,5 @@
 #include "storage/database.hpp"
+#include "storage/files.hpp"
 #include "storage/seal.hpp"
 #include "temp_dir.hpp"
 
@@ -10,6 +11,8 @@
 #include <iterator>
 #include <map>
 #include <vector>
+
+#include <sys/stat.h>
 
 using namespace licd;
 using licd::test::temp_dir;
@@ -384,4 +387,21 @@ TEST_CASE("a data dir whose data file is not LMDB is refused as corrupt and left
   std::ifstream in(dir.path() + "/data.mdb", std::ios::binary);
   std::string after((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
   CHECK(after == garbage);
+}
+
+TEST_CASE("a status file is rewritten in place, keeping its inode, and made when missing",
+          "[storage][files]") {
+  temp_dir tmp;
+  auto path = tmp.path() + "/licd.port";
+  files::rewrite_file(path, "0\n", 0644); // missing: made
+  CHECK(files::read_file(path) == "0\n");
+  struct stat before {};
+  REQUIRE(::stat(path.c_str(), &before) == 0);
+  files::rewrite_file(path, "45123\n", 0644);
+  CHECK(files::read_file(path) == "45123\n");
+  files::rewrite_file(path, "7\n", 0644); // shorter: nothing of the old content left
+  CHECK(files::read_file(path) == "7\n");
+  struct stat after {};
+  REQUIRE(::stat(path.c_str(), &after) == 0);
+  CHECK(after.st_ino == before.st_ino); // the same file (and its block), not a new one
 }

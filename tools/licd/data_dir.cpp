@@ -1,5 +1,7 @@
 #include "tools/licd/data_dir.hpp"
 
+#include "storage/files.hpp"
+
 #include <fcntl.h>
 #include <sys/file.h>
 #include <unistd.h>
@@ -46,17 +48,18 @@ data_dir::~data_dir() {
 }
 
 void data_dir::write_port_file(uint16_t port) const {
-  auto tmp = files().port_file() + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << port << '\n';
-  }
-  std::filesystem::rename(tmp, files().port_file());
+  files::rewrite_file(files().port_file(), std::to_string(port) + "\n", 0644);
 }
 
-void data_dir::remove_port_file() const {
-  std::error_code ec;
-  std::filesystem::remove(files().port_file(), ec);
+void data_dir::reset_port_file() const {
+  // "0": not serving. The file is kept (not removed), so that writing the port into it later
+  // needs no new disk block: licd still starts on a full disk. Best effort: the file is for
+  // tools, and its absence says "not serving" as well.
+  try {
+    files::rewrite_file(files().port_file(), "0\n", 0644);
+  } catch (const std::exception& e) {
+    spdlog::warn("{}", e.what());
+  }
 }
 
 } // namespace licd

@@ -23,9 +23,10 @@ public:
   /// The names of the files in it.
   storage::data_dir_layout files() const { return storage::data_dir_layout(path_); }
 
-  /// Writes `licd.port` with the client port, atomically (readiness signal for tests/tools).
+  /// Writes the client port into `licd.port` once licd serves (the readiness signal for tools
+  /// and tests); reset_port_file() writes 0 there at start and at a stop: not serving.
   void write_port_file(uint16_t port) const;
-  void remove_port_file() const;
+  void reset_port_file() const;
 
 private:
   std::string path_;

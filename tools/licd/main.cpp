@@ -216,13 +216,14 @@ void serve(caf::actor_system& sys, const licd::data_dir& dir, const licd::licd_c
                     : admin.bind == "::"    ? "[::1]"
                     : admin.bind.find(':') != std::string::npos ? "[" + admin.bind + "]"
                                                                 : admin.bind;
-  licd::files::write_file(dir.files().admin_url_file(),
-                          "http://" + admin_host + ":" + std::to_string(api.port()) + "\n", 0644);
+  // In place: the file keeps its disk block, so a restart on a full disk still writes it.
+  licd::files::rewrite_file(dir.files().admin_url_file(),
+                            "http://" + admin_host + ":" + std::to_string(api.port()) + "\n", 0644);
   dir.write_port_file(srv.port());
   signals.serving();
   spdlog::info("received {}, shutting down", signals.wait_for_stop());
   exit_unless_done_within(stop_patience, 1);
-  dir.remove_port_file();
+  dir.reset_port_file();
   api.stop();
   discovery.reset();
   srv.stop();
@@ -348,7 +349,7 @@ int main(int argc, char** argv) {
   try {
     licd::data_dir dir(opts.data_dir, cfg.create_data_dir || opts.demo
                                         || opts.data_dir == licd::defaults::data_dir);
-    dir.remove_port_file();
+    dir.reset_port_file();
     caf::actor_system_config caf_cfg;
     caf_cfg.load<caf::io::middleman>();
     caf_cfg.set("scheduler.max-threads",
