@@ -61,11 +61,16 @@ void write_file(const std::string& path, const std::string& content, unsigned mo
 }
 
 void rewrite_file(const std::string& path, const std::string& content, unsigned mode) {
-  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) {
+  try {
     write_file(path, content, mode);
     return;
+  } catch (const std::exception&) {
+    if (!file_exists(path))
+      throw;
   }
+  int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0)
+    throw std::runtime_error("cannot write " + path + ": " + std::strerror(errno));
   // Shorter first, never to zero: the file keeps its block.
   bool ok = ::ftruncate(fd, static_cast<off_t>(std::max<size_t>(content.size(), 1))) == 0;
   size_t done = 0;

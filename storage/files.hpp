@@ -13,10 +13,9 @@ std::string read_file(const std::string& path);
 void write_file(const std::string& path, const std::string& content, unsigned mode,
                 bool exclusive = false);
 
-/// Replaces the content of a small status file (licd.port, admin.url) in place when it exists:
-/// the file keeps the disk block it has, so this works on a full disk, where writing a new file
-/// would not. A reader may see the change half done for an instant. A missing file is written
-/// as write_file does.
+/// Writes a small status file (licd.port, admin.url) as write_file does; when that fails (a full
+/// disk) and the file exists, replaces its content in place instead: the file keeps the disk
+/// block it has. (In place, a reader may see the change half done for an instant.)
 void rewrite_file(const std::string& path, const std::string& content, unsigned mode);
 
 bool file_exists(const std::string& path);

@@ -389,7 +389,7 @@ TEST_CASE("a data dir whose data file is not LMDB is refused as corrupt and left
   CHECK(after == garbage);
 }
 
-TEST_CASE("a status file is rewritten in place, keeping its inode, and made when missing",
+TEST_CASE("a status file is rewritten, in place when a new file cannot be written",
           "[storage][files]") {
   temp_dir tmp;
   auto path = tmp.path() + "/licd.port";
@@ -399,6 +399,9 @@ TEST_CASE("a status file is rewritten in place, keeping its inode, and made when
   REQUIRE(::stat(path.c_str(), &before) == 0);
   files::rewrite_file(path, "45123\n", 0644);
   CHECK(files::read_file(path) == "45123\n");
+  // A temp file cannot be made beside it (as on a full disk): the content is replaced in place.
+  std::filesystem::create_directory(path + ".tmp"); // open(O_WRONLY) of a directory fails
+  REQUIRE(::stat(path.c_str(), &before) == 0);
   files::rewrite_file(path, "7\n", 0644); // shorter: nothing of the old content left
   CHECK(files::read_file(path) == "7\n");
   struct stat after {};

@@ -1,17 +1,14 @@
 #include "bench/licbench/load.hpp"
 
+#include "bench/licbench/seat_ledger.hpp"
+#include "bench/licbench/wire.hpp"
+
 #include "client/connection.hpp"
 #include "net/protocol.hpp"
 #include "net/replies.hpp"
 #include "net/tls_stream.hpp"
 
-#include <arpa/inet.h>
-#include <fcntl.h>
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
 #include <sys/epoll.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -32,59 +29,6 @@ namespace {
 using clock_type = std::chrono::steady_clock;
 namespace proto = net::protocol;
 
-int64_t now_ns() {
-  return clock_type::now().time_since_epoch().count();
-}
-
-/// recv() that also returns, when `arrival` is given and the kernel stamped the data
-/// (SO_TIMESTAMPNS), when its first segment arrived, converted to the steady clock.
-ssize_t receive(int fd, char* buf, size_t size, int64_t* arrival) {
-  iovec iov{buf, size};
-  alignas(cmsghdr) char control[CMSG_SPACE(sizeof(timespec))];
-  msghdr msg{};
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  msg.msg_control = control;
-  msg.msg_controllen = sizeof(control);
-  auto n = ::recvmsg(fd, &msg, 0);
-  if (n <= 0 || arrival == nullptr)
-    return n;
-  for (auto* cm = CMSG_FIRSTHDR(&msg); cm != nullptr; cm = CMSG_NXTHDR(&msg, cm))
-    if (cm->cmsg_level == SOL_SOCKET && cm->cmsg_type == SCM_TIMESTAMPNS) {
-      timespec ts{};
-      std::memcpy(&ts, CMSG_DATA(cm), sizeof(ts));
-      // The stamp is on the realtime clock: shift it by the clocks' difference right now.
-      timespec real{};
-      ::clock_gettime(CLOCK_REALTIME, &real);
-      auto steady = now_ns();
-      auto ago = (real.tv_sec - ts.tv_sec) * 1'000'000'000LL + (real.tv_nsec - ts.tv_nsec);
-      *arrival = steady - std::max<int64_t>(0, ago);
-    }
-  return n;
-}
-
-/// The seats licbench holds, across all threads: the independent seat check.
-struct seat_ledger {
-  std::atomic<int64_t> held{0};
-  std::atomic<int64_t> max_held{0};
-  std::atomic<uint64_t> violations{0};
-  std::atomic<uint32_t> seats{0};
-  /// Leases the server may still hold though licbench let go of them: held, or being checked
-  /// out or released, on a connection that was lost (the server keeps a lease until it expires).
-  std::atomic<int64_t> lost{0};
-
-  void take() {
-    auto now = ++held;
-    auto m = max_held.load();
-    while (now > m && !max_held.compare_exchange_weak(m, now)) {
-    }
-    auto s = seats.load();
-    if (s != 0 && now > static_cast<int64_t>(s))
-      ++violations;
-  }
-  void give() { --held; }
-};
-
 struct computer {
   std::string name;
   std::string lease; // empty: none held
@@ -97,11 +41,8 @@ struct pending {
 };
 
 struct connection {
-  int fd = -1;
+  wire io; ///< the socket and its bytes
   bool connected = false, hello_done = false, dead = false;
-  int64_t connect_start = 0;
-  std::string in, out; // plaintext lines received; bytes to send (TLS records with TLS)
-  std::unique_ptr<net::tls_stream> tls;
   std::vector<computer> computers;
   size_t cursor = 0;      // next computer for the scenario
   size_t set_up = 0;      // computers with their first lease (renew/hold)
@@ -189,53 +130,23 @@ void worker::fail(connection& c, const std::string& why) {
     if (p.kind == op::checkout || p.kind == op::release)
       ++seats_.lost;
   c.inflight.clear();
-  ::epoll_ctl(epfd_, EPOLL_CTL_DEL, c.fd, nullptr);
-  ::close(c.fd);
+  ::epoll_ctl(epfd_, EPOLL_CTL_DEL, c.io.fd(), nullptr);
+  c.io.close();
 }
 
 void worker::start_connect(connection& c) {
-  addrinfo hints{};
-  hints.ai_family = AF_UNSPEC;
-  hints.ai_socktype = SOCK_STREAM;
-  addrinfo* ai = nullptr;
-  if (getaddrinfo(opts_.host.c_str(), std::to_string(opts_.port).c_str(), &hints, &ai) != 0)
-    throw std::runtime_error("cannot resolve " + opts_.host);
-  c.fd = ::socket(ai->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-  if (c.fd < 0) {
-    freeaddrinfo(ai);
-    throw std::runtime_error(std::string("socket: ") + std::strerror(errno)
-                             + " (raise the open-files limit for this many clients)");
-  }
-  int one = 1;
-  ::setsockopt(c.fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-  // The kernel stamps each arriving segment: a reply's latency is also measured to its arrival,
-  // without the time licbench (sharing the CPU with the server) takes to read it.
-  ::setsockopt(c.fd, SOL_SOCKET, SO_TIMESTAMPNS, &one, sizeof(one));
-  c.connect_start = now_ns();
-  ::connect(c.fd, ai->ai_addr, ai->ai_addrlen);
-  freeaddrinfo(ai);
+  c.io.start(opts_.host, opts_.port, opts_.tls);
   epoll_event ev{};
   ev.events = EPOLLIN | EPOLLOUT;
   ev.data.ptr = &c;
-  ::epoll_ctl(epfd_, EPOLL_CTL_ADD, c.fd, &ev);
-  if (opts_.tls) { // the client hello goes first, HELLO once the handshake is done
-    c.tls = std::make_unique<net::tls_stream>(opts_.tls, opts_.host);
-    c.out = c.tls->take_output();
-  }
+  ::epoll_ctl(epfd_, EPOLL_CTL_ADD, c.io.fd(), &ev);
   queue(c, "HELLO 0 version=1 computer=" + c.computers[0].name + " user=licbench\n");
 }
 
-/// Adds a request line to what goes out: as it is, or as TLS records.
+/// Adds a request line to what goes out.
 void worker::queue(connection& c, std::string_view line) {
-  if (!c.tls) {
-    c.out += line;
-    return;
-  }
-  if (!c.tls->write(line)) {
-    fail(c, "TLS: " + c.tls->error());
-    return;
-  }
-  c.out += c.tls->take_output();
+  if (auto why = c.io.queue(line); !why.empty())
+    fail(c, why);
 }
 
 void worker::send(connection& c, op kind, size_t comp, int64_t start) {
@@ -261,17 +172,8 @@ void worker::send(connection& c, op kind, size_t comp, int64_t start) {
 }
 
 void worker::flush(connection& c) {
-  while (!c.out.empty()) {
-    auto n = ::send(c.fd, c.out.data(), c.out.size(), MSG_NOSIGNAL);
-    if (n > 0) {
-      c.out.erase(0, static_cast<size_t>(n));
-      continue;
-    }
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-      return;
-    fail(c, "connection lost");
-    return;
-  }
+  if (auto why = c.io.flush(); !why.empty())
+    fail(c, why);
 }
 
 /// Decides the next request of a connection, if one is due.
@@ -348,7 +250,7 @@ void worker::on_line(connection& c, std::string_view line, int64_t arrival) {
     }
     c.hello_done = true;
     ++connected;
-    record(op::connect, c.connect_start, now);
+    record(op::connect, c.io.started_ns(), now);
     auto hello = proto::read_hello(*r);
     if (!hello) {
       fail(c, "unreadable reply to HELLO");
@@ -405,48 +307,12 @@ void worker::on_line(connection& c, std::string_view line, int64_t arrival) {
 }
 
 void worker::on_readable(connection& c) {
-  char buf[65536];
-  int64_t arrival = 0; // the first segment's kernel receive time, on the steady clock (0: none)
-  for (;;) {
-    auto n = receive(c.fd, buf, sizeof(buf), arrival == 0 ? &arrival : nullptr);
-    if (n > 0) {
-      if (!c.tls) {
-        c.in.append(buf, static_cast<size_t>(n));
-      } else if (c.tls->feed(std::string_view(buf, static_cast<size_t>(n)), c.in)) {
-        c.out += c.tls->take_output(); // handshake messages; flushed after this event
-      } else {
-        fail(c, "TLS: " + c.tls->error());
-        return;
-      }
-      if (static_cast<size_t>(n) < sizeof(buf))
-        break; // the socket is empty: a later arrival raises a new edge (one recv, not two)
-      continue;
-    }
-    if (n == 0) {
-      fail(c, "server closed the connection");
-      return;
-    }
-    if (errno == EAGAIN || errno == EWOULDBLOCK)
-      break;
-    fail(c, std::string("connection lost: ") + std::strerror(errno));
-    return;
-  }
-  // The arrival time is a line's only when this read completed that line alone (one reply in
-  // flight, as in closed loop); with several, each would get the first one's time.
-  auto lines = std::count(c.in.begin(), c.in.end(), '\n');
-  if (lines != 1)
-    arrival = 0;
-  size_t start = 0;
-  for (;;) {
-    auto lf = c.in.find('\n', start);
-    if (lf == std::string::npos)
-      break;
-    on_line(c, std::string_view(c.in).substr(start, lf - start), arrival);
-    if (c.dead)
-      return;
-    start = lf + 1;
-  }
-  c.in.erase(0, start);
+  auto why = c.io.read([&](std::string_view line, int64_t arrival) {
+    on_line(c, line, arrival);
+    return !c.dead;
+  });
+  if (!why.empty())
+    fail(c, why);
 }
 
 bool worker::all_set_up() const {
@@ -490,20 +356,17 @@ void worker::run() {
       if (c.dead)
         continue;
       if (!c.connected && (ev & (EPOLLOUT | EPOLLERR | EPOLLHUP))) {
-        int err = 0;
-        socklen_t len = sizeof(err);
-        ::getsockopt(c.fd, SOL_SOCKET, SO_ERROR, &err, &len);
-        if (err != 0) {
-          ++stats[static_cast<size_t>(op::connect)].errors[std::strerror(err)];
+        if (auto why = c.io.connected(); !why.empty()) {
+          ++stats[static_cast<size_t>(op::connect)].errors[why];
           c.dead = true;
-          ::close(c.fd);
+          c.io.close();
           continue;
         }
         c.connected = true;
         epoll_event mod{};
         mod.events = EPOLLIN | EPOLLOUT | EPOLLET;
         mod.data.ptr = &c;
-        ::epoll_ctl(epfd_, EPOLL_CTL_MOD, c.fd, &mod);
+        ::epoll_ctl(epfd_, EPOLL_CTL_MOD, c.io.fd(), &mod);
       }
       if (ev & EPOLLIN)
         on_readable(c);
@@ -658,7 +521,7 @@ load_result run_load(const load_options& opts) {
         if (!comp.lease.empty())
           held.push_back(comp.lease);
       if (!c.dead)
-        ::close(c.fd);
+        c.io.close();
     }
   result.server_used_at_start = used_before;
   result.server_used_at_end = server_used(opts);

@@ -52,9 +52,9 @@ void data_dir::write_port_file(uint16_t port) const {
 }
 
 void data_dir::reset_port_file() const {
-  // "0": not serving. The file is kept (not removed), so that writing the port into it later
-  // needs no new disk block: licd still starts on a full disk. Best effort: the file is for
-  // tools, and its absence says "not serving" as well.
+  // "0": not serving. The file is kept (not removed): on a full disk, where no new file can be
+  // made, the port is written into it in place. Best effort: the file is for tools, and its
+  // absence says "not serving" as well.
   try {
     files::rewrite_file(files().port_file(), "0\n", 0644);
   } catch (const std::exception& e) {
