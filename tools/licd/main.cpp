@@ -14,6 +14,7 @@
 #include "storage/files.hpp"
 #include "tools/common/cli.hpp"
 #include "tools/licd/data_dir.hpp"
+#include "tools/licd/offline.hpp"
 #include "tools/licd/options.hpp"
 
 #include <CLI/CLI.hpp>
@@ -126,50 +127,6 @@ void exit_unless_done_within(std::chrono::seconds patience, int code) {
   }).detach();
 }
 
-/// `licd --remove-license=ID`: removes an installed license from a stopped licd's data dir (for
-/// a license whose vendor key is gone, which licadmin cannot remove because licd will not start
-/// without it). Logged in the activity log like a removal through the admin API.
-int remove_license(const licd::server_options& opts, const std::string& id_hex) {
-  uint64_t id = 0;
-  if (!licd::engine::parse_hex64(id_hex, id)) {
-    std::fprintf(stderr, "licd: --remove-license takes a license id (16 hex digits)\n");
-    return 2;
-  }
-  licd::data_dir dir(opts.data_dir, false);
-  licd::storage::database::options dbo;
-  dbo.dir = opts.data_dir;
-  dbo.map_size = opts.map_size;
-  licd::storage::database db(dbo);
-  for (const auto& rec : db.licenses()) {
-    if (rec.id != id)
-      continue;
-    licd::storage::change_set cs;
-    cs.erase_licenses.push_back(id);
-    cs.erase_activations.push_back(id);
-    licd::engine::event e;
-    e.at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                std::chrono::system_clock::now().time_since_epoch())
-                .count();
-    e.kind = licd::engine::event_kind::license_removed;
-    auto decoded = licd::engine::decode_code(rec.code);
-    if (auto* d = std::get_if<licd::engine::decoded_code>(&decoded)) {
-      e.product = d->lic.product;
-      e.detail = "license " + id_hex + ", " + std::to_string(d->lic.seats)
-                 + " seats: removed with licd --remove-license";
-    } else {
-      e.detail = "license " + id_hex + ": removed with licd --remove-license";
-    }
-    cs.events.push_back(std::move(e));
-    db.commit(cs);
-    const auto& product = cs.events[0].product;
-    std::printf("removed license %s%s%s from %s\n", id_hex.c_str(), product.empty() ? "" : " for ",
-                product.c_str(), opts.data_dir.c_str());
-    return 0;
-  }
-  std::fprintf(stderr, "licd: no license %s in %s\n", id_hex.c_str(), opts.data_dir.c_str());
-  return 3;
-}
-
 /// Serves until a stop signal: the engine, discovery and the admin API, then the files that tell
 /// tools where licd listens. Throws when any of them cannot start.
 void serve(caf::actor_system& sys, const licd::data_dir& dir, const licd::licd_config& cfg,
@@ -229,78 +186,10 @@ void serve(caf::actor_system& sys, const licd::data_dir& dir, const licd::licd_c
   srv.stop();
 }
 
-} // namespace
-
-int main(int argc, char** argv) {
-  licd::licd_config cfg;
-  auto& opts = cfg.server;
-  CLI::App app{"licd: network floating-license server"};
-  licd::licd_options options(app, cfg);
-  if (auto stop = licd::tools::parse_command_line(app, argc, argv))
-    return *stop;
-  if (auto why = options.finish(); !why.empty()) {
-    std::fprintf(stderr, "licd: %s\n", why.c_str());
-    return licd::tools::exit_usage;
-  }
-  if (cfg.make_tls_cert) {
-    try {
-      std::filesystem::create_directories(opts.data_dir);
-      licd::storage::data_dir_layout files(opts.data_dir);
-      auto cert = opts.tls_cert.empty() ? files.tls_cert_file() : opts.tls_cert;
-      auto key = opts.tls_key.empty() ? files.tls_key_file() : opts.tls_key;
-      auto fp = licd::net::make_self_signed(cert, key, cfg.tls_name);
-      std::printf("wrote %s and %s (mode 0600) for %s\nSHA-256 fingerprint (clients pin it): %s\n"
-                  "serve with: licd --tls-cert=%s --tls-key=%s\n",
-                  cert.c_str(), key.c_str(), cfg.tls_name.c_str(), fp.c_str(), cert.c_str(),
-                  key.c_str());
-      return 0;
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "licd: %s\n", e.what());
-      return 1;
-    }
-  }
-  if (cfg.check_config) {
-    try {
-      for (const auto& path : opts.vendor_keys)
-        licd::engine::ed25519::public_key::from_pem(licd::files::read_file(path));
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "licd: %s\n", e.what());
-      return 1;
-    }
-    std::printf("configuration ok\n");
-    return 0;
-  }
-  if (cfg.verify) {
-    try {
-      auto report = licd::storage::verify_data_dir(opts.data_dir, opts.map_size);
-      if (!report.problems.empty()) {
-        std::fprintf(stderr, "licd: %s\n",
-                     licd::storage::damage_message(opts.data_dir, report).c_str());
-        return 1;
-      }
-      if (report.records.empty()) {
-        std::fprintf(stderr, "licd: %s holds no licd data (no data.mdb)\n", opts.data_dir.c_str());
-        return 1;
-      }
-      std::string counts;
-      for (const auto& [table, n] : report.records)
-        counts += (counts.empty() ? "" : ", ") + std::to_string(n) + " " + table;
-      std::printf("%s: intact (format %u; records: %s)\n", opts.data_dir.c_str(), report.format,
-                  counts.c_str());
-      return 0;
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "licd: %s\n", e.what());
-      return 1;
-    }
-  }
-  if (!cfg.license_to_remove.empty()) {
-    try {
-      return remove_license(opts, cfg.license_to_remove);
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "licd: %s\n", e.what());
-      return 1;
-    }
-  }
+/// Serves: checks the data dir, blocks the stop signals, starts the actor system and serves
+/// until a stop signal. Returns licd's exit status.
+int run_daemon(const licd::licd_config& cfg) {
+  const auto& opts = cfg.server;
   if (::geteuid() == 0 && !cfg.allow_root) {
     std::fprintf(stderr,
                  "licd: refusing to run as root: a network service should not have every right "
@@ -375,4 +264,27 @@ int main(int argc, char** argv) {
     return 1;
   }
   return 0;
+}
+
+} // namespace
+
+int main(int argc, char** argv) {
+  licd::licd_config cfg;
+  CLI::App app{"licd: network floating-license server"};
+  licd::licd_options options(app, cfg);
+  if (auto stop = licd::tools::parse_command_line(app, argc, argv))
+    return *stop;
+  if (auto why = options.finish(); !why.empty()) {
+    std::fprintf(stderr, "licd: %s\n", why.c_str());
+    return licd::tools::exit_usage;
+  }
+  if (cfg.make_tls_cert)
+    return licd::make_tls_cert(cfg);
+  if (cfg.check_config)
+    return licd::check_config(cfg);
+  if (cfg.verify)
+    return licd::verify(cfg);
+  if (!cfg.license_to_remove.empty())
+    return licd::remove_license(cfg);
+  return run_daemon(cfg);
 }
