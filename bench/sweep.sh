@@ -16,7 +16,7 @@ scenarios=${SCENARIOS:-"renew cycle hold contend"}
 mkdir -p "$out"
 data=$(mktemp -d)
 keys=$(mktemp -d)
-trap 'kill "$pid" 2>/dev/null || true; rm -rf "$data" "$keys"' EXIT
+trap 'kill "$pid" 2>/dev/null && wait "$pid" 2>/dev/null; rm -rf "$data" "$keys"' EXIT
 
 # shellcheck source=bench/lib.sh
 source "$(dirname "$0")/lib.sh"

@@ -24,6 +24,7 @@ jobs=$(nproc)
 started=$SECONDS
 phases=()
 report_times() {
+  [ "$BASHPID" = "$$" ] || return 0 # not from a subshell
   echo "=== time per phase"
   for p in "${phases[@]}"; do echo "    $p"; done
   echo "    total: $((SECONDS - started)) s"
@@ -32,11 +33,12 @@ trap report_times EXIT
 
 # phase NAME COMMAND...: runs it, and records how long it took.
 phase() {
-  local name=$1 t0=$SECONDS
+  local name=$1 t0=$SECONDS rc=0
   shift
   echo "=== $name"
-  "$@"
-  phases+=("$name: $((SECONDS - t0)) s")
+  "$@" || rc=$?
+  phases+=("$name: $((SECONDS - t0)) s$([ "$rc" = 0 ] || echo ", FAILED")")
+  return "$rc"
 }
 
 configure_and_build() {
