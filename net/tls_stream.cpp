@@ -44,7 +44,7 @@ std::shared_ptr<tls_context> tls_context::load(const std::string& cert_file,
     throw std::runtime_error("the TLS key " + key_file + " does not belong to the certificate "
                              + cert_file);
   SSL_CTX_set_options(ctx, SSL_OP_NO_RENEGOTIATION);
-  // Memory per connection (docs/benchmarks-log.md, "TLS against plain TCP"): an idle connection
+  // Memory per connection (measured: docs/BENCHMARKS.md, "The current sweep"): an idle connection
   // gives its record buffers back, and since clients never resume a session, none is cached
   // and no tickets are made for one.
   SSL_CTX_set_mode(ctx, SSL_MODE_RELEASE_BUFFERS);

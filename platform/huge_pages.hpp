@@ -10,7 +10,7 @@ namespace licd::platform {
 /// asked to back with transparent huge pages (madvise MADV_HUGEPAGE, honoured in the default
 /// `madvise` THP mode). Filling such memory takes one page fault per 2 MiB instead of one per
 /// 4 KiB; on the VMs licd was measured on a 4 KiB fault costs about 12 us, and a restart with a
-/// million leases spent most of its time in them (docs/benchmarks-log.md). Smaller allocations go
+/// million leases spent most of its time in them (a profile, in the commit that added this). Smaller allocations go
 /// to `upstream`. Thread-safe when `upstream` is.
 class huge_page_resource final : public std::pmr::memory_resource {
 public:

@@ -243,7 +243,7 @@ int run_daemon(const licd::licd_config& cfg) {
     caf_cfg.load<caf::io::middleman>();
     caf_cfg.set("scheduler.max-threads",
                 cfg.threads == 0 ? std::thread::hardware_concurrency() : cfg.threads);
-    // Measured (docs/benchmarks-log.md): the work-stealing workers' sleep/wake cycles dominated a
+    // Measured (in the commit that made it the default): the work-stealing workers' sleep/wake cycles dominated a
     // profile under load; one shared queue halved single-client latency.
     caf_cfg.set("scheduler.policy", caf::atom_from_string(cfg.scheduler));
     // One read per readable socket and poll round: CAF's default (50) reads again until EAGAIN,
