@@ -3,15 +3,14 @@
 // bad code, duplicate, ...), 4 server unreachable, 5 token refused, 1 anything else (a server
 // error, a command not confirmed).
 
+#include "tools/licadmin/api.hpp"
+#include "tools/licadmin/print.hpp"
+
 #include "licd/version.hpp"
-#include "storage/data_dir_layout.hpp"
-#include "storage/files.hpp"
 
 #include "tools/common/cli.hpp"
 
 #include <CLI/CLI.hpp>
-#include <httplib.h>
-#include <nlohmann/json.hpp>
 
 #include <unistd.h>
 
@@ -26,145 +25,11 @@ namespace {
 using json = nlohmann::json;
 
 using licd::engine::errc;
-
-/// A failed command, with its error.
-struct failure {
-  errc code;
-  std::string message;
-};
-
-/// What went wrong on the way to the admin API, and what to check.
-std::string unreachable_message(const std::string& url, const std::string& url_from,
-                                httplib::Error error) {
-  std::string what;
-  switch (error) {
-    case httplib::Error::Connection:
-      what = "nothing accepts connections there";
-      break;
-    case httplib::Error::ConnectionTimeout:
-      what = "no answer within 5 s";
-      break;
-    case httplib::Error::Read:
-    case httplib::Error::Write:
-      what = "the connection broke";
-      break;
-    case httplib::Error::SSLConnection:
-    case httplib::Error::SSLServerVerification:
-      what = "TLS failed";
-      break;
-    default:
-      what = httplib::to_string(error);
-  }
-  return "cannot reach licd's admin API at " + url + " (" + url_from + "): " + what
-         + ". Check that licd is running (systemctl status licd) and that --server or "
-           "--data-dir name the licd you mean.";
-}
-
-struct api {
-  std::string url;
-  std::string url_from; ///< where the URL came from, for messages
-  std::string token;
-
-  json call(const std::string& method, const std::string& path, const std::string& body = "",
-            const std::string& content_type = "text/plain") const {
-    httplib::Client cli(url);
-    cli.set_connection_timeout(std::chrono::seconds(5));
-    cli.set_read_timeout(std::chrono::seconds(30));
-    cli.set_bearer_token_auth(token);
-    httplib::Result res{nullptr, httplib::Error::Unknown};
-    if (method == "GET")
-      res = cli.Get(path);
-    else if (method == "POST")
-      res = cli.Post(path, body, content_type);
-    else
-      res = cli.Delete(path);
-    if (!res)
-      throw failure{errc::unreachable, unreachable_message(url, url_from, res.error())};
-    auto parsed = json::parse(res->body, nullptr, false);
-    if (res->status == 401)
-      throw failure{errc::unauthorized, "the admin token was refused (check --token-file)"};
-    if (res->status >= 400) {
-      // The API's error shape: {"error": {"code": ..., "message": ...}}.
-      const auto* err =
-        parsed.is_object() && parsed.contains("error") && parsed["error"].is_object()
-          ? &parsed["error"]
-          : nullptr;
-      auto code =
-        err != nullptr ? licd::engine::errc_from_name(err->value("code", "")) : std::nullopt;
-      auto msg = err != nullptr ? err->value("message", "") : "";
-      throw failure{code.value_or(res->status >= 500 ? errc::server_error : errc::bad_request),
-                    msg.empty() ? "HTTP " + std::to_string(res->status) : msg};
-    }
-    if (parsed.is_discarded())
-      return json{{"text", res->body}};
-    return parsed;
-  }
-};
-
-std::string text(const json& j) {
-  if (j.is_string())
-    return j.get<std::string>();
-  if (j.is_null())
-    return "-";
-  if (j.is_array()) {
-    std::string out;
-    for (const auto& x : j)
-      out += (out.empty() ? "" : ",") + text(x);
-    return out.empty() ? "-" : out;
-  }
-  return j.dump();
-}
-
-/// Prints rows as aligned columns under a header.
-void table(const std::vector<std::string>& header, const std::vector<std::vector<std::string>>& rows) {
-  std::vector<size_t> width(header.size());
-  for (size_t i = 0; i < header.size(); ++i)
-    width[i] = header[i].size();
-  for (const auto& r : rows)
-    for (size_t i = 0; i < r.size(); ++i)
-      width[i] = std::max(width[i], r[i].size());
-  auto line = [&](const std::vector<std::string>& cells) {
-    std::string out;
-    for (size_t i = 0; i < cells.size(); ++i) {
-      out += cells[i];
-      if (i + 1 < cells.size())
-        out += std::string(width[i] - cells[i].size() + 2, ' ');
-    }
-    std::cout << out << '\n';
-  };
-  line(header);
-  for (const auto& r : rows)
-    line(r);
-}
-
-void print_license(const json& l) {
-  for (const char* k : {"id", "product", "seats", "state", "issued", "expires", "customer",
-                        "installed_at"})
-    std::printf("%-13s %s\n", k, text(l[k]).c_str());
-  if (l.value("activation_required", false))
-    std::printf("%-13s %s\n", "activation",
-                l.value("activated_on", "").empty()
-                  ? "required, not activated"
-                  : ("activated " + text(l["activated_on"]) + ", " + text(l["hardware"])).c_str());
-  if (!l.value("advice", "").empty())
-    std::printf("%-13s %s\n", "to do", text(l["advice"]).c_str());
-}
-
-void print_event(const json& e) {
-  std::cout << text(e["time"]) << "  " << text(e["kind"]);
-  for (const char* k : {"product", "computer", "user", "lease"})
-    if (!e[k].get<std::string>().empty())
-      std::cout << "  " << k << '=' << e[k].get<std::string>();
-  if (!e["detail"].get<std::string>().empty())
-    std::cout << "  " << e["detail"].get<std::string>();
-  std::cout << '\n';
-}
-
-std::string trim(std::string s) {
-  while (!s.empty() && (s.back() == '\n' || s.back() == '\r' || s.back() == ' '))
-    s.pop_back();
-  return s;
-}
+using licd::licadmin::failure;
+using licd::licadmin::print_event;
+using licd::licadmin::print_license;
+using licd::licadmin::table;
+using licd::licadmin::text;
 
 volatile std::sig_atomic_t interrupted = 0;
 
@@ -242,31 +107,7 @@ int main(int argc, char** argv) {
     return *stop;
 
   try {
-    api a;
-    if (url.empty()) {
-      auto url_file = licd::storage::data_dir_layout(data_dir).admin_url_file();
-      try {
-        a.url = trim(licd::files::read_file(url_file));
-      } catch (const std::exception& e) {
-        throw failure{errc::unreachable,
-                      "no admin API URL: " + std::string(e.what()) + ". licd writes " + url_file
-                        + " while it runs: is licd running with --data-dir=" + data_dir
-                        + "? Or name the API with --server=http://HOST:27601"};
-      }
-      a.url_from = "from " + url_file;
-    } else {
-      a.url = url;
-      a.url_from = "from --server";
-    }
-    auto token_path =
-      token_file.empty() ? licd::storage::data_dir_layout(data_dir).admin_token_file() : token_file;
-    try {
-      a.token = trim(licd::files::read_file(token_path));
-    } catch (const std::exception& e) {
-      throw failure{errc::unauthorized, "no admin token: " + std::string(e.what())
-                                          + " (licd writes it into its data dir; --token-file "
-                                            "names another)"};
-    }
+    auto a = licd::licadmin::connect(url, token_file, data_dir);
     auto emit = [&](const json& j) { std::cout << j.dump() << '\n'; };
 
     if (status->parsed()) {
