@@ -1,22 +1,22 @@
-// The C API over product_license: exceptions never cross it.
+// The C API, the client library's whole ABI, over client::product_license: exceptions never
+// cross it.
 
 #include "licd/client.h"
 
-#include "engine/errc.hpp"
-#include "licd/client.hpp"
-
 #include "client/config.hpp"
+#include "client/product_license.hpp"
+#include "engine/errc.hpp"
 
 #include <cstring>
 #include <mutex>
 #include <string>
 
 struct licd_options {
-  licd::license_options opts;
+  licd::client::license_options opts;
 };
 
 struct licd_license {
-  std::unique_ptr<licd::product_license> lic;
+  std::unique_ptr<licd::client::product_license> lic;
   std::mutex mu;
   std::string lease, mode, server; ///< what the accessors last returned
 };
@@ -50,10 +50,26 @@ licd_status status_of(const std::string& code) {
   }
 }
 
+licd_event to_c(licd::client::seat_event e) {
+  using licd::client::seat_event;
+  switch (e) {
+    case seat_event::connection_lost:
+      return LICD_EVENT_CONNECTION_LOST;
+    case seat_event::reconnected:
+      return LICD_EVENT_RECONNECTED;
+    case seat_event::lost:
+      return LICD_EVENT_LOST;
+    case seat_event::regained:
+      break;
+  }
+  return LICD_EVENT_REGAINED;
+}
+
 /// One of the license's text properties as a C string, kept in the handle's `slot` (valid until
 /// the next call on the handle, include/licd/client.h).
 template <class Get>
 const char* text_property(const licd_license* lic, std::string licd_license::*slot, Get get) {
+  // The accessors take a const handle but keep what they return in it, under its mutex.
   if (lic == nullptr)
     return "";
   auto* l = const_cast<licd_license*>(lic);
@@ -120,21 +136,22 @@ licd_status licd_acquire(const char* product, const licd_options* opts, licd_eve
     return LICD_BAD_ARGUMENT;
   }
   try {
-    auto o = opts != nullptr ? opts->opts : licd::license_options{};
+    auto o = opts != nullptr ? opts->opts : licd::client::license_options{};
     if (on_event != nullptr)
-      o.on_event = [on_event, user_data](licd::license_event e, const std::string& detail) {
-        on_event(static_cast<licd_event>(e), detail.c_str(), user_data);
+      o.on_event = [on_event, user_data](licd::client::seat_event e, const std::string& detail) {
+        on_event(to_c(e), detail.c_str(), user_data);
       };
     auto handle = std::make_unique<licd_license>();
-    handle->lic = std::make_unique<licd::product_license>(product, std::move(o));
+    handle->lic = std::make_unique<licd::client::product_license>(product, std::move(o));
     *out = handle.release();
     copy_message(message, message_size, "");
     return LICD_OK;
-  } catch (const licd::license_error& e) {
+  } catch (const licd::client::license_error& e) {
     copy_message(message, message_size, e.code() + ": " + e.what());
     return status_of(e.code());
   } catch (const std::exception& e) {
-    copy_message(message, message_size, e.what());
+    copy_message(message, message_size,
+                 std::string(licd::engine::name(licd::engine::errc::failed)) + ": " + e.what());
     return LICD_ERROR;
   }
 }
@@ -144,15 +161,34 @@ int licd_held(const licd_license* lic) {
 }
 
 const char* licd_lease(const licd_license* lic) {
-  return text_property(lic, &licd_license::lease, [](const licd::product_license& p) { return p.lease(); });
+  return text_property(lic, &licd_license::lease,
+                       [](const licd::client::product_license& p) { return p.lease(); });
 }
 
 const char* licd_mode(const licd_license* lic) {
-  return text_property(lic, &licd_license::mode, [](const licd::product_license& p) { return p.mode(); });
+  return text_property(lic, &licd_license::mode,
+                       [](const licd::client::product_license& p) { return p.mode(); });
 }
 
 const char* licd_server(const licd_license* lic) {
-  return text_property(lic, &licd_license::server, [](const licd::product_license& p) { return p.server(); });
+  return text_property(lic, &licd_license::server,
+                       [](const licd::client::product_license& p) { return p.server(); });
+}
+
+long long licd_expires_in_ms(const licd_license* lic) {
+  if (lic == nullptr)
+    return 0;
+  auto at = lic->lic->expires_at();
+  if (at == std::chrono::steady_clock::time_point::max())
+    return -1;
+  auto left =
+    std::chrono::duration_cast<std::chrono::milliseconds>(at - std::chrono::steady_clock::now());
+  return std::max<long long>(0, left.count());
+}
+
+void licd_return(licd_license* lic) {
+  if (lic != nullptr)
+    lic->lic->release();
 }
 
 void licd_release(licd_license* lic) {

@@ -515,6 +515,19 @@ TEST_CASE("licclient mode set and show, and the library follows each product's m
     CHECK(standalone.mode() == "standalone");
     CHECK(standalone.held());
     CHECK(used_seats(*s.licd) == 1);
+    // The C++ layer's expiry comes through the C API: a network lease lapses within its TTL,
+    // a stand-alone license never.
+    auto left = network.expires_at() - std::chrono::steady_clock::now();
+    CHECK(left > std::chrono::seconds(0));
+    CHECK(left <= std::chrono::seconds(600));
+    CHECK(standalone.expires_at() == std::chrono::steady_clock::time_point::max());
+    // release() gives the seat back and keeps the object (licd_return).
+    network.release();
+    CHECK_FALSE(network.held());
+    CHECK(used_seats(*s.licd) == 0);
+    network.release(); // idempotent
+    licd::product_license again("demo", o);
+    CHECK(used_seats(*s.licd) == 1);
   }
   CHECK(used_seats(*s.licd) == 0); // released by the destructor
   ::setenv("LICD_MACHINE_FACTS", (tmp.path() + "/no-such-facts").c_str(), 1);
@@ -522,7 +535,9 @@ TEST_CASE("licclient mode set and show, and the library follows each product's m
     licd::product_license elsewhere("cad", o);
     FAIL("a stand-alone license passed on another machine");
   } catch (const licd::license_error& e) {
-    CHECK(e.code() == "NOT_LICENSED");
+    CHECK(e.code() == "NOT_LICENSED"); // "CODE: why" from the C API, split by the C++ layer
+    CHECK(e.status() == LICD_NOT_LICENSED);
+    CHECK(std::string(e.what()).find("NOT_LICENSED") == std::string::npos);
   }
   ::unsetenv("LICD_MACHINE_FACTS");
 }

@@ -1,14 +1,22 @@
 /* licd client library, C API: opaque handles, status codes and messages, for plugins and for
- * other languages through their FFI. The same library as the C++ API (licd/client.hpp).
- * docs/CLIENT.md has a complete example. */
+ * other languages through their FFI. This is the library's whole ABI (liblicdclient.so,
+ * licd.dll): no C++ type crosses it, so any C or C++ compiler can link it. The C++ API
+ * (licd/client.hpp) is a header-only layer over it. docs/CLIENT.md has a complete example.
+ * Strings are UTF-8. */
 #ifndef LICD_CLIENT_H
 #define LICD_CLIENT_H
 
 #include <stddef.h>
 
-/* What the library exports: the functions and classes of these two headers, nothing else. */
+/* What the library exports: the functions of this header, nothing else. */
 #ifndef LICD_API
+#if defined(_WIN32) && defined(LICD_BUILDING_DLL)
+#define LICD_API __declspec(dllexport)
+#elif defined(_WIN32)
+#define LICD_API __declspec(dllimport)
+#else
 #define LICD_API __attribute__((visibility("default")))
+#endif
 #endif
 
 #ifdef __cplusplus
@@ -48,8 +56,10 @@ LICD_API void licd_options_free(licd_options* opts);
 LICD_API licd_status licd_options_set(licd_options* opts, const char* key, const char* value);
 
 /* Acquires the product's license (in its configured mode). On LICD_OK, *out is the handle;
- * otherwise *out is NULL and `message` (if not NULL) receives why, NUL-terminated. `opts`,
- * `on_event` and `user_data` may be NULL. */
+ * otherwise *out is NULL and `message` (if not NULL) receives "CODE: why", NUL-terminated and
+ * cut to message_size, where CODE is one of docs/ERRORS.md's codes (NO_SEATS, UNREACHABLE,
+ * TLS_FAILED, NOT_LICENSED, BAD_ARGUMENT, the server's refusals, FAILED for anything else).
+ * `opts`, `on_event` and `user_data` may be NULL. */
 LICD_API licd_status licd_acquire(const char* product, const licd_options* opts, licd_event_fn on_event,
                          void* user_data, licd_license** out, char* message,
                          size_t message_size);
@@ -58,6 +68,12 @@ LICD_API int licd_held(const licd_license* lic);            /* 1 while the seat 
 LICD_API const char* licd_lease(const licd_license* lic);   /* valid until the next call on lic */
 LICD_API const char* licd_mode(const licd_license* lic);    /* "network" or "standalone" */
 LICD_API const char* licd_server(const licd_license* lic);  /* "host:port", "" when stand-alone */
+/* Milliseconds until the lease lapses unless renewed (0 once it has); -1 when it never does
+ * (stand-alone). */
+LICD_API long long licd_expires_in_ms(const licd_license* lic);
+
+/* Gives the seat back now and keeps the handle (licd_held is 0 afterwards); idempotent. */
+LICD_API void licd_return(licd_license* lic);
 
 /* Releases the seat and frees the handle. NULL is fine. */
 LICD_API void licd_release(licd_license* lic);
