@@ -203,8 +203,8 @@ std::string format_error(std::string_view id, error_code code, std::string_view 
   out.push_back(' ');
   out.append(to_string(code));
   out.push_back(' ');
-  for (char c : message)
-    out.push_back(c == '\n' || c == '\r' ? ' ' : c);
+  for (char c : message) // no control characters in a reply (parse_reply refuses them)
+    out.push_back(static_cast<unsigned char>(c) < 0x20 || c == 0x7f ? ' ' : c);
   if (out.size() > max_line)
     out.resize(max_line);
   return out;
@@ -220,6 +220,11 @@ std::optional<std::string> reply::get(std::string_view key) const {
 std::optional<reply> parse_reply(std::string_view line) {
   if (!line.empty() && line.back() == '\r')
     line.remove_suffix(1);
+  // A server sends no control characters; one inside a reply (a CR before the end, found by the
+  // replies fuzzer) would not survive formatting the reply again.
+  for (unsigned char c : line)
+    if (c < 0x20 || c == 0x7f)
+      return std::nullopt;
   auto words = split_words(line);
   if (words.size() < 2)
     return std::nullopt;

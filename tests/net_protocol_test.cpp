@@ -156,6 +156,13 @@ TEST_CASE("replies format and parse back", "[net][protocol]") {
   CHECK(e->code == "NO_SEATS");
   CHECK(e->message == "all 5 seats are in use");
   CHECK(proto::error_code_from_string(e->code) == proto::error_code::no_seats);
+  CHECK(proto::format_error("9", proto::error_code::no_seats, "a\tb\x7f") == "ERR 9 NO_SEATS a b ");
+
+  // Control characters are refused inside a reply (the fuzzer's "OK 1\r ": its id would lose
+  // the CR when formatted again); a CR at the end is the line's CRLF.
+  CHECK_FALSE(proto::parse_reply("OK 1\r "));
+  CHECK_FALSE(proto::parse_reply("OK 1 lease=a\tb"));
+  CHECK(proto::parse_reply("OK 1\r"));
 
   CHECK_FALSE(proto::parse_reply("HELLO"));
   CHECK_FALSE(proto::parse_reply("WHAT 1 x"));
