@@ -2,6 +2,7 @@
 
 #include "client/connection.hpp"
 #include "engine/names.hpp"
+#include "platform/paths.hpp"
 #include "storage/files.hpp"
 
 #include <cstdlib>
@@ -52,7 +53,7 @@ ini parse_ini(std::istream& in, const std::string& path) {
 }
 
 ini read_ini(const std::string& path) {
-  std::ifstream in(path);
+  std::ifstream in(platform::fs_path(path));
   if (!in)
     return {};
   return parse_ini(in, path);
@@ -76,11 +77,8 @@ product_mode to_mode(const std::map<std::string, std::string>& kv, const std::st
 }
 
 std::string home_config() {
-  if (const char* x = std::getenv("XDG_CONFIG_HOME"); x != nullptr && *x != '\0')
-    return std::string(x) + "/licd/client.conf";
-  if (const char* h = std::getenv("HOME"); h != nullptr && *h != '\0')
-    return std::string(h) + "/.config/licd/client.conf";
-  return ".licd-client.conf";
+  auto dir = platform::user_config_dir();
+  return dir.empty() ? ".licd-client.conf" : platform::join_path(dir, "client.conf");
 }
 
 } // namespace
@@ -91,13 +89,13 @@ product_mode mode_config::for_product(const std::string& product) const {
 }
 
 std::string system_config_path() {
-  if (const char* p = std::getenv("LICD_SYSTEM_CONFIG"); p != nullptr && *p != '\0')
+  if (auto p = platform::env("LICD_SYSTEM_CONFIG"); !p.empty())
     return p;
-  return "/etc/licd/client.conf";
+  return platform::join_path(platform::system_config_dir(), "client.conf");
 }
 
 std::string user_config_path() {
-  if (const char* p = std::getenv("LICD_USER_CONFIG"); p != nullptr && *p != '\0')
+  if (auto p = platform::env("LICD_USER_CONFIG"); !p.empty())
     return p;
   return home_config();
 }
@@ -164,7 +162,7 @@ void set_product_mode(const std::string& path, const std::string& product,
     for (const auto& [k, v] : kv)
       out << k << " = " << v << "\n";
   }
-  auto dir = std::filesystem::path(path).parent_path();
+  auto dir = platform::fs_path(path).parent_path();
   std::error_code ec;
   if (!dir.empty())
     std::filesystem::create_directories(dir, ec);
@@ -175,7 +173,7 @@ std::vector<std::string> configured_servers(const std::vector<std::string>& give
                                             const product_mode& mode) {
   if (!given.empty())
     return given;
-  if (const char* env = std::getenv("LICD_SERVER"); env != nullptr && *env != '\0') {
+  if (auto env = platform::env("LICD_SERVER"); !env.empty()) {
     try {
       return parse_server_list(env);
     } catch (const std::invalid_argument& e) {

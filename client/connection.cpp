@@ -5,18 +5,12 @@
 #include "net/replies.hpp"
 #include "net/tls_stream.hpp"
 
+#include "platform/socket.hpp"
+
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
-#include <netdb.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
-
 #include <cctype>
-#include <cerrno>
 #include <cstring>
 
 namespace licd::client {
@@ -58,35 +52,42 @@ connection::connection(const std::string& host, uint16_t port, duration timeout,
   addrinfo* found = nullptr;
   auto service = std::to_string(port);
   if (int rc = getaddrinfo(host.c_str(), service.c_str(), &hints, &found); rc != 0)
-    throw connection_error("cannot resolve " + host + ": " + gai_strerror(rc));
+    throw connection_error("cannot resolve " + host + ": " + platform::resolve_error_text(rc));
   std::string why = "no address";
-  for (auto* ai = found; ai != nullptr && fd_ < 0; ai = ai->ai_next) {
-    int fd = ::socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC | SOCK_NONBLOCK,
-                      ai->ai_protocol);
-    if (fd < 0)
+  for (auto* ai = found; ai != nullptr && fd_ == platform::no_socket; ai = ai->ai_next) {
+    auto fd = platform::open_socket(ai->ai_family, ai->ai_socktype, ai->ai_protocol, true);
+    if (fd == platform::no_socket)
       continue;
-    int rc = ::connect(fd, ai->ai_addr, ai->ai_addrlen);
-    if (rc != 0 && errno == EINPROGRESS) {
-      pollfd p{fd, POLLOUT, 0};
-      rc = ::poll(&p, 1, static_cast<int>(timeout_.count()));
-      int err = 0;
-      socklen_t len = sizeof(err);
-      if (rc == 1 && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) == 0 && err == 0)
+    int rc = ::connect(fd, ai->ai_addr, static_cast<int>(ai->ai_addrlen));
+    int err = rc == 0 ? 0 : platform::last_socket_error();
+    if (rc != 0 && platform::try_again(err)) {
+      platform::poll_entry p{fd, POLLOUT, 0};
+      rc = platform::poll_sockets(&p, 1, static_cast<int>(timeout_.count()));
+      int so_error = 0;
+      socklen_t len = sizeof(so_error);
+      if (rc == 1
+          && ::getsockopt(fd, SOL_SOCKET, SO_ERROR, reinterpret_cast<char*>(&so_error), &len) == 0
+          && so_error == 0) {
         rc = 0;
-      else
-        errno = rc == 0 ? ETIMEDOUT : (err != 0 ? err : errno), rc = -1;
+      } else {
+        why = rc == 0 ? "timed out"
+                      : platform::socket_error_text(so_error != 0 ? so_error
+                                                                  : platform::last_socket_error());
+        rc = -1;
+      }
+    } else if (rc != 0) {
+      why = platform::socket_error_text(err);
     }
     if (rc != 0) {
-      why = std::strerror(errno);
-      ::close(fd);
+      platform::close_socket(fd);
       continue;
     }
     int one = 1;
-    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+    ::setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, reinterpret_cast<const char*>(&one), sizeof(one));
     fd_ = fd;
   }
   freeaddrinfo(found);
-  if (fd_ < 0)
+  if (fd_ == platform::no_socket)
     throw connection_error("cannot connect to " + host + ":" + service + ": " + why);
   if (tls.enabled) {
     try {
@@ -112,21 +113,20 @@ void connection::close_all() {
     SSL_CTX_free(static_cast<SSL_CTX*>(ssl_ctx_));
     ssl_ctx_ = nullptr;
   }
-  if (fd_ >= 0)
-    ::close(fd_);
-  fd_ = -1;
+  platform::close_socket(fd_);
+  fd_ = platform::no_socket;
 }
 
 void connection::wait_for(bool write, const char* what) {
   for (;;) {
-    pollfd p{fd_, static_cast<short>(write ? POLLOUT : POLLIN), 0};
-    int rc = ::poll(&p, 1, static_cast<int>(timeout_.count()));
+    platform::poll_entry p{fd_, static_cast<short>(write ? POLLOUT : POLLIN), 0};
+    int rc = platform::poll_sockets(&p, 1, static_cast<int>(timeout_.count()));
     if (rc > 0)
       return;
     if (rc == 0)
       throw connection_error(std::string("timed out ") + what);
-    if (errno != EINTR)
-      throw connection_error(std::string("poll: ") + std::strerror(errno));
+    if (int err = platform::last_socket_error(); !platform::try_again(err))
+      throw connection_error("poll: " + platform::socket_error_text(err));
   }
 }
 
@@ -142,7 +142,7 @@ void connection::start_tls(const std::string& host, const tls_options& tls) {
   ssl_ctx_ = ctx;
   auto* ssl = SSL_new(ctx);
   ssl_ = ssl;
-  SSL_set_fd(ssl, fd_);
+  SSL_set_fd(ssl, static_cast<int>(fd_)); // a Windows SOCKET fits (OpenSSL casts it back)
   SSL_set_tlsext_host_name(ssl, host.c_str());
   if (verifier->checks_host())
     SSL_set1_host(ssl, host.c_str());
@@ -183,20 +183,19 @@ void connection::send_raw(const std::string& bytes) {
   }
   size_t sent = 0;
   while (sent < bytes.size()) {
-    auto n = ::send(fd_, bytes.data() + sent, bytes.size() - sent, MSG_NOSIGNAL);
+    auto n = platform::send_some(fd_, bytes.data() + sent, bytes.size() - sent);
     if (n > 0) {
       sent += static_cast<size_t>(n);
       continue;
     }
-    if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-      pollfd p{fd_, POLLOUT, 0};
-      if (::poll(&p, 1, static_cast<int>(timeout_.count())) <= 0)
+    int err = platform::last_socket_error();
+    if (n < 0 && platform::try_again(err)) {
+      platform::poll_entry p{fd_, POLLOUT, 0};
+      if (platform::poll_sockets(&p, 1, static_cast<int>(timeout_.count())) <= 0)
         throw connection_error("timed out sending to the server");
       continue;
     }
-    if (n < 0 && errno == EINTR)
-      continue;
-    throw connection_error(std::string("connection lost while sending: ") + std::strerror(errno));
+    throw connection_error("connection lost while sending: " + platform::socket_error_text(err));
   }
 }
 
@@ -228,13 +227,14 @@ std::string connection::read_line() {
       throw connection_error("connection lost (TLS): " + net::openssl_last_error());
     }
     wait_for(false, "waiting for the server's reply");
-    auto n = ::recv(fd_, buf, sizeof(buf), 0);
+    auto n = platform::receive_some(fd_, buf, sizeof(buf));
     if (n == 0)
       throw connection_error("the server closed the connection");
     if (n < 0) {
-      if (errno == EAGAIN || errno == EINTR)
+      int err = platform::last_socket_error();
+      if (platform::try_again(err))
         continue;
-      throw connection_error(std::string("connection lost: ") + std::strerror(errno));
+      throw connection_error("connection lost: " + platform::socket_error_text(err));
     }
     inbuf_.append(buf, static_cast<size_t>(n));
   }

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "engine/errc.hpp"
+#include "platform/socket.hpp"
 
 #include "net/protocol.hpp"
 
@@ -104,7 +105,7 @@ public:
   /// Whether the connection is over TLS.
   bool secure() const { return ssl_ != nullptr; }
   /// The socket, to wait on (poll) for the server to speak or close unasked.
-  int socket() const { return fd_; }
+  platform::socket_handle socket() const { return fd_; }
 
 private:
   net::protocol::reply request(const std::string& line);
@@ -115,7 +116,7 @@ private:
 
   void* ssl_ctx_ = nullptr; ///< SSL_CTX*
   void* ssl_ = nullptr;     ///< SSL*
-  int fd_ = -1;
+  platform::socket_handle fd_ = platform::no_socket;
   duration timeout_;
   std::string inbuf_;
   uint64_t next_id_ = 1;

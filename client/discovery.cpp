@@ -1,11 +1,13 @@
 #include "client/discovery.hpp"
 
-#include <arpa/inet.h>
+#include "platform/socket.hpp"
+
+#ifdef _WIN32
+#include <iphlpapi.h>
+#else
 #include <ifaddrs.h>
 #include <net/if.h>
-#include <poll.h>
-#include <sys/socket.h>
-#include <unistd.h>
+#endif
 
 #include <algorithm>
 #include <stdexcept>
@@ -16,6 +18,29 @@ namespace {
 
 std::vector<std::string> default_targets() {
   std::vector<std::string> out;
+#ifdef _WIN32
+  // Each IPv4 address's directed broadcast: the address with the host bits set.
+  ULONG size = 16 * 1024;
+  std::vector<unsigned char> buf(size);
+  if (GetAdaptersAddresses(AF_INET, GAA_FLAG_SKIP_ANYCAST | GAA_FLAG_SKIP_MULTICAST, nullptr,
+                           reinterpret_cast<IP_ADAPTER_ADDRESSES*>(buf.data()), &size)
+      == NO_ERROR) {
+    for (auto* a = reinterpret_cast<IP_ADAPTER_ADDRESSES*>(buf.data()); a != nullptr; a = a->Next) {
+      if (a->OperStatus != IfOperStatusUp)
+        continue;
+      for (auto* u = a->FirstUnicastAddress; u != nullptr; u = u->Next) {
+        auto* in = reinterpret_cast<sockaddr_in*>(u->Address.lpSockaddr);
+        if (in->sin_family != AF_INET || u->OnLinkPrefixLength >= 32)
+          continue;
+        in_addr b = in->sin_addr;
+        b.s_addr |= htonl(0xffffffffu >> u->OnLinkPrefixLength);
+        char text[INET_ADDRSTRLEN] = {};
+        if (inet_ntop(AF_INET, &b, text, sizeof(text)) != nullptr)
+          out.emplace_back(text);
+      }
+    }
+  }
+#else
   ifaddrs* all = nullptr;
   if (getifaddrs(&all) == 0) {
     for (auto* i = all; i != nullptr; i = i->ifa_next) {
@@ -29,6 +54,7 @@ std::vector<std::string> default_targets() {
     }
     freeifaddrs(all);
   }
+#endif
   out.emplace_back("255.255.255.255");
   out.emplace_back("127.255.255.255");
   std::sort(out.begin(), out.end());
@@ -40,11 +66,12 @@ std::vector<std::string> default_targets() {
 
 std::vector<found_server> discover(const std::vector<std::string>& products,
                                    const discovery_options& opts) {
-  int fd = ::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    throw std::runtime_error("cannot open a UDP socket for discovery");
+  auto fd = platform::open_socket(AF_INET, SOCK_DGRAM, 0, false);
+  if (fd == platform::no_socket)
+    throw std::runtime_error("cannot open a UDP socket for discovery: "
+                             + platform::socket_error_text(platform::last_socket_error()));
   int one = 1;
-  ::setsockopt(fd, SOL_SOCKET, SO_BROADCAST, &one, sizeof(one));
+  ::setsockopt(fd, SOL_SOCKET, SO_BROADCAST, reinterpret_cast<const char*>(&one), sizeof(one));
   auto targets = opts.targets.empty() ? default_targets() : opts.targets;
   auto query = net::discovery::format(net::discovery::query{products});
   std::vector<found_server> found;
@@ -59,7 +86,8 @@ std::vector<found_server> discover(const std::vector<std::string>& products,
       to.sin_port = htons(opts.port);
       if (inet_pton(AF_INET, t.c_str(), &to.sin_addr) != 1)
         continue;
-      ::sendto(fd, query.data(), query.size(), 0, reinterpret_cast<sockaddr*>(&to), sizeof(to));
+      ::sendto(fd, query.data(), static_cast<int>(query.size()), 0,
+               reinterpret_cast<sockaddr*>(&to), sizeof(to));
     }
     auto until = opts.gather_all || attempt + 1 == attempts ? end
                                                             : std::min(end, clock::now() + slice);
@@ -67,13 +95,14 @@ std::vector<found_server> discover(const std::vector<std::string>& products,
       auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - clock::now());
       if (left.count() <= 0)
         break;
-      pollfd p{fd, POLLIN, 0};
-      if (::poll(&p, 1, static_cast<int>(left.count())) <= 0)
+      platform::poll_entry p{fd, POLLIN, 0};
+      if (platform::poll_sockets(&p, 1, static_cast<int>(left.count())) <= 0)
         break;
       char buf[net::discovery::max_datagram + 1];
       sockaddr_in from{};
       socklen_t len = sizeof(from);
-      auto n = ::recvfrom(fd, buf, sizeof(buf), 0, reinterpret_cast<sockaddr*>(&from), &len);
+      auto n = ::recvfrom(fd, buf, static_cast<int>(sizeof(buf)), 0,
+                          reinterpret_cast<sockaddr*>(&from), &len);
       if (n <= 0)
         continue;
       auto a = net::discovery::parse_answer(std::string_view(buf, static_cast<size_t>(n)));
@@ -93,7 +122,7 @@ std::vector<found_server> discover(const std::vector<std::string>& products,
     if (clock::now() >= end)
       break;
   }
-  ::close(fd);
+  platform::close_socket(fd);
   return found;
 }
 

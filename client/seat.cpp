@@ -2,10 +2,6 @@
 
 #include "platform/host.hpp"
 
-#include <fcntl.h>
-#include <poll.h>
-#include <unistd.h>
-
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
@@ -32,9 +28,7 @@ seat::seat(seat_options opts) : opts_(std::move(opts)) {
   if (opts_.user.empty())
     opts_.user = platform::user_name("unknown-user");
   if (opts_.instance.empty())
-    opts_.instance = std::to_string(getpid());
-  if (::pipe2(wake_, O_CLOEXEC | O_NONBLOCK) != 0)
-    throw std::runtime_error(std::string("cannot make a pipe: ") + std::strerror(errno));
+    opts_.instance = std::to_string(platform::process_id());
   auto until = clock::now() + opts_.acquire_timeout;
   auto backoff = opts_.backoff_min;
   for (;;) {
@@ -64,8 +58,6 @@ seat::seat(seat_options opts) : opts_(std::move(opts)) {
 
 seat::~seat() {
   release();
-  ::close(wake_[0]);
-  ::close(wake_[1]);
 }
 
 std::string seat::lease() const {
@@ -100,8 +92,7 @@ void seat::release() {
       return;
     stopping_ = true;
   }
-  char one = 1;
-  [[maybe_unused]] auto n = ::write(wake_[1], &one, 1); // a full pipe is awake already
+  wake_.wake();
   if (thread_.joinable())
     thread_.join();
   // The renewal thread is gone: the connection and lease are this thread's now.
@@ -170,7 +161,8 @@ void seat::notify(seat_event e, const std::string& detail) {
 }
 
 seat::woke seat::wait(std::chrono::milliseconds d, bool watch) {
-  pollfd fds[2] = {{wake_[0], POLLIN, 0}, {-1, POLLIN | POLLRDHUP, 0}};
+  platform::poll_entry fds[2] = {{wake_.handle(), POLLIN, 0},
+                                 {platform::no_socket, platform::poll_readable, 0}};
   if (watch && conn_)
     fds[1].fd = conn_->socket();
   auto until = clock::now() + d;
@@ -183,7 +175,8 @@ seat::woke seat::wait(std::chrono::milliseconds d, bool watch) {
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - clock::now());
     if (left.count() <= 0)
       return woke::timeout;
-    int n = ::poll(fds, 2, static_cast<int>(std::min<int64_t>(left.count(), 60'000)));
+    int n =
+      platform::poll_sockets(fds, 2, static_cast<int>(std::min<int64_t>(left.count(), 60'000)));
     if (n > 0 && fds[1].revents != 0)
       return woke::server_spoke;
   }

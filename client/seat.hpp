@@ -81,7 +81,7 @@ private:
   seat_options opts_;
   mutable std::mutex mu_;
   bool stopping_ = false;
-  int wake_[2] = {-1, -1}; ///< a pipe: release() writes to it to end a wait at once
+  platform::waker wake_; ///< release() wakes it to end a wait at once
   std::unique_ptr<connection> conn_;
   std::string server_;
   std::string lease_;

@@ -2,13 +2,14 @@
 
 #include "engine/activation.hpp"
 #include "engine/lease_id.hpp"
+#include "platform/paths.hpp"
 #include "storage/files.hpp"
 
 #include <nlohmann/json.hpp>
 
-#include <fcntl.h>
+#ifndef _WIN32
 #include <sys/stat.h>
-#include <unistd.h>
+#endif
 
 #include <chrono>
 #include <cstdlib>
@@ -51,21 +52,23 @@ std::string standalone_advice(engine::license_state s, const std::string& produc
 }
 
 std::string standalone_store::default_path() {
-  if (const char* p = std::getenv("LICD_STANDALONE_FILE"); p != nullptr && *p != '\0')
+  if (auto p = platform::env("LICD_STANDALONE_FILE"); !p.empty())
     return p;
-  return "/var/lib/licd-client/standalone.json";
+  return platform::join_path(platform::machine_data_dir(), "standalone.json");
 }
 
 standalone_store::standalone_store(std::string path) : path_(std::move(path)) {
-  struct stat st {};
-  if (::stat(path_.c_str(), &st) != 0)
+  if (!files::file_exists(path_))
     return; // nothing stored yet
-  if ((st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
+#ifndef _WIN32 // on Windows the folder's ACL decides (%ProgramData% lets users read, not write)
+  struct stat st {};
+  if (::stat(path_.c_str(), &st) == 0 && (st.st_mode & (S_IWGRP | S_IWOTH)) != 0)
     refuse(engine::errc::unsafe_file, path_
                                         + " is writable by other users, so anyone could change the "
                                           "licenses in it: fix it with chmod 644 "
                                         + path_);
-  std::ifstream in(path_);
+#endif
+  std::ifstream in(platform::fs_path(path_));
   if (!in)
     refuse(engine::errc::unreadable, "cannot read " + path_);
   std::stringstream ss;
@@ -96,12 +99,12 @@ void standalone_store::save() const {
                                    {"nonce", engine::hex64(e.nonce)},
                                    {"activation", e.activation}});
   namespace fs = std::filesystem;
-  auto dir = fs::path(path_).parent_path();
+  auto dir = platform::fs_path(path_).parent_path();
   std::error_code ec;
   if (!dir.empty() && !fs::exists(dir, ec)) {
     fs::create_directories(dir, ec);
     if (ec)
-      refuse(engine::errc::unwritable, "cannot create " + dir.string() + ": " + ec.message()
+      refuse(engine::errc::unwritable, "cannot create " + dir.u8string() + ": " + ec.message()
                                          + " (run as root, or set LICD_STANDALONE_FILE)");
     fs::permissions(dir, fs::perms(0755), ec);
   }

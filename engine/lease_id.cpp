@@ -2,7 +2,9 @@
 
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
+#ifndef _WIN32
 #include <pthread.h>
+#endif
 
 #include <atomic>
 #include <cstring>
@@ -29,17 +31,21 @@ int hex_value(char c) {
 /// random bytes.
 std::atomic<uint64_t> fork_generation{0};
 
+#ifndef _WIN32 // Windows has no fork
 void on_fork_child() {
   fork_generation.fetch_add(1, std::memory_order_relaxed);
 }
+#endif
 
 /// Random bytes drawn from OpenSSL's generator 4 KiB at a time, per thread. One `RAND_bytes`
 /// call costs about 1.8 us on licd's machines whether it yields 16 bytes or 4 KiB (its fork
 /// check is a getpid() system call), and a busy pool makes a lease id per checkout. Bytes are
 /// wiped from the buffer as they are handed out.
 void take_random(unsigned char* out, size_t n) {
+#ifndef _WIN32
   static std::once_flag registered;
   std::call_once(registered, [] { pthread_atfork(nullptr, nullptr, on_fork_child); });
+#endif
   struct buffer {
     unsigned char bytes[4096];
     size_t used = sizeof(bytes);

@@ -1,12 +1,42 @@
 #include "platform/host.hpp"
 
+#ifdef _WIN32
+#include "platform/windows_text.hpp"
+
+#include <windows.h>
+#else
 #include <pwd.h>
 #include <unistd.h>
+#endif
 
 #include <chrono>
 #include <cstdlib>
 
 namespace licd::platform {
+
+#ifdef _WIN32
+
+std::string host_name(const std::string& if_unknown) {
+  wchar_t buf[256] = {};
+  DWORD size = 255;
+  if (!GetComputerNameExW(ComputerNameDnsHostname, buf, &size) || size == 0)
+    return if_unknown;
+  return from_utf16(std::wstring(buf, size));
+}
+
+std::string user_name(const std::string& if_unknown) {
+  wchar_t buf[257] = {};
+  DWORD size = 257; // UNLEN + 1
+  if (GetUserNameW(buf, &size) && size > 1)
+    return from_utf16(std::wstring(buf, size - 1));
+  return if_unknown;
+}
+
+unsigned long process_id() {
+  return GetCurrentProcessId();
+}
+
+#else
 
 std::string host_name(const std::string& if_unknown) {
   char buf[256] = {};
@@ -22,6 +52,12 @@ std::string user_name(const std::string& if_unknown) {
     return u;
   return if_unknown;
 }
+
+unsigned long process_id() {
+  return static_cast<unsigned long>(::getpid());
+}
+
+#endif
 
 int32_t today_day() {
   using namespace std::chrono;

@@ -12,6 +12,9 @@ std::string host_name(const std::string& if_unknown = "");
 /// The effective user's name (the password database, else $USER); `if_unknown` when neither says.
 std::string user_name(const std::string& if_unknown = "");
 
+/// This process's id.
+unsigned long process_id();
+
 /// Days since 1970-01-01 by the system clock (UTC): the unit of license issue and expiry dates.
 int32_t today_day();
 

@@ -26,10 +26,16 @@ struct machine_report {
 /// the file name from $LICD_MACHINE_FACTS.
 std::string simulated_facts_file();
 
-/// Reads /etc/machine-id, /sys/class/dmi/id/product_uuid, the MAC addresses of the network
-/// interfaces backed by a device, and the hostname. Never throws: what cannot be read is
-/// missing, and said so in the warnings.
+/// Reads the machine's facts (read_system_facts), or the simulated ones; warns when there are
+/// fewer than three. Never throws: what cannot be read is missing, and said so in the warnings.
 machine_report probe_machine();
+
+/// The system's own facts, environment and warnings, one implementation per platform. Linux
+/// (machine_linux.cpp): /etc/machine-id, /sys/class/dmi/id/product_uuid, the MAC addresses of
+/// the network interfaces backed by a device, the hostname. Windows (machine_windows.cpp): the
+/// MachineGuid, the SMBIOS system UUID where readable, the physical adapters' MACs, the
+/// computer name.
+void read_system_facts(machine_report& r);
 
 /// The facts file format (`machine-id=`, `dmi-uuid=`, `hostname=`, `mac=` lines, `#` comments),
 /// exposed for tests.

@@ -3,8 +3,8 @@
 # of licd. Debian's libcaf-dev is not instrumented: TSan cannot see the synchronisation inside it
 # (its mailboxes and scheduler queues) and reports races that are not there. The source is
 # Debian's own (the orig tarball of libcaf-dev 0.17.6), fetched by apt from the archive this
-# machine's apt sources name (so apt checks it against the signed index), and checked again
-# against a pinned SHA-256; licd still compiles against Debian's CAF headers, which are the same
+# machine's apt sources name (scripts/debian-source.sh; apt checks it against the signed index),
+# and checked again against a pinned SHA-256; licd still compiles against Debian's CAF headers, which are the same
 # apart from one include.
 #
 #   scripts/caf-tsan.sh PREFIX      (does nothing when PREFIX already holds the libraries)
@@ -18,20 +18,9 @@ sha256=e2bf5bd243f08bb7d8adde197cfe3e6d71314ed3378fe0692f8932f4c3b3928c
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 echo "=== CAF 0.17.6 with ThreadSanitizer -> $prefix"
-# apt's own sources, with source packages switched on, in a private copy: nothing of the
-# machine's apt configuration changes. apt may fail to fetch the Debian patches of a version the
-# archive has moved past; only the upstream tarball is needed, and its checksum decides.
-mkdir -p "$work/parts" "$work/lists/partial" "$work/src"
-for f in /etc/apt/sources.list.d/*.sources; do
-  [ -e "$f" ] && sed 's/^Types: deb$/Types: deb-src/' "$f" > "$work/parts/$(basename "$f")"
-done
-apt_src=(-o Dir::Etc::SourceList=/dev/null -o "Dir::Etc::SourceParts=$work/parts"
-         -o "Dir::State::Lists=$work/lists")
-apt-get "${apt_src[@]}" update -qq > "$work/apt.log" 2>&1 || { cat "$work/apt.log"; exit 1; }
-(cd "$work/src" && apt-get "${apt_src[@]}" source --download-only actor-framework \
-   >> "$work/apt.log" 2>&1) || true
-[ -e "$work/src/$tarball" ] || { cat "$work/apt.log"; echo "apt did not fetch $tarball"; exit 1; }
-mv "$work/src/$tarball" "$work/$tarball"
+# Debian's source, fetched and checked by apt (scripts/debian-source.sh), then against the pin.
+fetched=$(bash "$(dirname "$0")/debian-source.sh" actor-framework "$work")
+[ "$(basename "$fetched")" = "$tarball" ] || { echo "apt fetched $fetched, not $tarball"; exit 1; }
 echo "$sha256  $work/$tarball" | sha256sum -c --quiet
 tar -xzf "$work/$tarball" -C "$work"
 # -include limits: receive_buffer.hpp uses std::numeric_limits without including <limits>

@@ -6,17 +6,12 @@
 #include "client/seat.hpp"
 #include "client/standalone.hpp"
 
-#include <unistd.h>
+#include "platform/host.hpp"
+#include "tools/licclient/stop_signal.hpp"
 
-#include <pthread.h>
-#include <signal.h>
-
-#include <atomic>
 #include <chrono>
 #include <cstdio>
-#include <cstdlib>
 #include <iostream>
-#include <thread>
 
 namespace licd::licclient {
 namespace {
@@ -105,7 +100,7 @@ public:
     auto conn = connect_first(
       resolve_servers(g_->server_flag, checkout_->parsed() ? product_ : "", g_->discovery),
       g_->tls);
-    conn->hello(g_->computer, g_->user, std::to_string(::getpid()));
+    conn->hello(g_->computer, g_->user, std::to_string(platform::process_id()));
     if (checkout_->parsed()) {
       auto g = conn->checkout(product_);
       print(*g_,
@@ -141,8 +136,8 @@ public:
   }
 
 private:
-  /// Checks a seat out, keeps it (the seat renews it) and prints its events until SIGINT or
-  /// SIGTERM, then releases it.
+  /// Checks a seat out, keeps it (the seat renews it) and prints its events until stopped
+  /// (stop_signal), then releases it.
   int hold() {
     client::seat_options so;
     so.product = product_;
@@ -167,32 +162,16 @@ private:
     so.on_event = [&](client::seat_event e, const std::string& detail) {
       event(std::string(client::to_string(e)), current ? current->lease() : "", detail);
     };
-    sigset_t stop_set;
-    sigemptyset(&stop_set);
-    sigaddset(&stop_set, SIGINT);
-    sigaddset(&stop_set, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &stop_set, nullptr); // the renewal thread inherits the mask
+    static stop_signal stop; // its waiting thread outlives this call
     // Waiting for a seat (NO_SEATS, an unreachable server) can take --timeout seconds: a stop
-    // signal meanwhile ends licclient at once (no seat is held yet). Once one is held, the signal
-    // releases it below.
-    std::atomic<bool> acquiring{true};
-    std::thread([&acquiring, stop_set] {
-      int sig = 0;
-      sigwait(&stop_set, &sig);
-      if (acquiring.load()) {
-        std::cerr << "licclient: interrupted while waiting for a seat\n";
-        std::_Exit(128 + sig);
-      }
-      // Held by now: hand the signal back to the main thread's sigwait.
-      ::kill(::getpid(), sig);
-    }).detach();
+    // meanwhile ends licclient at once (no seat is held yet). Once one is held, a stop releases it.
+    stop.exit_on_stop(true);
     client::seat held(std::move(so));
-    acquiring.store(false);
+    stop.exit_on_stop(false);
     current = &held;
     event("acquired", held.lease(),
           "from " + held.server() + ", ttl " + std::to_string(held.ttl()) + " s");
-    int sig = 0;
-    sigwait(&stop_set, &sig);
+    stop.wait();
     held.release();
     event("released", held.lease(), "");
     return 0;

@@ -1,0 +1,32 @@
+# The Windows client, cross-compiled with MinGW-w64 (cmake/mingw-w64.cmake,
+# scripts/build-windows.sh): licd.dll (the C API, with its import library and .def),
+# licclient.exe, the examples, and the test programs that run under Wine against a Linux licd.
+# Included by the top-level CMakeLists.txt instead of the Linux build.
+
+# OpenSSL built for MinGW by scripts/mingw-openssl.sh (static: linked into the DLL and the exe).
+set(OPENSSL_USE_STATIC_LIBS TRUE)
+find_package(OpenSSL 3.0 REQUIRED)
+find_package(Threads REQUIRED)
+# Windows' DLLs that static OpenSSL needs (sockets, the certificate store, the random source).
+set_property(TARGET OpenSSL::Crypto APPEND PROPERTY INTERFACE_LINK_LIBRARIES ws2_32 crypt32 bcrypt)
+
+# The header-only libraries are Debian's (the same for any target), seen through a directory of
+# their own so that no Linux system header is on the include path.
+set(licd_header_only "${CMAKE_BINARY_DIR}/third_party/include")
+file(MAKE_DIRECTORY "${licd_header_only}")
+foreach(dir nlohmann CLI)
+  if(NOT EXISTS "${licd_header_only}/${dir}")
+    file(CREATE_LINK "/usr/include/${dir}" "${licd_header_only}/${dir}" SYMBOLIC)
+  endif()
+endforeach()
+foreach(target nlohmann_json::nlohmann_json CLI11::CLI11)
+  add_library(${target} INTERFACE IMPORTED)
+  set_target_properties(${target} PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${licd_header_only}")
+endforeach()
+
+add_subdirectory(engine)
+add_subdirectory(net)
+add_subdirectory(storage)
+add_subdirectory(platform)
+add_subdirectory(client)
+add_subdirectory(tools)
