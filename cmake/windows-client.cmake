@@ -24,9 +24,19 @@ foreach(target nlohmann_json::nlohmann_json CLI11::CLI11)
   set_target_properties(${target} PROPERTIES INTERFACE_INCLUDE_DIRECTORIES "${licd_header_only}")
 endforeach()
 
+# Programs and licd.dll side by side, as they run (and as Wine finds the DLL).
+set(CMAKE_RUNTIME_OUTPUT_DIRECTORY "${CMAKE_BINARY_DIR}/bin")
+
 add_subdirectory(engine)
 add_subdirectory(net)
 add_subdirectory(storage)
 add_subdirectory(platform)
 add_subdirectory(client)
 add_subdirectory(tools)
+
+# The two examples, built for Windows against licd.dll (as a vendor would: the public headers and
+# the import library).
+add_executable(hold_seat_c examples/client/hold_seat.c)
+target_link_libraries(hold_seat_c PRIVATE licd)
+add_executable(hold_seat_cpp examples/client/hold_seat.cpp)
+target_link_libraries(hold_seat_cpp PRIVATE licd)

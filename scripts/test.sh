@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
-# Builds licd and runs its tests with CTest, in one build or in all three:
+# Builds licd and runs its tests with CTest, in one build or in all of them:
 #
-#   scripts/test.sh [release|asan|tsan|all] [CTEST OPTION...]
+#   scripts/test.sh [release|windows|asan|tsan|all] [CTEST OPTION...]
 #
 #   release  Release, with the benchmarks                        -> build-ci/release
+#   windows  the Windows client (MinGW-w64), tested under Wine
+#            against the Release licd                            -> build-ci/windows
 #   asan     AddressSanitizer + UndefinedBehaviorSanitizer, -O1  -> build-ci/asan
 #   tsan     ThreadSanitizer, against a CAF built with it         -> build-ci/tsan
-#   all      the three in turn (the default, and what CI runs)
+#   all      each in turn (the default, and what CI runs)
 #
 # Warnings are errors in every build (LICD_WERROR). Options after the mode go to CTest, e.g.
 # `scripts/test.sh release -L unit` or `scripts/test.sh asan -LE slow`; the labels are unit,
@@ -16,8 +18,8 @@ cd "$(dirname "$0")/.."
 mode=${1:-all}
 [ $# -gt 0 ] && shift
 case $mode in
-  release | asan | tsan | all) ;;
-  *) echo "usage: scripts/test.sh [release|asan|tsan|all] [CTEST OPTION...]" >&2; exit 2 ;;
+  release | windows | asan | tsan | all) ;;
+  *) echo "usage: scripts/test.sh [release|windows|asan|tsan|all] [CTEST OPTION...]" >&2; exit 2 ;;
 esac
 ctest_args=("$@")
 jobs=$(nproc)
@@ -55,10 +57,18 @@ run_tests() {
 
 mkdir -p build-ci
 
-if [ "$mode" = release ] || [ "$mode" = all ]; then
+if [ "$mode" = release ] || [ "$mode" = windows ] || [ "$mode" = all ]; then
   phase "release: build" configure_and_build build-ci/release -DCMAKE_BUILD_TYPE=Release \
     -DLICD_BUILD_BENCH=ON
-  phase "release: test" run_tests build-ci/release
+  [ "$mode" = windows ] || phase "release: test" run_tests build-ci/release
+fi
+
+if [ "$mode" = windows ] || [ "$mode" = all ]; then
+  # OpenSSL for MinGW is built once per machine (scripts/mingw-openssl.sh), like CAF for TSan.
+  export LICD_CACHE=${LICD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/licd}
+  phase "windows: build (OpenSSL for MinGW cached in $LICD_CACHE)" \
+    bash scripts/build-windows.sh build-ci/windows
+  phase "windows: test under Wine" python3 tests/windows/run.py build-ci/windows build-ci/release
 fi
 
 if [ "$mode" = asan ] || [ "$mode" = all ]; then

@@ -1,0 +1,286 @@
+#!/usr/bin/env python3
+"""The Windows client under Wine against a real Linux licd on loopback.
+
+    tests/windows/run.py WINDOWS_BUILD LINUX_BUILD
+
+WINDOWS_BUILD is scripts/build-windows.sh's directory (bin/ holds licd.dll, licclient.exe and
+the examples), LINUX_BUILD a Linux build with tools/licd. Every check runs the Windows binaries
+under Debian's wine64 and compares what they print and their exit status with what licd and the
+protocol say; any mismatch fails the run (exit 1). Prints one line per check.
+"""
+import json
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+
+WINE = "/usr/lib/wine/wine64"
+# What the binaries may import: Windows' own DLLs (and, for the examples, licd.dll).
+WINDOWS_DLLS = {"advapi32.dll", "bcrypt.dll", "crypt32.dll", "iphlpapi.dll", "kernel32.dll",
+                "msvcrt.dll", "user32.dll", "ws2_32.dll"}
+
+win_build, linux_build = sys.argv[1], sys.argv[2]
+bin_dir = os.path.join(win_build, "bin")
+licd_binary = os.path.join(linux_build, "tools", "licd")
+source_dir = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+work = tempfile.mkdtemp(prefix="licd-windows-")
+env = dict(os.environ, WINEPREFIX=os.path.join(work, "wineprefix"), WINEDEBUG="-all",
+           WINEDLLOVERRIDES="mscoree,mshtml=")  # no Mono or Gecko prompts in a fresh prefix
+failures = []
+
+
+def check(name, ok, detail=""):
+    print(("ok   " if ok else "FAIL ") + name + ("" if ok else ": " + detail), flush=True)
+    if not ok:
+        failures.append(name)
+
+
+def wine(program, *args, timeout=60, extra_env=None):
+    """Runs bin/PROGRAM under Wine; returns (exit status, stdout, stderr)."""
+    e = dict(env, **(extra_env or {}))
+    p = subprocess.run([WINE, os.path.join(bin_dir, program), *args], env=e, timeout=timeout,
+                       capture_output=True, text=True)
+    return p.returncode, p.stdout, p.stderr
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Licd:
+    """A real licd with the 5-seat demo product; by default a short TTL, so that a held seat
+    renews every 3 s."""
+
+    def __init__(self, *extra, ttl=9, name="licd-data"):
+        self.data = os.path.join(work, name)
+        self.ttl = ttl
+        self.port = free_port()
+        self.extra = list(extra)
+        self.proc = None
+
+    def start(self):
+        self.log = open(os.path.join(work, "licd.log"), "a")
+        self.proc = subprocess.Popen(
+            [licd_binary, "--demo", "--allow-root", "--create-data-dir", "--data-dir=" + self.data,
+             "--bind=127.0.0.1", f"--port={self.port}", "--admin-port=0", "--discovery-port=0",
+             f"--lease-ttl={self.ttl}", *self.extra], stdout=self.log, stderr=subprocess.STDOUT)
+        deadline = time.time() + 20
+        while time.time() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=1).close()
+                return
+            except OSError:
+                time.sleep(0.1)
+        raise RuntimeError("licd did not start; see " + self.log.name)
+
+    def kill(self):
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+
+    def stop(self):
+        if self.proc and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=30)
+
+    @property
+    def server(self):
+        return f"127.0.0.1:{self.port}"
+
+
+def used(server, product="demo", *tls):
+    status, out, err = wine("licclient.exe", "--server=" + server, *tls, "--json", "status",
+                            product)
+    if status != 0:
+        raise RuntimeError("status failed: " + out + err)
+    return {p["product"]: p["used"] for p in json.loads(out)["products"]}[product]
+
+
+def imported_dlls(path):
+    out = subprocess.run(["x86_64-w64-mingw32-objdump", "-p", path], capture_output=True,
+                         text=True, check=True).stdout
+    return {m.lower() for m in re.findall(r"DLL Name: (\S+)", out)}
+
+
+def exported_functions(path):
+    out = subprocess.run(["x86_64-w64-mingw32-objdump", "-p", path], capture_output=True,
+                         text=True, check=True).stdout
+    table = out.split("[Ordinal/Name Pointer] Table", 1)[1].split("\n\n", 1)[0]
+    return set(re.findall(r"\]\s+(\w+)", table))
+
+
+def main():
+    # The binaries import only Windows' DLLs: the MinGW runtime and OpenSSL are linked in.
+    for program in ("licd.dll", "licclient.exe"):
+        extra = imported_dlls(os.path.join(bin_dir, program)) - WINDOWS_DLLS
+        check(f"{program} imports only Windows' DLLs", not extra, f"also imports {sorted(extra)}")
+    for program in ("hold_seat_c.exe", "hold_seat_cpp.exe"):
+        extra = imported_dlls(os.path.join(bin_dir, program)) - WINDOWS_DLLS - {"licd.dll"}
+        check(f"{program} imports licd.dll and Windows' DLLs only", not extra, f"{sorted(extra)}")
+    # licd.dll exports exactly the C API of include/licd/client.h.
+    with open(os.path.join(source_dir, "include", "licd", "client.h")) as f:
+        declared = set(re.findall(r"\b(licd_[a-z_]+)\(", f.read()))
+    exported = exported_functions(os.path.join(bin_dir, "licd.dll"))
+    check("licd.dll exports the C API of client.h and nothing else", exported == declared,
+          f"exported {sorted(exported)}, declared {sorted(declared)}")
+
+    # Leases that nobody renews (licclient checkout exits) must outlive several Wine start-ups.
+    licd = Licd(ttl=600, name="long-ttl")
+    licd.start()
+    try:
+        lease_commands(licd)
+    finally:
+        licd.stop()
+    licd = Licd()
+    licd.start()
+    try:
+        examples(licd)
+        reattach(licd)
+        mode_config(licd)
+    finally:
+        licd.stop()
+    tls()
+
+
+def lease_commands(licd):
+    s = "--server=" + licd.server
+    status, out, err = wine("licclient.exe", s, "--json", "checkout", "demo", "--computer=ws-1")
+    check("checkout under Wine", status == 0, out + err)
+    got = json.loads(out) if status == 0 else {}
+    lease = got.get("lease", "")
+    check("the checkout's reply: a lease id, 1 of 5 seats",
+          re.fullmatch(r"[0-9a-f]{32}", lease) is not None and got.get("used") == 1
+          and got.get("seats") == 5 and got.get("expires_in") == 600, json.dumps(got))
+    status, out, err = wine("licclient.exe", s, "--json", "renew", lease)
+    check("renew under Wine", status == 0 and json.loads(out)["expires_in"] == 600, out + err)
+    status, out, err = wine("licclient.exe", s, "--json", "release", lease)
+    check("release under Wine", status == 0 and json.loads(out)["released"] is True, out + err)
+    check("the seat is free again", used(licd.server) == 0)
+    status, out, err = wine("licclient.exe", s, "--json", "renew", lease)
+    check("renewing a released lease is refused: exit 3, UNKNOWN_LEASE",
+          status == 3 and json.loads(out)["error"]["code"] == "UNKNOWN_LEASE", f"{status} {out}")
+
+    # Five computers take the five seats; the sixth is denied.
+    leases = []
+    for i in range(5):
+        status, out, _ = wine("licclient.exe", s, "--json", "checkout", "demo", f"--computer=pc{i}")
+        if status == 0:
+            leases.append(json.loads(out)["lease"])
+    check("five computers hold the five seats", len(leases) == 5 and used(licd.server) == 5)
+    status, out, err = wine("licclient.exe", s, "--json", "checkout", "demo", "--computer=pc5")
+    check("the sixth computer is denied: exit 3, NO_SEATS",
+          status == 3 and json.loads(out)["error"]["code"] == "NO_SEATS", f"{status} {out} {err}")
+    for lease in leases:
+        wine("licclient.exe", s, "release", lease)
+    check("all five released", used(licd.server) == 0)
+    status, out, err = wine("licclient.exe", "--server=127.0.0.1:1", "--json", "status")
+    check("no server there: exit 4, UNREACHABLE",
+          status == 4 and json.loads(out)["error"]["code"] == "UNREACHABLE", f"{status} {out}")
+
+
+def examples(licd):
+    for program in ("hold_seat_c.exe", "hold_seat_cpp.exe"):
+        p = subprocess.Popen([WINE, os.path.join(bin_dir, program), "demo", licd.server, "4"],
+                             env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(2.5)
+        held_meanwhile = used(licd.server)
+        out, err = p.communicate(timeout=60)
+        check(f"{program} holds a seat through licd.dll",
+              p.returncode == 0 and "holding demo lease" in out and held_meanwhile == 1,
+              f"exit {p.returncode}, seats in use meanwhile {held_meanwhile}: {out} {err}")
+        check(f"{program} gives the seat back at exit", used(licd.server) == 0)
+    status, out, err = wine("hold_seat_cpp.exe", "no-such-product", licd.server)
+    check("the C++ example reports UNKNOWN_PRODUCT through the C API's message",
+          status == 1 and "UNKNOWN_PRODUCT" in err, f"{status} {out} {err}")
+
+
+def reattach(licd):
+    """A seat held under Wine survives licd's SIGKILL and restart: same lease, one seat."""
+    p = subprocess.Popen([WINE, os.path.join(bin_dir, "hold_seat_cpp.exe"), "demo", licd.server,
+                          "20"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    time.sleep(3)
+    before = used(licd.server)
+    licd.kill()
+    time.sleep(4)  # the client's renewals fail meanwhile (TTL 9 s, renewal every 3 s)
+    licd.start()
+    time.sleep(8)  # a renewal by lease id reaches the restarted licd
+    after = used(licd.server)
+    out, err = p.communicate(timeout=60)
+    check("a seat held under Wine is kept through licd's SIGKILL and restart",
+          p.returncode == 0 and before == 1 and after == 1 and "still held: yes" in out,
+          f"exit {p.returncode}, seats {before} then {after}: {out} {err}")
+    lease = re.search(r"holding demo lease ([0-9a-f]{32})", out)
+    check("the same lease was renewed on the restarted licd, no second checkout",
+          lease is not None and f"lease {lease.group(1)} renewed on {licd.server}" in err
+          and "new lease" not in err, out + err)
+
+
+def mode_config(licd):
+    """The per-product mode config in the user's %APPDATA%\\licd\\client.conf."""
+    status, out, err = wine("licclient.exe", "--json", "mode", "set", "demo", "standalone")
+    got = json.loads(out) if status == 0 else {}
+    path = got.get("file", "")
+    check("mode set writes the user's file under %APPDATA%\\licd",
+          status == 0 and re.search(r"(AppData\\Roaming|Application Data)\\licd\\client\.conf$",
+                                    path) is not None, f"{status} {out} {err}")
+    status, out, err = wine("licclient.exe", "--json", "mode", "show", "demo")
+    shown = json.loads(out)["products"][0] if status == 0 else {}
+    check("mode show reads it back", shown.get("mode") == "standalone"
+          and shown.get("from") == path, out + err)
+    status, out, err = wine("licclient.exe", "--server=" + licd.server, "--json", "checkout",
+                            "demo")
+    check("a stand-alone product takes no network seat: STANDALONE_MODE",
+          status != 0 and json.loads(out)["error"]["code"] == "STANDALONE_MODE"
+          and used(licd.server) == 0, f"{status} {out}")
+    status, out, err = wine("licclient.exe", "mode", "set", "demo", "network")
+    check("mode set back to network", status == 0, out + err)
+
+
+def tls():
+    """TLS with a pinned fingerprint and with a CA file (the self-signed certificate)."""
+    data = os.path.join(work, "tls")
+    os.makedirs(data)
+    cert, key = os.path.join(data, "tls.crt"), os.path.join(data, "tls.key")
+    made = subprocess.run([licd_binary, "--make-tls-cert", "--tls-cert=" + cert, "--tls-key=" + key,
+                           "--tls-name=127.0.0.1", "--data-dir=" + data, "--allow-root"],
+                          capture_output=True, text=True)
+    pin = re.search(r"[0-9a-f]{64}", made.stdout.replace(":", "").lower())
+    check("licd made a self-signed certificate", made.returncode == 0 and pin is not None,
+          made.stdout + made.stderr)
+    if pin is None:
+        return
+    licd = Licd("--tls-cert=" + cert, "--tls-key=" + key)
+    licd.data = os.path.join(work, "tls-data")
+    licd.start()
+    try:
+        s = "--server=" + licd.server
+        status, out, err = wine("licclient.exe", s, "--tls-pin=" + pin.group(0), "--json",
+                                "checkout", "demo")
+        check("TLS with a pinned fingerprint", status == 0 and "lease" in json.loads(out),
+              f"{status} {out} {err}")
+        shutil.copy(cert, os.path.join(work, "wineprefix", "drive_c", "ca.crt"))
+        status, out, err = wine("licclient.exe", s, "--tls-ca=C:\\ca.crt", "--json", "status")
+        check("TLS verified against a CA file (a Windows path)",
+              status == 0 and json.loads(out)["products"][0]["used"] == 1, f"{status} {out} {err}")
+        status, out, err = wine("licclient.exe", s, "--tls-pin=" + "0" * 64, "--json", "status")
+        check("a wrong pin is refused: exit 4, TLS_FAILED",
+              status == 4 and json.loads(out)["error"]["code"] == "TLS_FAILED",
+              f"{status} {out} {err}")
+    finally:
+        licd.stop()
+
+
+try:
+    main()
+finally:
+    subprocess.run(["/usr/lib/wine/wineserver", "-k"], env=env, check=False)
+    shutil.rmtree(work, ignore_errors=True)
+print(f"{len(failures)} failed" if failures else "all passed")
+sys.exit(1 if failures else 0)
