@@ -104,7 +104,8 @@ void standalone_store::save() const {
   if (!dir.empty() && !fs::exists(dir, ec)) {
     fs::create_directories(dir, ec);
     if (ec)
-      refuse(engine::errc::unwritable, "cannot create " + dir.u8string() + ": " + ec.message()
+      refuse(engine::errc::unwritable, "cannot create " + platform::path_text(dir) + ": "
+                                         + ec.message()
                                          + " (run as root, or set LICD_STANDALONE_FILE)");
     fs::permissions(dir, fs::perms(0755), ec);
   }

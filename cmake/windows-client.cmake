@@ -14,7 +14,7 @@ set_property(TARGET OpenSSL::Crypto APPEND PROPERTY INTERFACE_LINK_LIBRARIES ws2
 # their own so that no Linux system header is on the include path.
 set(licd_header_only "${CMAKE_BINARY_DIR}/third_party/include")
 file(MAKE_DIRECTORY "${licd_header_only}")
-foreach(dir nlohmann CLI)
+foreach(dir nlohmann CLI catch2)
   if(NOT EXISTS "${licd_header_only}/${dir}")
     file(CREATE_LINK "/usr/include/${dir}" "${licd_header_only}/${dir}" SYMBOLIC)
   endif()
@@ -40,3 +40,14 @@ add_executable(hold_seat_c examples/client/hold_seat.c)
 target_link_libraries(hold_seat_c PRIVATE licd)
 add_executable(hold_seat_cpp examples/client/hold_seat.cpp)
 target_link_libraries(hold_seat_cpp PRIVATE licd)
+
+# The client's unit tests, built for Windows (Catch2 2 is header-only) and run under Wine by
+# tests/windows/run.py: the portable ones of the Linux suite, and the Windows platform's own.
+add_executable(licd_windows_tests tests/main.cpp tests/client_config_test.cpp
+               tests/engine_activation_test.cpp tests/engine_license_set_test.cpp
+               tests/engine_license_test.cpp tests/engine_names_event_test.cpp
+               tests/net_protocol_test.cpp tests/net_replies_test.cpp
+               tests/windows_platform_test.cpp)
+target_include_directories(licd_windows_tests PRIVATE tests "${licd_header_only}")
+target_link_libraries(licd_windows_tests PRIVATE licd_client licd_platform licd_files
+                      licd_warnings)

@@ -4,6 +4,8 @@
 #include "platform/windows_text.hpp"
 
 #include <windows.h>
+
+#include <shellapi.h>
 #else
 #include <pwd.h>
 #include <unistd.h>
@@ -36,6 +38,22 @@ unsigned long process_id() {
   return GetCurrentProcessId();
 }
 
+std::vector<std::string> utf8_arguments(int argc, char** argv) {
+  SetConsoleOutputCP(CP_UTF8);
+  int n = 0;
+  wchar_t** wide = CommandLineToArgvW(GetCommandLineW(), &n);
+  std::vector<std::string> out;
+  if (wide == nullptr || n != argc) { // cannot happen; keep what the runtime gave
+    if (wide != nullptr)
+      LocalFree(wide);
+    return std::vector<std::string>(argv, argv + argc);
+  }
+  for (int i = 0; i < n; ++i)
+    out.push_back(from_utf16(wide[i]));
+  LocalFree(wide);
+  return out;
+}
+
 #else
 
 std::string host_name(const std::string& if_unknown) {
@@ -55,6 +73,10 @@ std::string user_name(const std::string& if_unknown) {
 
 unsigned long process_id() {
   return static_cast<unsigned long>(::getpid());
+}
+
+std::vector<std::string> utf8_arguments(int argc, char** argv) {
+  return std::vector<std::string>(argv, argv + argc);
 }
 
 #endif

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 #include <string>
+#include <vector>
 
 /// What this process runs on and as, read from the system: names and today's date.
 namespace licd::platform {
@@ -11,6 +12,11 @@ std::string host_name(const std::string& if_unknown = "");
 
 /// The effective user's name (the password database, else $USER); `if_unknown` when neither says.
 std::string user_name(const std::string& if_unknown = "");
+
+/// The command line's arguments in UTF-8: argv itself on Linux; on Windows the wide command line
+/// (GetCommandLineW), since argv there is in the ANSI code page. Also makes the Windows console
+/// show UTF-8 output.
+std::vector<std::string> utf8_arguments(int argc, char** argv);
 
 /// This process's id.
 unsigned long process_id();

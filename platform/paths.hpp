@@ -23,6 +23,12 @@ inline std::filesystem::path fs_path(const std::string& utf8) {
   return std::filesystem::u8path(utf8);
 }
 
+/// A filesystem path as UTF-8 text (C++17's u8string is a std::string, C++20's a std::u8string).
+inline std::string path_text(const std::filesystem::path& p) {
+  auto u = p.u8string();
+  return std::string(u.begin(), u.end());
+}
+
 /// `dir` and `name` joined with the platform's separator.
 std::string join_path(const std::string& dir, const std::string& name);
 

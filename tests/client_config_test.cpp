@@ -1,6 +1,7 @@
 #include "client/config.hpp"
 #include "net/discovery.hpp"
 #include "temp_dir.hpp"
+#include "test_env.hpp"
 
 #include <catch2/catch.hpp>
 
@@ -90,19 +91,19 @@ TEST_CASE("discovery datagrams round-trip and refuse what is not theirs", "[clie
 TEST_CASE("servers come from the caller, else LICD_SERVER, else the mode config", "[client][config]") {
   using namespace licd::client;
   struct env_guard {
-    ~env_guard() { ::unsetenv("LICD_SERVER"); }
+    ~env_guard() { licd::test::unset_env("LICD_SERVER"); }
   } guard;
   product_mode mode;
   mode.servers = {"cfg:1"};
-  ::unsetenv("LICD_SERVER");
+  licd::test::unset_env("LICD_SERVER");
   CHECK(configured_servers({}, product_mode{}).empty()); // nothing configured: discovery
   CHECK(configured_servers({}, mode) == std::vector<std::string>{"cfg:1"});
-  ::setenv("LICD_SERVER", "env:2,env:3", 1);
+  licd::test::set_env("LICD_SERVER", "env:2,env:3");
   CHECK(configured_servers({}, mode) == std::vector<std::string>{"env:2", "env:3"});
   CHECK(configured_servers({"given:4"}, mode) == std::vector<std::string>{"given:4"});
-  ::setenv("LICD_SERVER", "", 1); // set but empty: as if unset
+  licd::test::set_env("LICD_SERVER", ""); // set but empty: as if unset
   CHECK(configured_servers({}, mode) == std::vector<std::string>{"cfg:1"});
-  ::setenv("LICD_SERVER", "no port here", 1);
+  licd::test::set_env("LICD_SERVER", "no port here");
   CHECK_THROWS_WITH(configured_servers({}, mode), Catch::StartsWith("LICD_SERVER: "));
   CHECK(configured_servers({"given:4"}, mode) == std::vector<std::string>{"given:4"});
 }

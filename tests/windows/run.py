@@ -21,15 +21,17 @@ import time
 
 WINE = "/usr/lib/wine/wine64"
 # What the binaries may import: Windows' own DLLs (and, for the examples, licd.dll).
-WINDOWS_DLLS = {"advapi32.dll", "bcrypt.dll", "crypt32.dll", "iphlpapi.dll", "kernel32.dll",
+WINDOWS_DLLS = {"advapi32.dll", "bcrypt.dll", "crypt32.dll", "iphlpapi.dll", "kernel32.dll", "shell32.dll",
                 "msvcrt.dll", "user32.dll", "ws2_32.dll"}
 
 win_build, linux_build = sys.argv[1], sys.argv[2]
 bin_dir = os.path.join(win_build, "bin")
 licd_binary = os.path.join(linux_build, "tools", "licd")
+licgen_binary = os.path.join(linux_build, "tools", "licgen")
+licadmin_binary = os.path.join(linux_build, "tools", "licadmin")
 source_dir = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 work = tempfile.mkdtemp(prefix="licd-windows-")
-env = dict(os.environ, WINEPREFIX=os.path.join(work, "wineprefix"), WINEDEBUG="-all",
+env = dict(os.environ, WINEPREFIX=os.path.join(work, "wineprefix"), WINEDEBUG="-all", LANG="C.UTF-8",
            WINEDLLOVERRIDES="mscoree,mshtml=")  # no Mono or Gecko prompts in a fresh prefix
 failures = []
 
@@ -40,12 +42,20 @@ def check(name, ok, detail=""):
         failures.append(name)
 
 
-def wine(program, *args, timeout=60, extra_env=None):
-    """Runs bin/PROGRAM under Wine; returns (exit status, stdout, stderr)."""
+def wine(program, *args, timeout=60, extra_env=None, hostname=None):
+    """Runs bin/PROGRAM under Wine; returns (exit status, stdout, stderr). With `hostname`, in a
+    UTS namespace of its own where the computer has that name."""
     e = dict(env, **(extra_env or {}))
-    p = subprocess.run([WINE, os.path.join(bin_dir, program), *args], env=e, timeout=timeout,
-                       capture_output=True, text=True)
+    argv = [WINE, os.path.join(bin_dir, program), *args]
+    if hostname:
+        argv = ["unshare", "--uts", "sh", "-c", 'hostname "$0" && exec "$@"', hostname, *argv]
+    p = subprocess.run(argv, env=e, timeout=timeout, capture_output=True, text=True)
     return p.returncode, p.stdout, p.stderr
+
+
+def windows_path(path):
+    """A Linux path as Wine's Z: drive shows it to a Windows program."""
+    return "Z:" + path.replace("/", "\\")
 
 
 def free_port():
@@ -116,6 +126,11 @@ def exported_functions(path):
 
 
 def main():
+    # The client's unit tests built for Windows: the portable part of the Linux suite and the
+    # Windows platform's own (UTF-16, files, folders, machine facts, the waker).
+    status, out, err = wine("licd_windows_tests.exe", timeout=300)
+    check("the client's unit tests pass under Wine", status == 0 and "All tests passed" in out,
+          out[-3000:] + err[-2000:])
     # The binaries import only Windows' DLLs: the MinGW runtime and OpenSSL are linked in.
     for program in ("licd.dll", "licclient.exe"):
         extra = imported_dlls(os.path.join(bin_dir, program)) - WINDOWS_DLLS
@@ -135,6 +150,7 @@ def main():
     licd.start()
     try:
         lease_commands(licd)
+        utf8_names(licd)
     finally:
         licd.stop()
     licd = Licd()
@@ -146,6 +162,7 @@ def main():
     finally:
         licd.stop()
     tls()
+    standalone()
 
 
 def lease_commands(licd):
@@ -182,6 +199,22 @@ def lease_commands(licd):
     status, out, err = wine("licclient.exe", "--server=127.0.0.1:1", "--json", "status")
     check("no server there: exit 4, UNREACHABLE",
           status == 4 and json.loads(out)["error"]["code"] == "UNREACHABLE", f"{status} {out}")
+
+
+def utf8_names(licd):
+    """A computer and user name in UTF-8 reach licd as they were typed (UTF-16 on Windows)."""
+    name, user = "B\u00fcro-PC-\u65e5\u672c", "J\u00f6rg"
+    status, out, err = wine("licclient.exe", "--server=" + licd.server, "--json", "checkout",
+                            "demo", "--computer=" + name, "--user=" + user)
+    check("checkout with a non-ASCII computer and user name", status == 0, out + err)
+    listed = subprocess.run([licadmin_binary, "--data-dir=" + licd.data, "--json", "computers",
+                             "list"], capture_output=True, text=True)
+    computers = json.loads(listed.stdout).get("computers", []) if listed.returncode == 0 else []
+    match = [c for c in computers if c.get("computer") == name]
+    check("licd lists the computer and user by their UTF-8 names",
+          len(match) == 1 and user in match[0].get("users", []), listed.stdout + listed.stderr)
+    if status == 0:
+        wine("licclient.exe", "--server=" + licd.server, "release", json.loads(out)["lease"])
 
 
 def examples(licd):
@@ -241,6 +274,52 @@ def mode_config(licd):
           and used(licd.server) == 0, f"{status} {out}")
     status, out, err = wine("licclient.exe", "mode", "set", "demo", "network")
     check("mode set back to network", status == 0, out + err)
+
+
+def standalone():
+    """A stand-alone license bound to this (Wine) machine's facts, in %ProgramData%\\licd."""
+    keys = os.path.join(work, "vendor")
+    subprocess.run([licgen_binary, "keygen", "--out=" + keys], check=True, capture_output=True)
+    pub = windows_path(os.path.join(keys, "vendor.pub"))
+    code = subprocess.run([licgen_binary, "issue", "--key=" + os.path.join(keys, "vendor.key"),
+                           "--product=cad", "--seats=1", "--type=standalone"], check=True,
+                          capture_output=True, text=True).stdout.strip()
+    sa = ["--json", "standalone", "--vendor-key=" + pub]
+    status, out, err = wine("licclient.exe", *sa, "add", code + " and some pasted text")
+    check("a code with text pasted after it is refused, exit 3", status == 3, f"{status} {out}")
+    status, out, err = wine("licclient.exe", *sa, "add", code)
+    check("a stand-alone code is stored", status == 0 and json.loads(out)["product"] == "cad",
+          out + err)
+    stored = os.path.join(work, "wineprefix", "drive_c", "ProgramData", "licd", "standalone.json")
+    check("in %ProgramData%\\licd\\standalone.json", os.path.exists(stored), stored)
+    status, out, err = wine("licclient.exe", *sa, "check", "cad")
+    check("not activated yet: the check fails, exit 3", status == 3, f"{status} {out}")
+    status, out, err = wine("licclient.exe", *sa, "activate", "cad")
+    request = json.loads(out)["request"] if status == 0 else ""
+    check("the activation request is printed", request.startswith("LICD-"), out + err)
+    response = subprocess.run([licgen_binary, "activate", "--key=" + os.path.join(keys, "vendor.key"),
+                               request], capture_output=True, text=True).stdout.strip()
+    status, out, err = wine("licclient.exe", *sa, "activate", "cad", "--response=" + response)
+    check("the vendor's response activates it", status == 0
+          and json.loads(out)["state"] == "active", out + err)
+    status, out, err = wine("licclient.exe", *sa, "check", "cad")
+    check("the check passes on this machine", status == 0 and json.loads(out)["ok"], out + err)
+    # N-of-M: one factor changed (the computer name) is tolerated; two (and the MachineGuid) are
+    # another machine.
+    status, out, err = wine("licclient.exe", *sa, "check", "cad", hostname="renamed-pc")
+    check("one factor changed (the computer name) is tolerated", status == 0, out + err)
+    reg = ["reg", "add", "HKLM\\SOFTWARE\\Microsoft\\Cryptography", "/v", "MachineGuid",
+           "/t", "REG_SZ", "/d", "00000000-1111-2222-3333-444444444444", "/f", "/reg:64"]
+    old = subprocess.run([WINE, "reg", "query", "HKLM\\SOFTWARE\\Microsoft\\Cryptography", "/v",
+                          "MachineGuid", "/reg:64"], env=env, capture_output=True, text=True).stdout
+    old_guid = re.search(r"[0-9a-f]{8}-[0-9a-f-]{27}", old)
+    subprocess.run([WINE, *reg], env=env, capture_output=True, check=True)
+    status, out, err = wine("licclient.exe", *sa, "check", "cad", hostname="renamed-pc")
+    check("the MachineGuid and the computer name changed: refused, exit 3",
+          status == 3 and not json.loads(out)["ok"], f"{status} {out} {err}")
+    if old_guid:
+        reg[8] = old_guid.group(0)
+        subprocess.run([WINE, *reg], env=env, capture_output=True, check=True)
 
 
 def tls():

@@ -53,7 +53,12 @@ int main(int argc, char** argv) {
   for (auto& group : groups)
     group->define(app, g);
 
-  if (auto stop = tools::parse_command_line(app, argc, argv))
+  auto args = platform::utf8_arguments(argc, argv); // UTF-8 on Windows too
+  std::vector<char*> arg_pointers;
+  for (auto& a : args)
+    arg_pointers.push_back(a.data());
+  if (auto stop =
+        tools::parse_command_line(app, static_cast<int>(arg_pointers.size()), arg_pointers.data()))
     return *stop;
   g.tls.enabled = !g.tls.ca_file.empty() || !g.tls.pin_sha256.empty();
 
