@@ -51,3 +51,18 @@ add_executable(licd_windows_tests tests/main.cpp tests/client_config_test.cpp
 target_include_directories(licd_windows_tests PRIVATE tests "${licd_header_only}")
 target_link_libraries(licd_windows_tests PRIVATE licd_client licd_platform licd_files
                       licd_warnings)
+
+# The zip a vendor unpacks (scripts/build-windows.sh runs cpack): the DLL, its import library and
+# .def, the headers, licclient.exe, the examples built and as source, README-windows.txt.
+install(TARGETS licd licclient hold_seat_c hold_seat_cpp
+        RUNTIME DESTINATION bin ARCHIVE DESTINATION lib)
+install(FILES client/licd.def DESTINATION lib)
+install(FILES include/licd/client.h include/licd/client.hpp DESTINATION include/licd)
+install(FILES examples/client/hold_seat.c examples/client/hold_seat.cpp DESTINATION examples)
+install(FILES packaging/windows/README-windows.txt LICENSE DESTINATION .)
+set(CPACK_GENERATOR ZIP)
+set(CPACK_PACKAGE_NAME licd-client)
+set(CPACK_PACKAGE_VERSION "${PROJECT_VERSION}")
+set(CPACK_SYSTEM_NAME windows-x64)
+set(CPACK_INCLUDE_TOPLEVEL_DIRECTORY ON)
+include(CPack)

@@ -2,7 +2,8 @@
 # Builds the Windows client with Debian's MinGW-w64, for people and for CI: installs what it
 # needs (as root), builds OpenSSL for MinGW once per machine (cached in ~/.cache/licd), then
 # configures and builds into DIR/bin: licd.dll (its import library licd.lib in DIR/client),
-# licclient.exe and the two examples. tests/windows/run.py runs them under Wine.
+# licclient.exe, the two examples and the unit tests, and the zip for vendors
+# (licd-client-VERSION-windows-x64.zip). tests/windows/run.py runs them under Wine.
 #
 #   scripts/build-windows.sh DIR
 set -euo pipefail
@@ -27,3 +28,5 @@ cmake -S "$root" -B "$dir" -G Ninja -DCMAKE_BUILD_TYPE=Release \
   -DCMAKE_TOOLCHAIN_FILE="$root/cmake/mingw-w64.cmake" -DLICD_MINGW_OPENSSL="$openssl_prefix" \
   -DOPENSSL_ROOT_DIR="$openssl_prefix" -DLICD_WERROR=ON > /dev/null
 cmake --build "$dir"
+(cd "$dir" && cpack -G ZIP > cpack.log) || { cat "$dir/cpack.log"; exit 1; }
+ls "$dir"/licd-client-*-windows-x64.zip

@@ -157,6 +157,7 @@ def main():
     licd.start()
     try:
         examples(licd)
+        the_zip(licd)
         reattach(licd)
         mode_config(licd)
     finally:
@@ -231,6 +232,44 @@ def examples(licd):
     status, out, err = wine("hold_seat_cpp.exe", "no-such-product", licd.server)
     check("the C++ example reports UNKNOWN_PRODUCT through the C API's message",
           status == 1 and "UNKNOWN_PRODUCT" in err, f"{status} {out} {err}")
+
+
+def the_zip(licd):
+    """The zip a vendor gets: its files, and an application built from it alone with MinGW."""
+    import glob
+    import zipfile
+    zips = glob.glob(os.path.join(win_build, "licd-client-*-windows-x64.zip"))
+    check("build-windows.sh made the zip", len(zips) == 1, str(zips))
+    if len(zips) != 1:
+        return
+    top = os.path.basename(zips[0])[:-len(".zip")]
+    with zipfile.ZipFile(zips[0]) as z:
+        names = set(z.namelist())
+        z.extractall(work)
+    wanted = {"bin/licd.dll", "bin/licclient.exe", "bin/hold_seat_c.exe", "bin/hold_seat_cpp.exe",
+              "lib/licd.lib", "lib/licd.def", "include/licd/client.h", "include/licd/client.hpp",
+              "examples/hold_seat.c", "examples/hold_seat.cpp", "README-windows.txt", "LICENSE"}
+    missing = {w for w in wanted if f"{top}/{w}" not in names}
+    check("the zip holds the DLL, import library, .def, headers, programs, examples, README",
+          not missing, f"missing {sorted(missing)}")
+    unpacked = os.path.join(work, top)
+    app = os.path.join(unpacked, "bin", "vendor_app.exe")
+    built = subprocess.run(["x86_64-w64-mingw32-g++-posix", "-std=c++17", "-static",
+                            "-I", os.path.join(unpacked, "include"),
+                            os.path.join(unpacked, "examples", "hold_seat.cpp"),
+                            os.path.join(unpacked, "lib", "licd.lib"), "-o", app],
+                           capture_output=True, text=True)
+    check("an application builds from the zip alone (headers and licd.lib)",
+          built.returncode == 0, built.stderr[-2000:])
+    if built.returncode != 0:
+        return
+    p = subprocess.Popen([WINE, app, "demo", licd.server, "3"], env=env, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, text=True)
+    time.sleep(2)
+    held = used(licd.server)
+    out, err = p.communicate(timeout=60)
+    check("it holds a seat with the zip's licd.dll",
+          p.returncode == 0 and held == 1 and "holding demo lease" in out, f"{held} {out} {err}")
 
 
 def reattach(licd):
