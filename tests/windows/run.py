@@ -68,9 +68,10 @@ class Licd:
     """A real licd with the 5-seat demo product; by default a short TTL, so that a held seat
     renews every 3 s."""
 
-    def __init__(self, *extra, ttl=9, name="licd-data"):
+    def __init__(self, *extra, ttl=9, name="licd-data", discovery_port=0):
         self.data = os.path.join(work, name)
         self.ttl = ttl
+        self.discovery_port = discovery_port
         self.port = free_port()
         self.extra = list(extra)
         self.proc = None
@@ -79,7 +80,8 @@ class Licd:
         self.log = open(os.path.join(work, "licd.log"), "a")
         self.proc = subprocess.Popen(
             [licd_binary, "--demo", "--allow-root", "--create-data-dir", "--data-dir=" + self.data,
-             "--bind=127.0.0.1", f"--port={self.port}", "--admin-port=0", "--discovery-port=0",
+             "--bind=127.0.0.1", f"--port={self.port}", "--admin-port=0",
+             f"--discovery-port={self.discovery_port}",
              f"--lease-ttl={self.ttl}", *self.extra], stdout=self.log, stderr=subprocess.STDOUT)
         deadline = time.time() + 20
         while time.time() < deadline:
@@ -164,6 +166,7 @@ def main():
         licd.stop()
     tls()
     standalone()
+    discovery()
 
 
 def lease_commands(licd):
@@ -359,6 +362,34 @@ def standalone():
     if old_guid:
         reg[8] = old_guid.group(0)
         subprocess.run([WINE, *reg], env=env, capture_output=True, check=True)
+
+
+def discovery():
+    """Finding the server without being told: UDP discovery, and %LICD_SERVER%."""
+    licd = Licd(name="discovery", discovery_port=free_port())
+    licd.start()
+    try:
+        d = f"--discovery-port={licd.discovery_port}"
+        status, out, err = wine("licclient.exe", d, "--discovery-target=127.0.0.1", "--json",
+                                "servers")
+        found = json.loads(out)["servers"] if status == 0 else []
+        check("servers: discovery to a given address finds licd and its seats",
+              [f["server"] for f in found] == [licd.server]
+              and found[0]["products"] == [{"free": 5, "product": "demo", "seats": 5}],
+              f"{status} {out} {err}")
+        # No --server and no target: the broadcast addresses of Windows' adapters.
+        status, out, err = wine("licclient.exe", d, "--json", "checkout", "demo")
+        got = json.loads(out) if status == 0 else {}
+        check("checkout finds the server by broadcast", status == 0 and used(licd.server) == 1,
+              f"{status} {out} {err}")
+        if status == 0:
+            wine("licclient.exe", "--server=" + licd.server, "release", got["lease"])
+        status, out, err = wine("licclient.exe", "--json", "status",
+                                extra_env={"LICD_SERVER": licd.server})
+        check("%LICD_SERVER% names the server", status == 0
+              and json.loads(out)["products"][0]["product"] == "demo", f"{status} {out} {err}")
+    finally:
+        licd.stop()
 
 
 def tls():
