@@ -153,6 +153,7 @@ def main():
     try:
         lease_commands(licd)
         utf8_names(licd)
+        lost_notice(licd)
     finally:
         licd.stop()
     licd = Licd()
@@ -273,6 +274,30 @@ def the_zip(licd):
     out, err = p.communicate(timeout=60)
     check("it holds a seat with the zip's licd.dll",
           p.returncode == 0 and held == 1 and "holding demo lease" in out, f"{held} {out} {err}")
+
+
+def lost_notice(licd):
+    """An administrator's disconnect reaches a seat held under Wine between renewals: with a
+    600 s TTL the next renewal is 200 s away, and the example holds for 6 s, so only the
+    library's watch on the connection can tell it."""
+    p = subprocess.Popen([WINE, os.path.join(bin_dir, "hold_seat_cpp.exe"), "demo", licd.server,
+                          "6"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         text=True)
+    time.sleep(2.5)
+    listed = subprocess.run([licadmin_binary, "--data-dir=" + licd.data, "--json", "computers",
+                             "list"], capture_output=True, text=True)
+    computers = [c["computer"] for c in json.loads(listed.stdout).get("computers", [])
+                 if c.get("leases")] if listed.returncode == 0 else []
+    check("the example's computer holds a seat", len(computers) == 1, listed.stdout)
+    if len(computers) != 1:
+        p.kill()
+        return
+    subprocess.run([licadmin_binary, "--data-dir=" + licd.data, "--yes", "computers",
+                    "disconnect", computers[0]], capture_output=True, check=True)
+    out, err = p.communicate(timeout=60)
+    check("the library reports the lost lease before the next renewal is due",
+          "ended" in err and "still held: no" in out, out + err)
+    check("the seat is free after the disconnect", used(licd.server) == 0)
 
 
 def reattach(licd):
