@@ -3,7 +3,7 @@
 #include "platform/socket.hpp"
 
 #ifdef _WIN32
-#include <iphlpapi.h>
+#include "platform/adapters_windows.hpp"
 #else
 #include <ifaddrs.h>
 #include <net/if.h>
@@ -20,26 +20,20 @@ std::vector<std::string> default_targets() {
   std::vector<std::string> out;
 #ifdef _WIN32
   // Each IPv4 address's directed broadcast: the address with the host bits set.
-  ULONG size = 16 * 1024;
-  std::vector<unsigned char> buf(size);
-  if (GetAdaptersAddresses(AF_INET, GAA_FLAG_SKIP_ANYCAST | GAA_FLAG_SKIP_MULTICAST, nullptr,
-                           reinterpret_cast<IP_ADAPTER_ADDRESSES*>(buf.data()), &size)
-      == NO_ERROR) {
-    for (auto* a = reinterpret_cast<IP_ADAPTER_ADDRESSES*>(buf.data()); a != nullptr; a = a->Next) {
-      if (a->OperStatus != IfOperStatusUp)
+  platform::for_each_adapter(AF_INET, [&out](const IP_ADAPTER_ADDRESSES& a) {
+    if (a.OperStatus != IfOperStatusUp)
+      return;
+    for (auto* u = a.FirstUnicastAddress; u != nullptr; u = u->Next) {
+      auto* in = reinterpret_cast<sockaddr_in*>(u->Address.lpSockaddr);
+      if (in->sin_family != AF_INET || u->OnLinkPrefixLength >= 32)
         continue;
-      for (auto* u = a->FirstUnicastAddress; u != nullptr; u = u->Next) {
-        auto* in = reinterpret_cast<sockaddr_in*>(u->Address.lpSockaddr);
-        if (in->sin_family != AF_INET || u->OnLinkPrefixLength >= 32)
-          continue;
-        in_addr b = in->sin_addr;
-        b.s_addr |= htonl(0xffffffffu >> u->OnLinkPrefixLength);
-        char text[INET_ADDRSTRLEN] = {};
-        if (inet_ntop(AF_INET, &b, text, sizeof(text)) != nullptr)
-          out.emplace_back(text);
-      }
+      in_addr b = in->sin_addr;
+      b.s_addr |= htonl(0xffffffffu >> u->OnLinkPrefixLength);
+      char text[INET_ADDRSTRLEN] = {};
+      if (inet_ntop(AF_INET, &b, text, sizeof(text)) != nullptr)
+        out.emplace_back(text);
     }
-  }
+  });
 #else
   ifaddrs* all = nullptr;
   if (getifaddrs(&all) == 0) {

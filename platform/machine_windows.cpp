@@ -3,15 +3,9 @@
 
 #include "platform/machine.hpp"
 
+#include "platform/adapters_windows.hpp"
 #include "platform/host.hpp"
 #include "platform/windows_text.hpp"
-
-// In this order: winsock2 before windows, iphlpapi after both.
-#include <winsock2.h>
-
-#include <windows.h>
-
-#include <iphlpapi.h>
 
 #include <algorithm>
 #include <cstdint>
@@ -77,32 +71,21 @@ std::string smbios_uuid() {
 /// `locally_administered` when one was made up by software.
 std::vector<std::string> adapter_macs(bool& locally_administered) {
   std::vector<std::string> macs;
-  ULONG size = 16 * 1024;
-  std::vector<uint8_t> buf;
-  ULONG rc = ERROR_BUFFER_OVERFLOW;
-  for (int tries = 0; tries < 3 && rc == ERROR_BUFFER_OVERFLOW; ++tries) {
-    buf.resize(size);
-    rc = GetAdaptersAddresses(
-      AF_UNSPEC, GAA_FLAG_SKIP_ANYCAST | GAA_FLAG_SKIP_MULTICAST | GAA_FLAG_SKIP_DNS_SERVER,
-      nullptr, reinterpret_cast<IP_ADAPTER_ADDRESSES*>(buf.data()), &size);
-  }
-  if (rc != NO_ERROR)
-    return macs;
-  for (auto* a = reinterpret_cast<IP_ADAPTER_ADDRESSES*>(buf.data()); a != nullptr; a = a->Next) {
-    if (a->IfType != IF_TYPE_ETHERNET_CSMACD && a->IfType != IF_TYPE_IEEE80211)
-      continue;
-    if (a->PhysicalAddressLength != 6)
-      continue;
-    const auto* m = a->PhysicalAddress;
+  for_each_adapter(AF_UNSPEC, [&](const IP_ADAPTER_ADDRESSES& a) {
+    if (a.IfType != IF_TYPE_ETHERNET_CSMACD && a.IfType != IF_TYPE_IEEE80211)
+      return;
+    if (a.PhysicalAddressLength != 6)
+      return;
+    const auto* m = a.PhysicalAddress;
     if (std::all_of(m, m + 6, [](BYTE b) { return b == 0; }))
-      continue;
+      return;
     if ((m[0] & 0x02) != 0)
       locally_administered = true;
     char text[18];
-    std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4],
-                  m[5]);
+    std::snprintf(text, sizeof text, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3],
+                  m[4], m[5]);
     macs.emplace_back(text);
-  }
+  });
   std::sort(macs.begin(), macs.end());
   macs.erase(std::unique(macs.begin(), macs.end()), macs.end());
   return macs;

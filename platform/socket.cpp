@@ -1,6 +1,8 @@
 #include "platform/socket.hpp"
 
 #ifdef _WIN32
+#include "platform/windows_text.hpp"
+
 #include <mutex>
 #else
 #include <fcntl.h>
@@ -67,12 +69,7 @@ bool try_again(int error) {
 }
 
 std::string socket_error_text(int error) {
-  char buf[512] = {};
-  auto n = FormatMessageA(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr,
-                          static_cast<DWORD>(error), 0, buf, sizeof buf, nullptr);
-  std::string text(buf, n);
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == '.'))
-    text.pop_back();
+  auto text = error_text(static_cast<unsigned long>(error));
   return text.empty() ? "Windows Sockets error " + std::to_string(error) : text;
 }
 

@@ -30,6 +30,16 @@ std::string from_utf16(const std::wstring& utf16) {
   return out;
 }
 
+std::string error_text(unsigned long code) {
+  wchar_t buf[512] = {};
+  auto n = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr,
+                          static_cast<DWORD>(code), 0, buf, 512, nullptr);
+  auto text = from_utf16(std::wstring(buf, n));
+  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == '.'))
+    text.pop_back();
+  return text;
+}
+
 std::string environment(const char* name) {
   auto wide = to_utf16(name);
   DWORD n = GetEnvironmentVariableW(wide.c_str(), nullptr, 0);

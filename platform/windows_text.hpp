@@ -11,6 +11,9 @@ namespace licd::platform {
 std::wstring to_utf16(const std::string& utf8);
 /// UTF-16 to UTF-8 (an unpaired surrogate becomes U+FFFD).
 std::string from_utf16(const std::wstring& utf16);
+/// Windows' words for an error code (GetLastError, WSAGetLastError) in UTF-8, without the
+/// trailing newline and full stop; empty when Windows has none.
+std::string error_text(unsigned long code);
 /// An environment variable's value in UTF-8, or empty.
 std::string environment(const char* name);
 

@@ -14,12 +14,7 @@ namespace {
 
 std::string last_error_text() {
   DWORD code = GetLastError();
-  wchar_t buf[512] = {};
-  auto n = FormatMessageW(FORMAT_MESSAGE_FROM_SYSTEM | FORMAT_MESSAGE_IGNORE_INSERTS, nullptr, code,
-                          0, buf, 512, nullptr);
-  auto text = platform::from_utf16(std::wstring(buf, n));
-  while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == '.'))
-    text.pop_back();
+  auto text = platform::error_text(code);
   return text.empty() ? "Windows error " + std::to_string(code) : text;
 }
 
