@@ -3,8 +3,6 @@
 #include "platform/host.hpp"
 
 #include <algorithm>
-#include <cerrno>
-#include <cstring>
 
 namespace licd::client {
 
