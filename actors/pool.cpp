@@ -3,6 +3,7 @@
 #include "platform/huge_pages.hpp"
 
 #include "actors/clock.hpp"
+#include "engine/usage.hpp"
 
 #include <caf/all.hpp>
 #include <spdlog/spdlog.h>
@@ -27,6 +28,18 @@ engine::event make_event(self_ptr self, engine::event_kind kind, const engine::i
     e.lease = id->to_hex();
   e.detail = std::move(detail);
   return e;
+}
+
+/// Tells the activity log (and so the usage roll-ups) how many seats the product has now.
+void log_seats(self_ptr self) {
+  engine::event e;
+  e.at_ms = wall_now_ms();
+  e.kind = engine::event_kind::seats;
+  e.product = self->state.seats->product();
+  e.detail = engine::usage::seats_detail(self->state.seats->seats());
+  storage::change_set cs;
+  cs.events.push_back(std::move(e));
+  self->send(self->state.store, append_atom::value, std::move(cs));
 }
 
 void arm(self_ptr self, std::vector<expiry_entry> entries) {
@@ -429,6 +442,7 @@ pool_actor::behavior_type pool(pool_broker* self, pool_setup setup) {
     if (until_wall > now_wall)
       st.seats->start_cooldown(computer, now + std::chrono::milliseconds(until_wall - now_wall),
                                until_wall);
+  log_seats(self);
   return {
     [=](checkout_atom, engine::identity& who, uint64_t tag) { return checkout(self, who, tag); },
     [=](renew_atom, const engine::lease_id& id, uint64_t tag) { return renew(self, id, tag); },
@@ -456,6 +470,7 @@ pool_actor::behavior_type pool(pool_broker* self, pool_setup setup) {
       spdlog::info("product={} now has {} seats (was {}); {} in use", p.product(), seats,
                    p.seats(), p.used());
       p.set_seats(seats);
+      log_seats(self);
       shrink(self);
     },
     [=](shrink_atom) { shrink(self); },

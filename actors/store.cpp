@@ -53,8 +53,8 @@ bool only_events(const storage::change_set& cs) {
 
 /// Commits `part` in one transaction and answers its senders. When the data dir is full: a map
 /// that may grow grows; otherwise the activity-log entries are dropped first (the changes
-/// themselves matter more), then the part is split in halves until what fits is stored and
-/// only what does not is refused.
+/// themselves matter more; the entries still count in the usage roll-ups), then the part is split
+/// in halves until what fits is stored and only what does not is refused.
 void commit_part(self_ptr self, std::vector<store_state::waiting*> part, bool events_kept = true) {
   auto& st = self->state;
   std::vector<const storage::change_set*> sets;
@@ -94,8 +94,9 @@ void commit_part(self_ptr self, std::vector<store_state::waiting*> part, bool ev
       if (full && events_kept) {
         size_t dropped = 0;
         for (auto* w : part) {
-          dropped += w->changes.events.size();
-          w->changes.events.clear();
+          if (w->changes.log_events)
+            dropped += w->changes.events.size();
+          w->changes.log_events = false; // they still count in the usage roll-ups
         }
         if (dropped > 0) {
           st.events_dropped += dropped;

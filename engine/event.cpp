@@ -8,12 +8,11 @@ namespace licd::engine {
 
 namespace {
 
-constexpr std::array<std::string_view, 17> kind_names = {
-  "granted",       "renewed",           "released",      "expired",
-  "denied",        "started",           "stopped",       "license_added",
-  "license_removed", "disconnected",    "lease_ended",   "admin",
-  "license_state", "license_activated", "license_deactivated", "clock",
-  "seats_reduced"};
+constexpr std::array<std::string_view, 18> kind_names = {
+  "granted",     "renewed",       "released",      "expired",           "denied",
+  "started",     "stopped",       "license_added", "license_removed",   "disconnected",
+  "lease_ended", "admin",         "license_state", "license_activated", "license_deactivated",
+  "clock",       "seats_reduced", "seats"};
 
 void append_field(std::string& out, std::string_view field) {
   out.push_back('\t');

@@ -18,14 +18,15 @@ enum class event_kind : uint8_t {
   stopped,
   license_added,
   license_removed,
-  disconnected, ///< an administrator disconnected a computer
-  lease_ended,  ///< an administrator ended a lease
-  admin,        ///< another administrative action (detail says which)
+  disconnected,        ///< an administrator disconnected a computer
+  lease_ended,         ///< an administrator ended a lease
+  admin,               ///< another administrative action (detail says which)
   license_state,       ///< a license's state changed (detail: from, to and why)
   license_activated,   ///< an activation response was accepted
   license_deactivated, ///< an activation was given up (a release receipt was made)
   clock,               ///< the wall clock went back beyond the tolerance, or came right again
   seats_reduced,       ///< leases ended because the product's seats fell below its computers
+  seats,               ///< the product's seats, as its pool starts and when they change (detail)
 };
 
 std::string_view to_string(event_kind kind);

@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <mutex>
 #include <stdexcept>
 
 namespace licd::storage {
@@ -80,6 +81,7 @@ void migrate(lmdb::txn& t, const std::vector<MDB_dbi>& tables, MDB_dbi meta, uin
     for (auto db : tables)
       seal_table(t, db);
   }
+  // 3 -> 4: the `usage` table, built from the activity log by the caller (database::build_usage).
   put_sealed(t, meta, "format", std::to_string(format_version));
 }
 
@@ -169,6 +171,7 @@ database::database(const options& opts)
   licenses_ = t.open_db("licenses", true);
   events_ = t.open_db("events", true);
   activations_ = t.open_db("activations", true);
+  usage_db_ = t.open_db("usage", true);
   if (auto stored = t.get(meta_, "format")) {
     // Format 3 seals it; formats 1 and 2 stored the bare number.
     uint32_t v = 0;
@@ -181,6 +184,8 @@ database::database(const options& opts)
                                + std::to_string(format_version) + "); refusing to touch it");
     if (v < format_version) {
       migrate(t, {meta_, leases_, licenses_, events_, activations_}, meta_, v);
+      if (v < 4)
+        build_usage(t);
       migrated_from_ = v;
     }
   } else {
@@ -188,8 +193,51 @@ database::database(const options& opts)
   }
   if (auto last = t.last_key(events_))
     next_event_ = u64_from_key(*last) + 1;
+  usage_table::load(t, usage_db_, usage_);
   t.commit();
   keep_reserve();
+}
+
+void database::build_usage(lmdb::txn& t) {
+  usage_.clear();
+  engine::usage::changes ch;
+  size_t pending = 0;
+  { // the cursor must be closed before the commit
+    lmdb::cursor c(t, events_);
+    MDB_val k, v;
+    for (bool more = c.get(k, v, MDB_FIRST); more; more = c.get(k, v, MDB_NEXT)) {
+      auto e = engine::decode_event(open_seal("events", lmdb::from_val(k), lmdb::from_val(v)));
+      if (!e)
+        continue; // `licd --verify` names it; the roll-ups do without it
+      usage_.apply(*e, ch);
+      if (++pending == 10'000) {
+        usage_table::write(t, usage_db_, usage_, ch);
+        ch = {};
+        pending = 0;
+      }
+    }
+  }
+  // Leases whose grant the log no longer holds: held since their grant.
+  t.for_each(leases_, [&](std::string_view k, std::string_view v) {
+    lease_record r;
+    if (!decode_lease(k, open_seal("leases", k, v), r))
+      return;
+    auto hold = usage_.holds().find({r.product, r.computer});
+    auto hex = r.id.to_hex();
+    if (hold != usage_.holds().end()
+        && std::find(hold->second.leases.begin(), hold->second.leases.end(), hex)
+             != hold->second.leases.end())
+      return;
+    engine::event e;
+    e.at_ms = r.granted_at_ms;
+    e.kind = engine::event_kind::granted;
+    e.product = r.product;
+    e.computer = r.computer;
+    e.user = r.user;
+    e.lease = hex;
+    usage_.apply(e, ch);
+  });
+  usage_table::write(t, usage_db_, usage_, ch);
 }
 
 void database::keep_reserve() {
@@ -321,6 +369,7 @@ bool database::grow_map() {
   auto now = env_.map_size();
   if (max_map_size_ <= now)
     return false;
+  std::unique_lock lock(resizing_);
   env_.set_map_size(std::min(now * 2, max_map_size_));
   keep_reserve();
   return true;
@@ -384,8 +433,34 @@ size_t database::prune_events(int64_t before_ms, size_t max) {
   return removed;
 }
 
-void database::commit(const std::vector<const change_set*>& sets) {
+engine::usage::snapshot database::usage(const usage_table::query& q) const {
+  std::shared_lock lock(resizing_);
+  lmdb::txn t(env_, true);
+  return usage_table::read(t, usage_db_, q);
+}
+
+size_t database::prune_usage(int64_t before_ms, size_t max) {
   lmdb::txn t(env_, false);
+  auto removed = usage_table::prune(t, usage_db_, before_ms, max);
+  if (removed > 0)
+    t.commit();
+  return removed;
+}
+
+void database::commit(const std::vector<const change_set*>& sets) {
+  try {
+    commit_txn(sets);
+  } catch (...) {
+    // The roll-ups' state went ahead with the events: back to what is stored.
+    lmdb::txn t(env_, true);
+    usage_table::load(t, usage_db_, usage_);
+    throw;
+  }
+}
+
+void database::commit_txn(const std::vector<const change_set*>& sets) {
+  lmdb::txn t(env_, false);
+  engine::usage::changes usage;
   uint64_t next = next_event_;
   for (const auto* s : sets) {
     for (const auto& [key, value] : s->put_meta)
@@ -406,10 +481,13 @@ void database::commit(const std::vector<const change_set*>& sets) {
     for (const auto& id : s->erase_leases)
       t.erase(leases_, encode_lease_key(id));
     for (const auto& e : s->events) {
-      auto key = u64_key(next++);
-      put_sealed(t, events_, key, engine::encode(e));
+      usage_.apply(e, usage);
+      if (s->log_events)
+        put_sealed(t, events_, u64_key(next++), engine::encode(e));
     }
   }
+  if (!usage.empty())
+    usage_table::write(t, usage_db_, usage_, usage);
   t.commit();
   next_event_ = next; // only once durable
   keep_reserve();

@@ -1,12 +1,15 @@
 #pragma once
 
+#include "engine/usage.hpp"
 #include "storage/lmdb.hpp"
 #include "storage/records.hpp"
+#include "storage/usage_table.hpp"
 
 #include <cstdint>
 #include <functional>
-#include <stdexcept>
 #include <map>
+#include <shared_mutex>
+#include <stdexcept>
 #include <string>
 #include <vector>
 
@@ -14,9 +17,9 @@ namespace licd::storage {
 
 /// The data dir's format this build writes. A data dir of a newer format is refused.
 /// Format 2 added `activations` and the server key and clock mark in `meta`; format 3 seals
-/// every record (a CRC-32 of key and record after it). An older data dir is migrated in place
-/// when opened (database.cpp, `migrate`).
-inline constexpr uint32_t format_version = 3;
+/// every record (a CRC-32 of key and record after it); format 4 added `usage`, the usage
+/// roll-ups. An older data dir is migrated in place when opened (database.cpp, `migrate`).
+inline constexpr uint32_t format_version = 4;
 
 /// A stored record that fails its checksum or cannot be read: the data dir is damaged. The
 /// message names the table and the key.
@@ -53,8 +56,10 @@ std::string damage_message(const std::string& dir, const verify_report& report);
 /// `meta` (format, server_key, clock_seen_ms), `leases` (16-byte id -> record),
 /// `licenses` (8-byte id -> installed_at_ms TAB code),
 /// `activations` (8-byte license id -> nonce hex TAB response code),
-/// `events` (8-byte big-endian sequence -> engine::encode(event)).
-/// Not thread-safe: one owner at a time (licd's store actor, or start-up before it runs).
+/// `events` (8-byte big-endian sequence -> engine::encode(event)),
+/// `usage` (the usage roll-ups, storage/usage_table.hpp), written with the events they come from.
+/// Not thread-safe: one owner at a time (licd's store actor, or start-up before it runs), except
+/// the readers that say they may be called from any thread.
 class database {
 public:
   struct options {
@@ -106,6 +111,15 @@ public:
   /// Up to `max` events with sequence >= `from`, oldest first, with their sequence numbers.
   std::vector<std::pair<uint64_t, engine::event>> events(uint64_t from, size_t max) const;
 
+  /// A snapshot of the usage roll-ups for a report. May be called from any thread, while the
+  /// owner commits (LMDB readers do not wait for the writer).
+  engine::usage::snapshot usage(const usage_table::query& q) const;
+  /// The roll-ups' state as the owner holds it (tests compare it with what is stored).
+  const engine::usage::tracker& usage_state() const { return usage_; }
+  /// Deletes up to `max` roll-up records (hours, sessions, episodes) older than `before_ms` in
+  /// one transaction; returns how many.
+  size_t prune_usage(int64_t before_ms, size_t max);
+
   /// The sequence number the next event will get (1 when there are none).
   uint64_t next_event() const { return next_event_; }
   /// Deletes, oldest first, up to `max` events logged before `before_ms` (wall clock, ms since
@@ -114,12 +128,17 @@ public:
   /// go on from where they were after a restart.
   size_t prune_events(int64_t before_ms, size_t max);
 
-  /// Applies the sets in order in ONE write transaction (one fsync). All or nothing:
-  /// throws lmdb::error and leaves the stored data as it was.
+  /// Applies the sets in order in ONE write transaction (one fsync), with the usage roll-ups of
+  /// their events (also of the events a set does not log). All or nothing: throws lmdb::error
+  /// and leaves the stored data (and the roll-ups' state) as it was.
   void commit(const std::vector<const change_set*>& sets);
   void commit(const change_set& set) { commit(std::vector<const change_set*>{&set}); }
 
 private:
+  void commit_txn(const std::vector<const change_set*>& sets);
+  /// Builds the roll-ups of an older data dir from its activity log and its leases.
+  void build_usage(lmdb::txn& t);
+
   /// After open and each commit: allocates the head-room on disk beyond the last used page
   /// (posix_fallocate, so a removal never needs a block the filesystem cannot give), or notes
   /// that it cannot be had (`low_`).
@@ -138,6 +157,11 @@ private:
   MDB_dbi licenses_ = 0;
   MDB_dbi events_ = 0;
   MDB_dbi activations_ = 0;
+  MDB_dbi usage_db_ = 0;
+  engine::usage::tracker usage_;
+  /// Held shared by readers on other threads, exclusively while the map grows (LMDB may not
+  /// resize while any transaction of the process is open).
+  mutable std::shared_mutex resizing_;
   uint64_t next_event_ = 1;
   uint32_t migrated_from_ = 0;
 };

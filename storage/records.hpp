@@ -49,6 +49,9 @@ struct change_set {
   std::vector<lease_record> put_leases;
   std::vector<engine::lease_id> erase_leases;
   std::vector<engine::event> events;
+  /// False: the events count in the usage roll-ups but are not kept in the activity log (the
+  /// store drops them so that the changes fit a full data dir).
+  bool log_events = true;
 
   bool empty() const {
     return put_meta.empty() && put_licenses.empty() && erase_licenses.empty()

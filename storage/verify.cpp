@@ -48,6 +48,8 @@ bool decodes(const std::string& table, std::string_view key, std::string_view re
   }
   if (table == "events")
     return key.size() == 8 && engine::decode_event(record).has_value();
+  if (table == "usage")
+    return usage_table::readable(key, record);
   return true; // meta: free-form values
 }
 
@@ -79,7 +81,7 @@ void walk(const std::string& dir, size_t map_size, std::ostream& out) {
       ++more;
     }
   };
-  for (std::string table : {"meta", "licenses", "activations", "leases", "events"}) {
+  for (std::string table : {"meta", "licenses", "activations", "leases", "events", "usage"}) {
     MDB_dbi db = 0;
     try {
       db = t.open_db(table.c_str(), false);
