@@ -15,6 +15,10 @@
 #include <string>
 #include <vector>
 
+namespace licd::storage {
+class database;
+}
+
 namespace licd {
 
 /// Everything licd's engine needs from its configuration.
@@ -57,6 +61,8 @@ public:
   registry_actor registry() const { return registry_; }
   licenses_actor licenses() const { return licenses_; }
   store_actor store() const { return store_; }
+  /// The data dir's database, for the readers that may run on any thread (the reports).
+  std::shared_ptr<const storage::database> database() const { return db_; }
   const request_metrics& metrics() const { return *metrics_; }
   /// What this machine said about itself at start (hardware binding).
   const platform::machine_report& machine() const { return machine_; }
@@ -85,6 +91,7 @@ private:
   uint16_t port_ = 0;
   bool stopped_ = false;
   store_actor store_;
+  std::shared_ptr<const storage::database> db_;
   expiry_actor expiry_;
   timers_actor timers_;
   registry_actor registry_;

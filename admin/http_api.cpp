@@ -3,6 +3,7 @@
 #include "actors/ask.hpp"
 #include "admin/http_status.hpp"
 #include "admin/prometheus.hpp"
+#include "admin/reports.hpp"
 #include "engine/errc_json.hpp"
 #include "licd/version.hpp"
 
@@ -132,6 +133,12 @@ json machine_json(const platform::machine_report& m) {
   return json{{"environment", m.environment},
               {"factors", platform::describe_factors(m.facts)},
               {"warnings", m.warnings}};
+}
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
 }
 
 void append_event(store_actor store, engine::event_kind kind, std::string detail) {
@@ -454,6 +461,23 @@ void http_api::routes() {
       events.push_back(event_json(seq, e));
     reply(res, 200, json{{"events", events}, {"next", page.next}});
   });
+
+  auto report =
+    [this, timeout](const httplib::Request& req, httplib::Response& res,
+                    report_body (*make)(const storage::database&, const query_params&, int64_t)) {
+      // What was acknowledged is stored before the report reads (the store flushes first).
+      ask<event_page>(sys_, timeout, srv_.store(), events_atom::value, uint64_t{0}, uint32_t{0});
+      auto body = make(*srv_.database(), req.params, now_ms());
+      res.status = 200;
+      res.set_content(body.text, body.content_type);
+    };
+  http.Get("/api/v1/reports/usage", [report](const httplib::Request& req, httplib::Response& res) {
+    report(req, res, usage_report);
+  });
+  http.Get("/api/v1/reports/denials",
+           [report](const httplib::Request& req, httplib::Response& res) {
+             report(req, res, denials_report);
+           });
 
   http.Get("/metrics", [this, timeout](const httplib::Request&, httplib::Response& res) {
     auto pools = ask<std::vector<pool_status>>(sys_, timeout, srv_.registry(), status_atom::value);

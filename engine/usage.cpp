@@ -24,8 +24,8 @@ void add_sorted(std::vector<std::string>& v, const std::string& x) {
 } // namespace
 
 bool operator==(const level& a, const level& b) {
-  return std::tie(a.at_ms, a.in_use, a.installed, a.longest_session_ms)
-         == std::tie(b.at_ms, b.in_use, b.installed, b.longest_session_ms);
+  return std::tie(a.first_ms, a.at_ms, a.in_use, a.installed, a.longest_session_ms)
+         == std::tie(b.first_ms, b.at_ms, b.in_use, b.installed, b.longest_session_ms);
 }
 
 bool operator==(const hour& a, const hour& b) {
@@ -124,7 +124,7 @@ level& tracker::advance(const std::string& product, int64_t at_ms, changes& out)
   auto [it, fresh] = levels_.try_emplace(product);
   auto& l = it->second;
   if (fresh) {
-    l.at_ms = at_ms;
+    l.first_ms = l.at_ms = at_ms;
   } else if (at_ms > l.at_ms) {
     std::map<int64_t, hour> hours;
     add_segment(hours, l.at_ms, at_ms, l.in_use, l.installed);

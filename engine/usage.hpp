@@ -27,6 +27,7 @@ inline constexpr int64_t episode_gap_ms = 15 * 60'000;
 
 /// A product's seats in use and installed, as they have been since `at_ms` (the last event).
 struct level {
+  int64_t first_ms = 0; ///< the product's first event
   int64_t at_ms = 0;
   uint32_t in_use = 0;            ///< computers holding leases
   uint32_t installed = 0;         ///< seats the licenses cover (the last `seats` event)

@@ -37,7 +37,11 @@ std::vector<usage_row> usage_by_interval(const snapshot& s, const std::vector<in
     products.insert(kv.first);
   for (const auto& product : products) {
     auto hours = hours_with_now(s, product, bounds.front(), to);
+    auto l = s.levels.find(product);
+    auto first = l == s.levels.end() ? 0 : hour_start(l->second.first_ms);
     for (size_t i = 0; i + 1 < bounds.size() && bounds[i] < to; ++i) {
+      if (bounds[i + 1] <= first) // before licd knew the product
+        continue;
       hour sum;
       for (auto h = hours.lower_bound(bounds[i]); h != hours.end() && h->first < bounds[i + 1]; ++h)
         merge(sum, h->second);

@@ -37,9 +37,9 @@ struct usage_row {
   uint32_t users_denied = 0; ///< distinct
 };
 
-/// Rows per product (in name order) and interval: intervals [bounds[i], bounds[i+1]), up to
-/// `now_ms` (later ones are left out). `products` empty: every product. The time since each
-/// product's last event counts at its current level.
+/// Rows per product (in name order) and interval: intervals [bounds[i], bounds[i+1]), from
+/// the one of the product's first event up to `now_ms` (others are left out). `products` empty:
+/// every product. The time since each product's last event counts at its current level.
 std::vector<usage_row> usage_by_interval(const snapshot& s, const std::vector<int64_t>& bounds,
                                          int64_t now_ms);
 

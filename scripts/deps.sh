@@ -7,7 +7,7 @@ packages=(
   libcaf-dev liblmdb-dev lmdb-utils libspdlog-dev libssl-dev libcpp-httplib-dev prometheus
   catch2 libcli11-dev nlohmann-json3-dev
   libbenchmark-dev netcat-openbsd faketime openssl curl libgoogle-perftools-dev gnuplot-nox
-  zlib1g-dev
+  zlib1g-dev tzdata
 )
 missing=()
 for p in "${packages[@]}"; do

@@ -86,13 +86,15 @@ std::string num(int64_t x) {
 // --- records ---
 
 std::string encode(const level& l) {
-  return fields(num(l.at_ms), num(l.in_use), num(l.installed), num(l.longest_session_ms));
+  return fields(num(l.first_ms), num(l.at_ms), num(l.in_use), num(l.installed),
+                num(l.longest_session_ms));
 }
 
 bool decode(std::string_view r, level& l) {
-  auto f = split_tabs<4>(r);
-  return f && parse_number((*f)[0], l.at_ms) && parse_number((*f)[1], l.in_use)
-         && parse_number((*f)[2], l.installed) && parse_number((*f)[3], l.longest_session_ms);
+  auto f = split_tabs<5>(r);
+  return f && parse_number((*f)[0], l.first_ms) && parse_number((*f)[1], l.at_ms)
+         && parse_number((*f)[2], l.in_use) && parse_number((*f)[3], l.installed)
+         && parse_number((*f)[4], l.longest_session_ms);
 }
 
 std::string encode(const hour& h) {

@@ -14,7 +14,7 @@
 ///
 /// | key | record |
 /// | --- | --- |
-/// | `L` product | level: `at_ms \t in_use \t installed \t longest_session_ms` |
+/// | `L` product | level: `first_ms \t at_ms \t in_use \t installed \t longest_session_ms` |
 /// | `H` product `\0` hour | hour: `seat_ms \t installed_ms \t full_ms \t peak \t installed \t
 /// denials \t users` | | `O` product `\0` computer | open hold: `since_ms \t leases \t users` | |
 /// `S` product `\0` end `\0` computer | ended session: `start_ms \t users` | | `D` product `\0`

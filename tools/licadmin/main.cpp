@@ -5,6 +5,7 @@
 
 #include "tools/licadmin/api.hpp"
 #include "tools/licadmin/print.hpp"
+#include "tools/licadmin/report.hpp"
 
 #include "licd/version.hpp"
 
@@ -100,6 +101,25 @@ int main(int argc, char** argv) {
   auto* log = app.add_subcommand("log", "the activity log, newest last");
   log->add_option("--lines", lines, "how many of the newest events")->capture_default_str();
   log->add_flag("--follow", follow, "keep printing new events until interrupted");
+  licd::licadmin::report_options ro;
+  auto* report = app.add_subcommand("report", "usage and denial reports")->require_subcommand(1);
+  auto* report_usage = report->add_subcommand(
+    "usage", "seats installed, peak and average in use, seat-hours, utilisation, time at full "
+             "and denials per product and interval; or per user or computer");
+  auto* report_denials = report->add_subcommand(
+    "denials", "each time a user was turned away (retries folded in), and how it ended");
+  for (auto* r : {report_usage, report_denials}) {
+    r->add_option("--product", ro.products, "only this product (repeat for more)");
+    r->add_option("--from", ro.from, "YYYY-MM-DD[THH:MM[:SS]] (default: 30 days before --to)");
+    r->add_option("--to", ro.to, "YYYY-MM-DD[THH:MM[:SS]] (default: now)");
+    r->add_flag("--utc", ro.utc, "dates and intervals in UTC (default: the server's time zone)");
+    r->add_flag("--csv", ro.csv, "print CSV (for spreadsheets)");
+  }
+  report_usage->add_option("--by", ro.by, "hour, day, week, month, user or computer")
+    ->check(CLI::IsMember({"hour", "day", "week", "month", "user", "computer"}))
+    ->capture_default_str();
+  report_usage->add_option("--plot", ro.plot,
+                           "draw seats in use against installed seats into this PNG file");
   auto* server = app.add_subcommand("server", "the server")->require_subcommand(1);
   auto* server_stop = server->add_subcommand("stop", "stop licd gracefully");
 
@@ -240,6 +260,10 @@ int main(int argc, char** argv) {
           next = page["next"].get<uint64_t>();
         }
       }
+    } else if (report_usage->parsed()) {
+      licd::licadmin::usage_report(a, ro, json_out);
+    } else if (report_denials->parsed()) {
+      licd::licadmin::denials_report(a, ro, json_out);
     } else if (server_stop->parsed()) {
       confirm(yes, "Stop licd? Clients cannot check out until it is started again.");
       auto r = a.call("POST", "/api/v1/server/stop");

@@ -1,0 +1,30 @@
+#pragma once
+
+#include "storage/database.hpp"
+
+#include <cstdint>
+#include <map>
+#include <string>
+
+/// The usage and denial reports of the admin API (docs/ADMIN-API.md, "Reports"): query
+/// parameters in, JSON or CSV out. They read the store's roll-ups on the calling thread.
+namespace licd::admin {
+
+using query_params = std::multimap<std::string, std::string>;
+
+struct report_body {
+  std::string text;
+  std::string content_type;
+};
+
+/// GET /api/v1/reports/usage: `product` (repeated or comma-separated; none: all), `from`, `to`
+/// (dates, calendar.hpp; default the 30 days up to now), `by` (hour, day, week, month, user,
+/// computer; default day), `utc` (1: intervals and times in UTC), `format` (json or csv).
+/// Throws request_failed (BAD_REQUEST) naming a parameter that is wrong.
+report_body usage_report(const storage::database& db, const query_params& q, int64_t now_ms);
+
+/// GET /api/v1/reports/denials: the denial episodes begun in the range; same parameters but
+/// `by`.
+report_body denials_report(const storage::database& db, const query_params& q, int64_t now_ms);
+
+} // namespace licd::admin
