@@ -1,10 +1,12 @@
 #include "admin/http_api.hpp"
 
 #include "actors/ask.hpp"
+#include "admin/calendar.hpp"
 #include "admin/http_status.hpp"
 #include "admin/prometheus.hpp"
 #include "admin/reports.hpp"
 #include "engine/errc_json.hpp"
+#include "engine/fields.hpp"
 #include "licd/version.hpp"
 
 #include <caf/all.hpp>
@@ -133,6 +135,65 @@ json machine_json(const platform::machine_report& m) {
   return json{{"environment", m.environment},
               {"factors", platform::describe_factors(m.facts)},
               {"warnings", m.warnings}};
+}
+
+/// Events a log request looks at, at most (a second or two): a search of a longer log answers
+/// with where to go on from.
+constexpr size_t log_search_budget = 2'000'000;
+
+struct log_query {
+  engine::event_filter filter;
+  uint32_t lines = 50;
+  uint64_t before = 0;
+  std::optional<uint64_t> after;
+};
+
+/// GET /api/v1/log's parameters (docs/ADMIN-API.md); throws request_failed naming a wrong one.
+log_query parse_log_query(const httplib::Params& params) {
+  log_query q;
+  auto get = [&](const char* name) -> std::optional<std::string> {
+    auto it = params.find(name);
+    return it == params.end() ? std::nullopt : std::optional<std::string>(it->second);
+  };
+  auto bad = [](const std::string& why) { throw request_failed(engine::errc::bad_request, why); };
+  auto number = [&](const char* name) -> std::optional<uint64_t> {
+    auto text = get(name);
+    uint64_t n = 0;
+    if (text && !engine::parse_number(*text, n))
+      bad(std::string(name) + " is a number");
+    return text ? std::optional<uint64_t>(n) : std::nullopt;
+  };
+  if (auto n = number("lines"))
+    q.lines = static_cast<uint32_t>(std::clamp<uint64_t>(*n, 1, 10'000));
+  q.before = number("before").value_or(0);
+  q.after = number("after");
+  if (q.after && q.before != 0)
+    bad("before and after do not go together");
+  q.filter.product = get("product").value_or("");
+  q.filter.computer = get("computer").value_or("");
+  q.filter.user = get("user").value_or("");
+  std::string kinds_text = get("kind").value_or("");
+  std::string_view kinds = kinds_text;
+  while (!kinds.empty()) {
+    auto comma = kinds.find(',');
+    auto name = kinds.substr(0, comma);
+    auto kind = engine::event_kind_from_string(name);
+    if (!kind)
+      bad("kind: '" + std::string(name) + "' is not an event kind (docs/ADMIN-API.md lists them)");
+    q.filter.kinds.push_back(*kind);
+    kinds.remove_prefix(comma == std::string_view::npos ? kinds.size() : comma + 1);
+  }
+  bool utc = get("utc").value_or("0") == "1";
+  for (auto [name, bound] :
+       {std::pair{"since", &q.filter.since_ms}, std::pair{"until", &q.filter.until_ms}}) {
+    if (auto text = get(name)) {
+      *bound = parse_time(*text, utc);
+      if (!*bound)
+        bad(std::string(name) + ": '" + *text
+            + "' is not a date (YYYY-MM-DD, YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM:SS, Z for UTC)");
+    }
+  }
+  return q;
 }
 
 int64_t now_ms() {
@@ -439,27 +500,22 @@ void http_api::routes() {
   });
 
   http.Get("/api/v1/log", [this, timeout](const httplib::Request& req, httplib::Response& res) {
-    uint32_t lines = 50;
-    std::optional<uint64_t> after;
-    try {
-      if (req.has_param("lines"))
-        lines = static_cast<uint32_t>(std::clamp(std::stol(req.get_param_value("lines")), 1L,
-                                                 10000L));
-      if (req.has_param("after"))
-        after = std::stoull(req.get_param_value("after"));
-    } catch (const std::exception&) {
-      fail(res, engine::errc::bad_request, "lines and after are numbers");
-      return;
-    }
-    // The newest `lines` events, or (following) up to `lines` events after `after`.
+    auto q = parse_log_query(req.params);
+    // What was acknowledged is in the log before it is read (the store flushes first).
     auto probe = ask<event_page>(sys_, timeout, srv_.store(), events_atom::value, uint64_t{0},
                                  uint32_t{0});
-    uint64_t from = after ? *after + 1 : (probe.next > lines ? probe.next - lines : 1);
-    auto page = ask<event_page>(sys_, timeout, srv_.store(), events_atom::value, from, lines);
+    auto found =
+      srv_.database()->find_events(q.filter, q.before, q.after, q.lines, log_search_budget);
     auto events = json::array();
-    for (const auto& [seq, e] : page.events)
+    for (const auto& [seq, e] : found.events)
       events.push_back(event_json(seq, e));
-    reply(res, 200, json{{"events", events}, {"next", page.next}});
+    json page{{"events", events}, {"next", probe.next}};
+    if (q.after) // where to go on from: the search's end, or the log's
+      page["after"] =
+        found.newer ? found.highest : std::max({found.highest, *q.after, probe.next - 1});
+    else // older matches: ask again with this as `before`; null: none
+      page["before"] = found.older ? json(found.lowest) : json(nullptr);
+    reply(res, 200, page);
   });
 
   auto report =

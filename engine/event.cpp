@@ -2,6 +2,7 @@
 
 #include "engine/fields.hpp"
 
+#include <algorithm>
 #include <array>
 
 namespace licd::engine {
@@ -31,6 +32,13 @@ std::optional<event_kind> event_kind_from_string(std::string_view text) {
     if (kind_names[i] == text)
       return static_cast<event_kind>(i);
   return std::nullopt;
+}
+
+bool event_filter::matches(const event& e) const {
+  return (product.empty() || e.product == product) && (computer.empty() || e.computer == computer)
+         && (user.empty() || e.user == user)
+         && (kinds.empty() || std::find(kinds.begin(), kinds.end(), e.kind) != kinds.end())
+         && (!since_ms || e.at_ms >= *since_ms) && (!until_ms || e.at_ms < *until_ms);
 }
 
 std::string encode(const event& e) {

@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace licd::engine {
 
@@ -41,6 +42,17 @@ struct event {
   std::string user;
   std::string lease; ///< hex lease id, empty where there is none (denied, started)
   std::string detail; ///< free text: a denial's reason, a start's version
+};
+
+/// Which events a reader of the activity log wants: every condition that is set must hold.
+struct event_filter {
+  std::string product;
+  std::string computer;
+  std::string user;
+  std::vector<event_kind> kinds; ///< empty: any kind
+  std::optional<int64_t> since_ms;
+  std::optional<int64_t> until_ms; ///< exclusive
+  bool matches(const event& e) const;
 };
 
 /// One line of tab-separated fields; tabs and newlines inside fields become spaces.

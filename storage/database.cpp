@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <limits>
 #include <mutex>
 #include <stdexcept>
 
@@ -403,6 +404,105 @@ std::vector<std::pair<uint64_t, engine::event>> database::events(uint64_t from,
                     + std::to_string(u64_from_key(lmdb::from_val(k))) + ")");
     out.emplace_back(u64_from_key(lmdb::from_val(k)), std::move(*e));
   }
+  return out;
+}
+
+namespace {
+
+/// Events of different pools reach the log in the order they were stored, which can be up to a
+/// commit's time out of clock order: a search by time looks this far past its bounds.
+constexpr int64_t log_order_slack_ms = 60'000;
+
+engine::event decode_logged(const MDB_val& k, const MDB_val& v) {
+  auto e = engine::decode_event(open_seal("events", lmdb::from_val(k), lmdb::from_val(v)));
+  if (!e)
+    throw damaged("a record in `events` is unreadable (key "
+                  + std::to_string(u64_from_key(lmdb::from_val(k))) + ")");
+  return std::move(*e);
+}
+
+/// The first sequence number whose event is at or after `at_ms` (binary search: the log's
+/// sequence numbers have no gaps, and its order is time order but for the slack).
+uint64_t first_at(const lmdb::txn& t, MDB_dbi events, int64_t at_ms) {
+  lmdb::cursor c(t, events);
+  MDB_val k, v;
+  if (!c.get(k, v, MDB_FIRST))
+    return 1;
+  uint64_t lo = u64_from_key(lmdb::from_val(k));
+  c.get(k, v, MDB_LAST);
+  uint64_t hi = u64_from_key(lmdb::from_val(k)) + 1;
+  while (lo < hi) {
+    auto mid = lo + (hi - lo) / 2;
+    auto key = u64_key(mid);
+    auto stored = t.get(events, key);
+    if (!stored)
+      return lo; // a gap: search from here
+    auto e = engine::decode_event(open_seal("events", key, *stored));
+    if (e && e->at_ms < at_ms)
+      lo = mid + 1;
+    else
+      hi = mid;
+  }
+  return lo;
+}
+
+} // namespace
+
+database::event_search database::find_events(const engine::event_filter& f, uint64_t before,
+                                             std::optional<uint64_t> after, size_t max,
+                                             size_t budget) const {
+  std::shared_lock lock(resizing_);
+  lmdb::txn t(env_, true);
+  event_search out;
+  size_t looked = 0;
+  auto look = [&](const MDB_val& k, const MDB_val& v) {
+    auto seq = u64_from_key(lmdb::from_val(k));
+    out.lowest = out.lowest == 0 ? seq : std::min(out.lowest, seq);
+    out.highest = std::max(out.highest, seq);
+    ++looked;
+    return decode_logged(k, v);
+  };
+  MDB_val k, v;
+  if (after) {
+    auto start = *after + 1;
+    if (f.since_ms)
+      start = std::max(start, first_at(t, events_, *f.since_ms - log_order_slack_ms));
+    lmdb::cursor c(t, events_);
+    auto key = u64_key(start);
+    k = lmdb::to_val(key);
+    for (bool more = c.get(k, v, MDB_SET_RANGE); more; more = c.get(k, v, MDB_NEXT)) {
+      if (looked == budget || out.events.size() == max) {
+        out.newer = true;
+        break;
+      }
+      auto e = look(k, v);
+      if (f.until_ms && e.at_ms >= *f.until_ms + log_order_slack_ms)
+        break;
+      if (f.matches(e))
+        out.events.emplace_back(out.highest, std::move(e));
+    }
+    return out;
+  }
+  uint64_t end = before == 0 ? std::numeric_limits<uint64_t>::max() : before;
+  if (f.until_ms)
+    end = std::min(end, first_at(t, events_, *f.until_ms + log_order_slack_ms));
+  lmdb::cursor c(t, events_);
+  auto key = u64_key(end);
+  k = lmdb::to_val(key);
+  // The last event before `end`: the one before the first at or after it, or the very last.
+  bool more = c.get(k, v, MDB_SET_RANGE) ? c.get(k, v, MDB_PREV) : c.get(k, v, MDB_LAST);
+  for (; more; more = c.get(k, v, MDB_PREV)) {
+    if (looked == budget || out.events.size() == max) {
+      out.older = true;
+      break;
+    }
+    auto e = look(k, v);
+    if (f.since_ms && e.at_ms < *f.since_ms - log_order_slack_ms)
+      break;
+    if (f.matches(e))
+      out.events.emplace_back(out.lowest, std::move(e));
+  }
+  std::reverse(out.events.begin(), out.events.end());
   return out;
 }
 

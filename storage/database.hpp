@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <optional>
 #include <shared_mutex>
 #include <stdexcept>
 #include <string>
@@ -119,6 +120,22 @@ public:
   /// Deletes up to `max` roll-up records (hours, sessions, episodes) older than `before_ms` in
   /// one transaction; returns how many.
   size_t prune_usage(int64_t before_ms, size_t max);
+
+  /// A page of a search of the activity log.
+  struct event_search {
+    std::vector<std::pair<uint64_t, engine::event>> events; ///< matches, oldest first
+    uint64_t lowest = 0;  ///< the lowest sequence number looked at (0: none)
+    uint64_t highest = 0; ///< the highest
+    bool older = false;   ///< events older than `lowest` may match (search on with before)
+    bool newer = false;   ///< events newer than `highest` may match (search on with after)
+  };
+  /// Up to `max` events that match `f`: the newest ones before sequence `before` (0: the
+  /// newest of all), or, when `after` is set, the oldest ones after it. Looks at no more than
+  /// `budget` events (a search of a long log goes on from `lowest` or `highest`). The log's
+  /// order is taken as time order, so the times in the filter bound the search. May be called
+  /// from any thread.
+  event_search find_events(const engine::event_filter& f, uint64_t before,
+                           std::optional<uint64_t> after, size_t max, size_t budget) const;
 
   /// The sequence number the next event will get (1 when there are none).
   uint64_t next_event() const { return next_event_; }

@@ -153,7 +153,7 @@ TEST_CASE("licd --verify checks a data dir or a backup without serving or changi
   auto v = verify(f.s->data);
   INFO(v.out);
   CHECK(v.status == 0);
-  CHECK_THAT(v.out, Catch::Contains("intact (format 3; records: "));
+  CHECK_THAT(v.out, Catch::Contains("intact (format 4; records: "));
   CHECK_THAT(v.out, Catch::Contains("5 leases"));
   CHECK(file_bytes(f.s->data + "/data.mdb") == bytes);
   // A backup made as docs/OPERATIONS.md says.

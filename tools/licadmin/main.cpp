@@ -4,6 +4,7 @@
 // error, a command not confirmed).
 
 #include "tools/licadmin/api.hpp"
+#include "tools/licadmin/log.hpp"
 #include "tools/licadmin/print.hpp"
 #include "tools/licadmin/report.hpp"
 
@@ -15,11 +16,9 @@
 
 #include <unistd.h>
 
-#include <csignal>
 #include <cstdio>
 #include <iostream>
 #include <iterator>
-#include <thread>
 
 namespace {
 
@@ -31,8 +30,6 @@ using licd::licadmin::print_event;
 using licd::licadmin::print_license;
 using licd::licadmin::table;
 using licd::licadmin::text;
-
-volatile std::sig_atomic_t interrupted = 0;
 
 /// Asks before a destructive command when a person is at a terminal; --yes (or no terminal:
 /// a script) goes ahead.
@@ -96,11 +93,20 @@ int main(int argc, char** argv) {
   std::string lease;
   auto* lease_end = leases->add_subcommand("end", "end one lease now");
   lease_end->add_option("LEASE", lease)->required();
-  unsigned lines = 50;
-  bool follow = false;
+  licd::licadmin::log_options lo;
   auto* log = app.add_subcommand("log", "the activity log, newest last");
-  log->add_option("--lines", lines, "how many of the newest events")->capture_default_str();
-  log->add_flag("--follow", follow, "keep printing new events until interrupted");
+  log->add_option("--lines", lo.lines, "how many of the newest matching events (any number)")
+    ->capture_default_str();
+  log->add_flag("--follow", lo.follow, "keep printing new events until interrupted");
+  log->add_option("--product", lo.product, "only events of this product");
+  log->add_option("--computer", lo.computer, "only events of this computer");
+  log->add_option("--user", lo.user, "only events of this user");
+  log->add_option("--kind", lo.kinds,
+                  "only events of this kind (repeat for more): granted, "
+                  "released, expired, denied, ...");
+  log->add_option("--since", lo.since, "only events at or after YYYY-MM-DD[THH:MM[:SS]]");
+  log->add_option("--until", lo.until, "only events before YYYY-MM-DD[THH:MM[:SS]]");
+  log->add_flag("--utc", lo.utc, "--since and --until in UTC (default: the server's time zone)");
   licd::licadmin::report_options ro;
   auto* report = app.add_subcommand("report", "usage and denial reports")->require_subcommand(1);
   auto* report_usage = report->add_subcommand(
@@ -243,23 +249,7 @@ int main(int argc, char** argv) {
       auto r = a.call("DELETE", "/api/v1/leases/" + lease);
       json_out ? emit(r) : void(std::cout << "lease " << lease << " ended\n");
     } else if (log->parsed()) {
-      auto page = a.call("GET", "/api/v1/log?lines=" + std::to_string(lines));
-      for (const auto& e : page["events"])
-        json_out ? emit(e) : print_event(e);
-      std::cout.flush();
-      if (follow) {
-        std::signal(SIGINT, [](int) { interrupted = 1; });
-        std::signal(SIGTERM, [](int) { interrupted = 1; });
-        auto next = page["next"].get<uint64_t>();
-        while (!interrupted) {
-          std::this_thread::sleep_for(std::chrono::milliseconds(500));
-          page = a.call("GET", "/api/v1/log?lines=1000&after=" + std::to_string(next - 1));
-          for (const auto& e : page["events"])
-            json_out ? emit(e) : print_event(e);
-          std::cout.flush();
-          next = page["next"].get<uint64_t>();
-        }
-      }
+      licd::licadmin::show_log(a, lo, json_out);
     } else if (report_usage->parsed()) {
       licd::licadmin::usage_report(a, ro, json_out);
     } else if (report_denials->parsed()) {
