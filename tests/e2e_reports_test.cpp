@@ -255,3 +255,55 @@ TEST_CASE("licadmin log filters by product, computer, user, kind and time, and p
   REQUIRE(again["events"].size() == 1);
   CHECK(again["events"][0]["seq"].get<uint64_t>() > page["events"][0]["seq"].get<uint64_t>());
 }
+
+TEST_CASE("licd serves a history from gen-history as it is", "[e2e][reports]") {
+  temp_dir tmp;
+  auto keys = tmp.path() + "/keys", data = tmp.path() + "/data";
+  REQUIRE(run({LICGEN_BINARY, "keygen", "--out=" + keys}).status == 0);
+  auto made =
+    run({LICD_BUILD_DIR "/bench/gen-history", "--data-dir=" + data, "--product=cad", "--seats=20",
+         "--days=8", "--users=120", "--vendor-key=" + keys + "/vendor.key"});
+  INFO(made.out);
+  REQUIRE(made.status == 0);
+  CHECK(run({LICD_BUILD_DIR "/bench/gen-history", "--data-dir=" + data, "--product=cad",
+             "--seats=20", "--days=8", "--vendor-key=" + keys + "/vendor.key"})
+          .status
+        == 1); // never over a data dir that holds data
+  {
+    licd_process licd(data, {"--vendor-key=" + keys + "/vendor.pub"});
+    auto report = run(
+      {LICADMIN_BINARY, "--data-dir=" + data, "--json", "report", "usage", "--from=2000-01-01"});
+    REQUIRE(report.status == 0);
+    auto rows = json::parse(report.out)["rows"];
+    CHECK(rows.size() >= 8);
+    CHECK(rows.size() <= 10);
+    uint32_t peak = 0, denials = 0;
+    for (const auto& r : rows) {
+      CHECK(r["installed"] == 20);
+      CHECK(r["peak"].get<uint32_t>() <= 20);
+      peak = std::max(peak, r["peak"].get<uint32_t>());
+      denials += r["denials"].get<uint32_t>();
+    }
+    CHECK(peak == 20); // at the limit on working days
+    CHECK(denials > 0);
+    REQUIRE(licd.terminate() == 0);
+  }
+  licd::storage::database::options o;
+  o.dir = data;
+  licd::storage::database db(o);
+  std::vector<licd::engine::event> log;
+  for (auto& [seq, e] : db.events(1, 10'000'000))
+    log.push_back(std::move(e));
+  usage_replay replay;
+  replay.apply(log);
+  auto want = replay.snap();
+  licd::storage::usage_table::query q;
+  q.to_ms = int64_t{1} << 62;
+  q.hours = q.sessions = q.episodes = true;
+  auto got = db.usage(q);
+  sort_snapshot(want);
+  sort_snapshot(got);
+  CHECK(got.hours == want.hours);
+  CHECK(got.sessions == want.sessions);
+  CHECK(got.episodes == want.episodes);
+}
