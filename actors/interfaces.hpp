@@ -35,7 +35,7 @@ using store_actor = caf::typed_actor<
   caf::replies_to<events_atom, uint64_t, uint32_t>::with<event_page>,
   /// Keep the activity log to events younger than `max_age_ms`: delete older ones now, in
   /// batches with the commits in between, then again every hour.
-  caf::reacts_to<prune_atom, int64_t>,
+  caf::reacts_to<prune_atom, int64_t, int64_t>,
   /// Commit what is waiting, then quit.
   caf::replies_to<stop_atom>::with<caf::ok_atom>>;
 

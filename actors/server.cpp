@@ -289,9 +289,10 @@ server::loaded server::load(const server_options& opts) {
 size_t server::spawn(const server_options& opts, loaded& l) {
   store_ = sys_.spawn<caf::detached>(licd::store, l.db);
   db_ = l.db;
-  if (opts.activity_log_retention.count() > 0)
+  if (opts.activity_log_retention.count() > 0 || opts.usage_retention.count() > 0)
     caf::anon_send(store_, prune_atom::value,
-                   int64_t{std::chrono::milliseconds(opts.activity_log_retention).count()});
+                   int64_t{std::chrono::milliseconds(opts.activity_log_retention).count()},
+                   int64_t{std::chrono::milliseconds(opts.usage_retention).count()});
   size_t stored_total = 0;
   for (const auto& kv : l.stored_leases)
     stored_total += kv.second;

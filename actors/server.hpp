@@ -39,6 +39,7 @@ struct server_options {
   uint32_t max_leases_per_computer = defaults::max_leases_per_computer; ///< more: TOO_MANY_LEASES
   std::chrono::seconds renewal_log_interval = defaults::renewal_log_interval;
   std::chrono::hours activity_log_retention = defaults::activity_log_retention; ///< 0: keep all
+  std::chrono::hours usage_retention = defaults::usage_retention;               ///< 0: keep all
   size_t map_size = defaults::map_size_mib << 20; ///< LMDB map (the file grows as used)
   size_t max_map_size = 0;           ///< the map may double up to this when full; 0: no growth
   std::string tls_cert; ///< with tls_key: the client port speaks TLS (PEM files)

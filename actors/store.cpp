@@ -157,22 +157,30 @@ void flush(self_ptr self) {
     commit_part(self, std::move(part));
 }
 
-/// Deletes a batch of activity-log events older than `max_age_ms`; schedules the next batch at
-/// once when this one was full (after what is already waiting), else in an hour.
-void prune(store_actor::stateful_pointer<store_state> self, int64_t max_age_ms) {
-  size_t removed = 0;
+/// Deletes a batch of activity-log events older than `log_age_ms` and one of usage roll-ups
+/// older than `usage_age_ms` (0: none); schedules the next batches at once when one was full
+/// (after what is already waiting), else in an hour.
+void prune(store_actor::stateful_pointer<store_state> self, int64_t log_age_ms,
+           int64_t usage_age_ms) {
+  size_t removed = 0, usage_removed = 0;
   try {
-    removed = self->state.db->prune_events(wall_now_ms() - max_age_ms, prune_batch);
+    if (log_age_ms > 0)
+      removed = self->state.db->prune_events(wall_now_ms() - log_age_ms, prune_batch);
+    if (usage_age_ms > 0)
+      usage_removed = self->state.db->prune_usage(wall_now_ms() - usage_age_ms, prune_batch);
   } catch (const std::exception& e) {
     spdlog::warn("activity log: old entries not removed (retried in an hour): {}", e.what());
   }
   if (removed > 0)
     spdlog::info("activity log: removed {} entries older than {} days", removed,
-                 max_age_ms / 86'400'000);
-  if (removed == prune_batch)
-    self->send(self, prune_atom::value, max_age_ms);
+                 log_age_ms / 86'400'000);
+  if (usage_removed > 0)
+    spdlog::info("usage roll-ups: removed {} records older than {} days", usage_removed,
+                 usage_age_ms / 86'400'000);
+  if (removed == prune_batch || usage_removed == prune_batch)
+    self->send(self, prune_atom::value, log_age_ms, usage_age_ms);
   else
-    self->delayed_send(self, prune_interval, prune_atom::value, max_age_ms);
+    self->delayed_send(self, prune_interval, prune_atom::value, log_age_ms, usage_age_ms);
 }
 
 } // namespace
@@ -187,8 +195,7 @@ store_actor::behavior_type store(store_actor::stateful_pointer<store_state> self
       schedule_flush(self);
       return rp;
     },
-    [=](commit_atom,
-        std::vector<storage::change_set>& sets) -> caf::result<std::vector<uint8_t>> {
+    [=](commit_atom, std::vector<storage::change_set>& sets) -> caf::result<std::vector<uint8_t>> {
       if (sets.empty())
         return std::vector<uint8_t>{};
       // One answer for all, once each is settled: they join the same group, committed in one
@@ -215,7 +222,9 @@ store_actor::behavior_type store(store_actor::stateful_pointer<store_state> self
         return caf::make_error(caf::sec::runtime_error, e.what());
       }
     },
-    [=](prune_atom, int64_t max_age_ms) { prune(self, max_age_ms); },
+    [=](prune_atom, int64_t log_age_ms, int64_t usage_age_ms) {
+      prune(self, log_age_ms, usage_age_ms);
+    },
     [=](stop_atom) -> caf::ok_atom {
       flush(self);
       spdlog::debug("store: {} commits, {} change sets", self->state.commits,

@@ -43,6 +43,7 @@ inline constexpr seconds idle_timeout(seconds lease_ttl) {
 // The activity log and storage.
 inline constexpr seconds renewal_log_interval{60}; ///< per lease, at most one `renewed` event
 inline constexpr hours activity_log_retention{24 * 365};
+inline constexpr hours usage_retention{24 * 3650}; ///< the usage roll-ups (reports)
 inline constexpr size_t map_size_mib = 8192; ///< LMDB map (address space; the file grows as used)
 
 // Licenses.

@@ -540,10 +540,14 @@ engine::usage::snapshot database::usage(const usage_table::query& q) const {
 }
 
 size_t database::prune_usage(int64_t before_ms, size_t max) {
-  lmdb::txn t(env_, false);
-  auto removed = usage_table::prune(t, usage_db_, before_ms, max);
-  if (removed > 0)
+  size_t removed = 0;
+  {
+    lmdb::txn t(env_, false);
+    removed = usage_table::prune(t, usage_db_, before_ms, max);
     t.commit();
+  }
+  lmdb::txn t(env_, true); // the levels' first hours moved with the pruning
+  usage_table::load(t, usage_db_, usage_);
   return removed;
 }
 

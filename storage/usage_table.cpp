@@ -348,11 +348,21 @@ snapshot read(const lmdb::txn& t, MDB_dbi db, const query& q) {
 }
 
 size_t prune(lmdb::txn& t, MDB_dbi db, int64_t before_ms, size_t max) {
-  std::vector<std::string> products;
-  scan(t, db, "L", "M",
-       [&](std::string_view key, std::string_view) { products.emplace_back(key.substr(1)); });
+  std::vector<std::pair<std::string, level>> products;
+  scan(t, db, "L", "M", [&](std::string_view key, std::string_view r) {
+    level l;
+    if (!decode(r, l))
+      unreadable(key);
+    products.emplace_back(key.substr(1), l);
+  });
   size_t removed = 0;
-  for (const auto& product : products) {
+  // The reports begin where the roll-ups do now.
+  for (auto& [product, l] : products)
+    if (l.first_ms < hour_start(before_ms)) {
+      l.first_ms = hour_start(before_ms);
+      put(t, db, "L" + product, encode(l));
+    }
+  for (const auto& [product, l] : products) {
     for (char kind : {'H', 'S', 'D'}) {
       auto first = key_of(kind, product);
       auto last = first;

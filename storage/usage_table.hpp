@@ -45,8 +45,9 @@ struct query {
 /// Reads a snapshot for the reports. Levels and holds always; the rest as the query says.
 engine::usage::snapshot read(const lmdb::txn& t, MDB_dbi db, const query& q);
 
-/// Deletes, in one batch of at most `max` records, hours, sessions and closed episodes older
-/// than `before_ms`; returns how many.
+/// Deletes, in one batch of at most `max` records, hours, sessions and episodes older than
+/// `before_ms` (and the open-episode index entries of those), and moves each product's first
+/// hour up to there; returns how many records it deleted.
 size_t prune(lmdb::txn& t, MDB_dbi db, int64_t before_ms, size_t max);
 
 /// Decodes one stored record (key and unsealed value) to check it: false when malformed.

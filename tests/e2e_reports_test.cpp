@@ -5,11 +5,21 @@
 #include "storage/database.hpp"
 #include "usage_history.hpp"
 
+#include <ctime>
 #include <fstream>
 #include <numeric>
 
 using namespace licd::test;
 using json = nlohmann::json;
+
+namespace licd {
+/// "2026-03-01T00:00:00Z" as milliseconds since the epoch.
+int64_t admin_test_time(const std::string& iso) {
+  std::tm tm{};
+  REQUIRE(strptime(iso.c_str(), "%Y-%m-%dT%H:%M:%SZ", &tm) != nullptr);
+  return int64_t{timegm(&tm)} * 1000;
+}
+} // namespace licd
 
 namespace {
 
@@ -306,4 +316,35 @@ TEST_CASE("licd serves a history from gen-history as it is", "[e2e][reports]") {
   CHECK(got.hours == want.hours);
   CHECK(got.sessions == want.sessions);
   CHECK(got.episodes == want.episodes);
+}
+
+TEST_CASE("usage roll-ups older than --usage-days are deleted, and the reports begin there",
+          "[e2e][reports]") {
+  temp_dir tmp;
+  auto keys = tmp.path() + "/keys", data = tmp.path() + "/data";
+  REQUIRE(run({LICGEN_BINARY, "keygen", "--out=" + keys}).status == 0);
+  REQUIRE(run({LICD_BUILD_DIR "/bench/gen-history", "--data-dir=" + data, "--product=cad",
+               "--seats=5", "--days=40", "--users=30", "--vendor-key=" + keys + "/vendor.key"})
+            .status
+          == 0);
+  licd_process licd(data, {"--vendor-key=" + keys + "/vendor.pub", "--usage-days=30"});
+  CHECK(eventually([&] { return licd.log().find("usage roll-ups: removed") != std::string::npos; },
+                   std::chrono::seconds(10)));
+  auto report = run({LICADMIN_BINARY, "--data-dir=" + data, "--json", "report", "usage",
+                     "--from=2000-01-01", "--utc"});
+  REQUIRE(report.status == 0);
+  auto rows = json::parse(report.out)["rows"];
+  REQUIRE(!rows.empty());
+  auto first = licd::admin_test_time(rows[0]["start"].get<std::string>());
+  auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+               .count();
+  constexpr int64_t day = 86'400'000;
+  CHECK(first >= now - 31 * day);
+  CHECK(first <= now - 29 * day);
+  // The activity log keeps its own 365 days: the oldest grant is still there.
+  auto log = run({LICADMIN_BINARY, "--data-dir=" + data, "--json", "log", "--kind=granted",
+                  "--until=" + rows[0]["start"].get<std::string>(), "--lines=1"});
+  CHECK(log.status == 0);
+  CHECK(!log.out.empty());
 }

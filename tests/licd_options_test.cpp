@@ -25,6 +25,7 @@ TEST_CASE("licd's options start from engine/defaults.hpp", "[options]") {
   CHECK(o.max_leases_per_computer == 64);
   CHECK(o.renewal_log_interval == 60s);
   CHECK(o.activity_log_retention == std::chrono::hours(24 * 365));
+  CHECK(o.usage_retention == std::chrono::hours(24 * 3650));
   CHECK(o.map_size == size_t{8192} << 20);
   CHECK(o.clock_tolerance == std::chrono::hours(24));
   CHECK(cfg.admin.cooldown == 60s);
@@ -40,7 +41,7 @@ TEST_CASE("an idle connection is closed after two lease TTLs, at least 60 s", "[
 
 TEST_CASE("command-line values reach the server's options in its units", "[options]") {
   auto cfg = parse_licd_options({"licd", "--lease-ttl=30", "--idle-timeout=5", "--map-size=64",
-                                 "--max-map-size=256", "--activity-log-days=2",
+                                 "--max-map-size=256", "--activity-log-days=2", "--usage-days=400",
                                  "--clock-tolerance=3", "--disconnect-cooldown=7",
                                  "--renewal-log-interval=0", "--port=0", "--server-name=lic-1"});
   const auto& o = cfg.server;
@@ -49,6 +50,7 @@ TEST_CASE("command-line values reach the server's options in its units", "[optio
   CHECK(o.map_size == size_t{64} << 20);
   CHECK(o.max_map_size == size_t{256} << 20);
   CHECK(o.activity_log_retention == std::chrono::hours(48));
+  CHECK(o.usage_retention == std::chrono::hours(24 * 400));
   CHECK(o.clock_tolerance == std::chrono::hours(3));
   CHECK(cfg.admin.cooldown == 7s);
   CHECK(o.renewal_log_interval == 0s);

@@ -16,6 +16,7 @@ struct licd_options::numbers {
   unsigned idle_timeout = 0; ///< 0: defaults::idle_timeout(the TTL)
   uint32_t renewal_log_seconds = static_cast<uint32_t>(defaults::renewal_log_interval.count());
   uint32_t activity_log_days = static_cast<uint32_t>(defaults::activity_log_retention.count() / 24);
+  uint32_t usage_days = static_cast<uint32_t>(defaults::usage_retention.count() / 24);
   size_t map_mib = defaults::map_size_mib;
   size_t max_map_mib = 0;
 };
@@ -132,6 +133,13 @@ licd_options::licd_options(CLI::App& app, licd_config& cfg)
     ->check(CLI::Range(0u, 100'000u))
     ->capture_default_str();
   app
+    .add_option("--usage-days", n.usage_days,
+                "days the usage roll-ups behind the reports are kept (they outlive the activity "
+                "log's entries); older ones are deleted at start and then hourly (0: keep "
+                "everything)")
+    ->check(CLI::Range(0u, 100'000u))
+    ->capture_default_str();
+  app
     .add_option("--map-size", n.map_mib,
                 "MiB of address space for the LMDB data (the file grows only as used)")
     ->check(CLI::Range(1ul, 1ul << 24))
@@ -165,6 +173,7 @@ std::string licd_options::finish() {
   o.max_map_size = n.max_map_mib << 20;
   o.renewal_log_interval = std::chrono::seconds(n.renewal_log_seconds);
   o.activity_log_retention = std::chrono::hours(24) * n.activity_log_days;
+  o.usage_retention = std::chrono::hours(24) * n.usage_days;
   o.clock_tolerance = std::chrono::hours(n.clock_hours);
   cfg_.admin.cooldown = std::chrono::seconds(n.cooldown);
   if (!net::discovery::valid_server_name(cfg_.server_name))
