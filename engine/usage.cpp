@@ -165,7 +165,10 @@ void tracker::granted(const event& e, int64_t at, changes& out) {
   add_once(h.users, e.user);
   out.holds.insert(k);
   waiter_key w{e.product, e.computer, e.user};
-  if (auto ep = waiting_.find(w); ep != waiting_.end()) {
+  // A grant ends the computer and user's episode as granted unless they had stopped asking
+  // (gave up) before it; the next denial starts another episode then.
+  if (auto ep = waiting_.find(w);
+      ep != waiting_.end() && at - ep->second.last_ms <= episode_gap_ms) {
     ep->second.granted_ms = at;
     out.episodes[{w, ep->second.first_ms}] = std::move(ep->second);
     waiting_.erase(ep);

@@ -80,7 +80,9 @@ struct episode {
   int64_t first_ms = 0;
   int64_t last_ms = 0;
   uint32_t denials = 0;
-  int64_t granted_ms = 0; ///< when the same computer and user got a seat; 0: not (yet)
+  /// When the same computer and user got a seat, asking until then (no gap longer than
+  /// episode_gap_ms); 0: not (yet), or they gave up.
+  int64_t granted_ms = 0;
 };
 
 bool operator==(const level& a, const level& b);

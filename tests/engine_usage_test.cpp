@@ -14,15 +14,17 @@ namespace {
 constexpr int64_t minute = 60'000;
 constexpr int64_t h0 = licd::test::history_start_ms; // 10:00, say
 
-/// Two seats of `cad`; alice from 10:00, bob from 10:30 (full), carol turned away at 10:45 and
-/// 10:46 and seated at 11:20 after alice left at 11:15; bob leaves at 12:00, carol at 12:30.
+/// Two seats of `cad`; alice from 10:00, bob from 10:30 (full), carol turned away at 10:45,
+/// 10:55 and 11:08 and seated at 11:20 after alice left at 11:15; bob leaves at 12:00, carol at
+/// 12:30.
 std::vector<engine::event> small_history() {
   return {
     usage_event(h0, event_kind::seats, "cad", {}, {}, {}, seats_detail(2)),
     usage_event(h0, event_kind::granted, "cad", "ws1", "alice", "01"),
     usage_event(h0 + 30 * minute, event_kind::granted, "cad", "ws2", "bob", "02"),
     usage_event(h0 + 45 * minute, event_kind::denied, "cad", "ws3", "carol", {}, "all 2 seats"),
-    usage_event(h0 + 46 * minute, event_kind::denied, "cad", "ws3", "carol", {}, "all 2 seats"),
+    usage_event(h0 + 55 * minute, event_kind::denied, "cad", "ws3", "carol", {}, "all 2 seats"),
+    usage_event(h0 + 68 * minute, event_kind::denied, "cad", "ws3", "carol", {}, "all 2 seats"),
     usage_event(h0 + 75 * minute, event_kind::released, "cad", "ws1", "alice", "01"),
     usage_event(h0 + 80 * minute, event_kind::granted, "cad", "ws3", "carol", "03"),
     usage_event(h0 + 120 * minute, event_kind::expired, "cad", "ws2", "bob", "02"),
@@ -58,7 +60,7 @@ TEST_CASE("the hours of a small history are the hand-computed ones", "[usage]") 
   // 11-12: two until 11:15, one until 11:20, two until 12:00.
   CHECK(rows[1].seat_ms == (30 + 5 + 80) * minute);
   CHECK(rows[1].full_ms == 55 * minute);
-  CHECK(rows[1].denials == 0);
+  CHECK(rows[1].denials == 1);
   // 12-13: carol alone until 12:30.
   CHECK(rows[2].seat_ms == 30 * minute);
   CHECK(rows[2].peak == 1);
@@ -70,7 +72,7 @@ TEST_CASE("the hours of a small history are the hand-computed ones", "[usage]") 
   REQUIRE(all.size() == 1);
   CHECK(all[0].seat_ms == (90 + 115 + 30) * minute);
   CHECK(all[0].full_ms == 85 * minute);
-  CHECK(all[0].denials == 2);
+  CHECK(all[0].denials == 3);
 }
 
 TEST_CASE("the users and computers of a small history are the hand-computed ones", "[usage]") {
@@ -83,7 +85,7 @@ TEST_CASE("the users and computers of a small history are the hand-computed ones
   CHECK(users[0].seat_ms == 90 * minute);
   CHECK(row_of(users, "alice")->seat_ms == 75 * minute);
   CHECK(row_of(users, "carol")->seat_ms == 70 * minute);
-  CHECK(row_of(users, "carol")->denials == 2);
+  CHECK(row_of(users, "carol")->denials == 3);
   CHECK(row_of(users, "carol")->sessions == 1);
   CHECK(row_of(users, "bob")->longest_ms == 90 * minute);
   // A range that cuts sessions: seat-time inside it, the longest session whole.
@@ -104,13 +106,23 @@ TEST_CASE("a denial episode folds its retries and ends when the user gets a seat
   const auto& e = episodes[0];
   CHECK(e.user == "carol");
   CHECK(e.computer == "ws3");
-  CHECK(e.denials == 2);
+  CHECK(e.denials == 3);
   CHECK(e.first_ms == h0 + 45 * minute);
-  CHECK(e.last_ms == h0 + 46 * minute);
+  CHECK(e.last_ms == h0 + 68 * minute);
   CHECK(e.granted_ms == h0 + 80 * minute);
   CHECK(e.reason == "all 2 seats");
   CHECK(outcome_of(e, h0 + 180 * minute) == outcome::granted);
   CHECK(r.t.open_episodes().empty());
+}
+
+TEST_CASE("a grant after the user stopped asking does not end the episode as granted", "[usage]") {
+  licd::test::usage_replay r;
+  r.apply({usage_event(h0, event_kind::denied, "cad", "ws3", "carol", {}, "full"),
+           usage_event(h0 + episode_gap_ms + 1, event_kind::granted, "cad", "ws3", "carol", "01")});
+  auto episodes = denial_episodes(r.snap(), h0, h0 + 120 * minute);
+  REQUIRE(episodes.size() == 1);
+  CHECK(episodes[0].granted_ms == 0);
+  CHECK(outcome_of(episodes[0], h0 + 120 * minute) == outcome::gave_up);
 }
 
 TEST_CASE("a denial after a long silence is another episode, and the first one gave up",
@@ -203,6 +215,15 @@ TEST_CASE("roll-ups of random histories equal a second-by-second replay", "[usag
       CHECK(got[k].denials == h.denials);
       CHECK(got[k].denied_users == h.denied_users);
     }
+    auto episodes = r.snap().episodes;
+    auto expected_episodes = licd::test::brute_force_episodes(history);
+    auto order = [](const episode& a, const episode& b) {
+      return std::tie(a.product, a.computer, a.user, a.first_ms)
+             < std::tie(b.product, b.computer, b.user, b.first_ms);
+    };
+    std::sort(episodes.begin(), episodes.end(), order);
+    std::sort(expected_episodes.begin(), expected_episodes.end(), order);
+    CHECK(episodes == expected_episodes);
     // Seat-time per computer from the sessions is the same seat-time.
     auto by_computer = usage_by_holder(r.snap(), holder::computer, 0, until, until);
     int64_t sum = 0, expected_sum = 0;

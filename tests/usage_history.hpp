@@ -134,6 +134,32 @@ brute_force_hours(const std::vector<engine::event>& history, int64_t until_ms) {
   return out;
 }
 
+/// The denial episodes of a history (time-ordered), each with its final state: a computer and
+/// user's denials no further apart than the gap, ended by a grant that came within the gap.
+inline std::vector<engine::usage::episode>
+brute_force_episodes(const std::vector<engine::event>& history) {
+  std::vector<engine::usage::episode> out;
+  std::map<std::tuple<std::string, std::string, std::string>, size_t> last; // index into out
+  for (const auto& e : history) {
+    auto k = std::make_tuple(e.product, e.computer, e.user);
+    auto it = last.find(k);
+    bool recent = it != last.end() && out[it->second].granted_ms == 0
+                  && e.at_ms - out[it->second].last_ms <= engine::usage::episode_gap_ms;
+    if (e.kind == engine::event_kind::denied) {
+      if (recent) {
+        ++out[it->second].denials;
+        out[it->second].last_ms = e.at_ms;
+      } else {
+        out.push_back({e.product, e.computer, e.user, e.detail, e.at_ms, e.at_ms, 1, 0});
+        last[k] = out.size() - 1;
+      }
+    } else if (e.kind == engine::event_kind::granted && recent) {
+      out[it->second].granted_ms = e.at_ms;
+    }
+  }
+  return out;
+}
+
 /// Applies a history and gathers what it changed, as the store would over many commits.
 struct usage_replay {
   engine::usage::tracker t;
