@@ -115,6 +115,25 @@ void tracker::clear() {
   waiting_.clear();
 }
 
+hold* tracker::find_hold(const holder_key& k) {
+  auto it = holds_.find(k);
+  if (it == holds_.end())
+    it = holds_.emplace(k, fetch_ ? fetch_(k) : std::nullopt).first;
+  return it->second ? &*it->second : nullptr;
+}
+
+const hold* tracker::hold_of(const holder_key& k) {
+  return find_hold(k);
+}
+
+std::map<holder_key, hold> tracker::holds() const {
+  std::map<holder_key, hold> out;
+  for (const auto& [k, h] : holds_)
+    if (h)
+      out.emplace(k, *h);
+  return out;
+}
+
 void tracker::load(episode e) {
   waiter_key k{e.product, e.computer, e.user};
   waiting_[std::move(k)] = std::move(e);
@@ -155,14 +174,14 @@ void tracker::apply(const event& e, changes& out) {
 
 void tracker::granted(const event& e, int64_t at, changes& out) {
   holder_key k{e.product, e.computer};
-  auto [it, fresh] = holds_.try_emplace(k);
-  auto& h = it->second;
-  if (fresh) {
-    h.since_ms = at;
+  auto* h = find_hold(k);
+  if (h == nullptr) {
+    h = &holds_[k].emplace();
+    h->since_ms = at;
     ++levels_[e.product].in_use;
   }
-  add_once(h.leases, e.lease);
-  add_once(h.users, e.user);
+  add_once(h->leases, e.lease);
+  add_once(h->users, e.user);
   out.holds.insert(k);
   waiter_key w{e.product, e.computer, e.user};
   // A grant ends the computer and user's episode as granted unless they had stopped asking
@@ -177,22 +196,21 @@ void tracker::granted(const event& e, int64_t at, changes& out) {
 
 void tracker::ended(const event& e, int64_t at, changes& out) {
   holder_key k{e.product, e.computer};
-  auto it = holds_.find(k);
-  if (it == holds_.end())
+  auto* h = find_hold(k);
+  if (h == nullptr)
     return; // a lease this tracker never saw granted (the log was pruned before the roll-ups)
-  auto& h = it->second;
-  auto lease = std::find(h.leases.begin(), h.leases.end(), e.lease);
-  if (lease == h.leases.end())
+  auto lease = std::find(h->leases.begin(), h->leases.end(), e.lease);
+  if (lease == h->leases.end())
     return;
-  h.leases.erase(lease);
+  h->leases.erase(lease);
   out.holds.insert(k);
-  if (!h.leases.empty())
+  if (!h->leases.empty())
     return;
   auto& l = levels_[e.product];
   --l.in_use;
-  l.longest_session_ms = std::max(l.longest_session_ms, at - h.since_ms);
-  out.sessions.push_back(session{e.product, e.computer, h.since_ms, at, std::move(h.users)});
-  holds_.erase(it);
+  l.longest_session_ms = std::max(l.longest_session_ms, at - h->since_ms);
+  out.sessions.push_back(session{e.product, e.computer, h->since_ms, at, std::move(h->users)});
+  holds_[k].reset();
 }
 
 void tracker::denied(const event& e, int64_t at, changes& out) {

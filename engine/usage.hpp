@@ -3,7 +3,9 @@
 #include "engine/event.hpp"
 
 #include <cstdint>
+#include <functional>
 #include <map>
+#include <optional>
 #include <set>
 #include <string>
 #include <string_view>
@@ -107,23 +109,35 @@ struct changes {
   }
 };
 
-/// Keeps levels, open holds and open episodes, and turns events into roll-up changes.
+/// Keeps levels and open episodes, and turns events into roll-up changes. Open holds (one per
+/// computer holding a seat: a million with a million leases) are not kept: the tracker asks
+/// `fetch` for the ones an event touches and keeps them only until `forget_holds`, once the
+/// changes are written.
 class tracker {
 public:
+  /// Where the open holds are: the stored one of a computer, or nothing. Without one, holds
+  /// are never forgotten (tests, replays).
+  using hold_source = std::function<std::optional<hold>(const holder_key&)>;
+  void set_source(hold_source fetch) { fetch_ = std::move(fetch); }
+
   /// Applies one event (events of other kinds change nothing). Times are taken as they come,
   /// except that a product's time never goes back: an event older than the product's last one
   /// counts at that last one's time.
   void apply(const event& e, changes& out);
 
   const std::map<std::string, level>& levels() const { return levels_; }
-  const std::map<holder_key, hold>& holds() const { return holds_; }
+  /// The open hold of a computer (fetched when not at hand), or null.
+  const hold* hold_of(const holder_key& k);
+  /// The open holds at hand (all of them when there is no source).
+  std::map<holder_key, hold> holds() const;
+  /// Drops the holds at hand (after their changes are written).
+  void forget_holds() { holds_.clear(); }
   /// Episodes not granted yet (the latest of each computer and user).
   const std::map<waiter_key, episode>& open_episodes() const { return waiting_; }
 
   /// Loading the stored state (at start, or after a commit failed).
   void clear();
   void load(const std::string& product, const level& l) { levels_[product] = l; }
-  void load(const holder_key& k, hold h) { holds_[k] = std::move(h); }
   void load(episode e);
 
 private:
@@ -133,7 +147,10 @@ private:
   void denied(const event& e, int64_t at, changes& out);
 
   std::map<std::string, level> levels_;
-  std::map<holder_key, hold> holds_;
+  hold* find_hold(const holder_key& k);
+
+  hold_source fetch_;
+  std::map<holder_key, std::optional<hold>> holds_; ///< at hand; nullopt: known to be none
   std::map<waiter_key, episode> waiting_;
 };
 

@@ -199,8 +199,31 @@ database::database(const options& opts)
   keep_reserve();
 }
 
+namespace {
+
+/// Points the tracker at the holds stored in `t` while it lives, and drops those at hand after.
+class hold_source {
+public:
+  hold_source(engine::usage::tracker& tracker, const lmdb::txn& t, MDB_dbi db) : tracker_(tracker) {
+    tracker_.set_source(
+      [&t, db](const engine::usage::holder_key& k) { return usage_table::hold_of(t, db, k); });
+  }
+  ~hold_source() {
+    tracker_.forget_holds();
+    tracker_.set_source(nullptr);
+  }
+  hold_source(const hold_source&) = delete;
+  hold_source& operator=(const hold_source&) = delete;
+
+private:
+  engine::usage::tracker& tracker_;
+};
+
+} // namespace
+
 void database::build_usage(lmdb::txn& t) {
   usage_.clear();
+  hold_source holds(usage_, t, usage_db_);
   engine::usage::changes ch;
   size_t pending = 0;
   { // the cursor must be closed before the commit
@@ -213,6 +236,7 @@ void database::build_usage(lmdb::txn& t) {
       usage_.apply(*e, ch);
       if (++pending == 10'000) {
         usage_table::write(t, usage_db_, usage_, ch);
+        usage_.forget_holds();
         ch = {};
         pending = 0;
       }
@@ -223,11 +247,10 @@ void database::build_usage(lmdb::txn& t) {
     lease_record r;
     if (!decode_lease(k, open_seal("leases", k, v), r))
       return;
-    auto hold = usage_.holds().find({r.product, r.computer});
+    const auto* hold = usage_.hold_of({r.product, r.computer});
     auto hex = r.id.to_hex();
-    if (hold != usage_.holds().end()
-        && std::find(hold->second.leases.begin(), hold->second.leases.end(), hex)
-             != hold->second.leases.end())
+    if (hold != nullptr
+        && std::find(hold->leases.begin(), hold->leases.end(), hex) != hold->leases.end())
       return;
     engine::event e;
     e.at_ms = r.granted_at_ms;
@@ -564,6 +587,7 @@ void database::commit(const std::vector<const change_set*>& sets) {
 
 void database::commit_txn(const std::vector<const change_set*>& sets) {
   lmdb::txn t(env_, false);
+  hold_source holds(usage_, t, usage_db_);
   engine::usage::changes usage;
   uint64_t next = next_event_;
   for (const auto* s : sets) {

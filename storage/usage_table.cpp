@@ -227,7 +227,18 @@ void scan(const lmdb::txn& t, MDB_dbi db, const std::string& first, const std::s
 
 } // namespace
 
-void write(lmdb::txn& t, MDB_dbi db, const tracker& tracker, const changes& ch) {
+std::optional<hold> hold_of(const lmdb::txn& t, MDB_dbi db, const holder_key& k) {
+  auto key = name_key('O', k.first, k.second);
+  auto stored = t.get(db, key);
+  if (!stored)
+    return std::nullopt;
+  hold h;
+  if (!decode(open(key, *stored), h))
+    unreadable(key);
+  return h;
+}
+
+void write(lmdb::txn& t, MDB_dbi db, tracker& tracker, const changes& ch) {
   for (const auto& [k, delta] : ch.hours) {
     auto key = key_of('H', k.first);
     append_time(key, k.second);
@@ -241,8 +252,8 @@ void write(lmdb::txn& t, MDB_dbi db, const tracker& tracker, const changes& ch) 
     put(t, db, "L" + product, encode(tracker.levels().at(product)));
   for (const auto& k : ch.holds) {
     auto key = name_key('O', k.first, k.second);
-    if (auto h = tracker.holds().find(k); h != tracker.holds().end())
-      put(t, db, key, encode(h->second));
+    if (const auto* h = tracker.hold_of(k))
+      put(t, db, key, encode(*h));
     else
       t.erase(db, key);
   }
@@ -270,13 +281,6 @@ void load(const lmdb::txn& t, MDB_dbi db, tracker& tracker) {
     if (!decode(r, l))
       unreadable(key);
     tracker.load(std::string(key.substr(1)), l);
-  });
-  scan(t, db, "O", "P", [&](std::string_view key, std::string_view r) {
-    auto names = names_after<2>(key, 1);
-    hold h;
-    if (!names || !decode(r, h))
-      unreadable(key);
-    tracker.load(holder_key{(*names)[0], (*names)[1]}, std::move(h));
   });
   scan(t, db, "W", "X", [&](std::string_view key, std::string_view r) {
     auto names = names_after<3>(key, 1);
@@ -307,9 +311,15 @@ snapshot read(const lmdb::txn& t, MDB_dbi db, const query& q) {
   for (const auto& [product, l] : open_state.levels())
     if (wanted(product))
       s.levels.emplace(product, l);
-  for (const auto& [k, h] : open_state.holds())
-    if (wanted(k.first))
-      s.holds.emplace(k, h);
+  for (const auto& [product, l] : s.levels)
+    scan(t, db, key_of('O', product), key_of('O', product + '\x01'),
+         [&](std::string_view key, std::string_view r) {
+           auto names = names_after<2>(key, 1);
+           hold h;
+           if (!names || !decode(r, h))
+             unreadable(key);
+           s.holds.emplace(holder_key{(*names)[0], (*names)[1]}, std::move(h));
+         });
   for (const auto& [product, l] : s.levels) {
     auto from = [&](char kind, int64_t ms) {
       auto k = key_of(kind, product);

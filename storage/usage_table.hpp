@@ -26,10 +26,14 @@ namespace licd::storage::usage_table {
 
 /// Writes what `changes` says changed, reading the tracker for the current state; hours are
 /// merged into what is stored.
-void write(lmdb::txn& t, MDB_dbi db, const engine::usage::tracker& tracker,
+void write(lmdb::txn& t, MDB_dbi db, engine::usage::tracker& tracker,
            const engine::usage::changes& changes);
 
-/// Loads levels, open holds and open episodes into `tracker` (cleared first).
+/// The stored open hold of a computer (the tracker's source).
+std::optional<engine::usage::hold> hold_of(const lmdb::txn& t, MDB_dbi db,
+                                           const engine::usage::holder_key& k);
+
+/// Loads levels and open episodes into `tracker` (cleared first; holds are fetched as needed).
 void load(const lmdb::txn& t, MDB_dbi db, engine::usage::tracker& tracker);
 
 /// Which products (empty: all) and which parts of the range to read.

@@ -112,10 +112,11 @@ TEST_CASE("a commit that fails leaves the roll-ups' state as stored", "[storage]
     licd::test::usage_event(t0, engine::event_kind::granted, "cad", "ws1", "alice", "01"));
   too_big.put_meta.emplace_back("big", std::string(size_t{2} << 20, 'x'));
   CHECK_THROWS(db.commit({&grant, &too_big}));
-  CHECK(db.usage_state().holds().empty());
   CHECK(db.usage_state().levels().empty());
+  CHECK(stored(db).holds.empty());
   db.commit(grant);
-  CHECK(db.usage_state().holds().size() == 1);
+  CHECK(db.usage_state().levels().at("cad").in_use == 1);
+  CHECK(db.usage_state().holds().empty()); // stored, not kept at hand
   check_same(stored(db), replayed(grant.events));
 }
 

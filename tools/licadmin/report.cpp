@@ -91,12 +91,13 @@ void plot(const nlohmann::json& report, const std::string& png) {
     std::ofstream gp(script);
     gp << "set terminal pngcairo size 1200," << 120 + 330 * by_product.size() << "\n"
        << "set output '" << png << "'\n"
-       << "set xdata time\nset timefmt '%Y-%m-%dT%H:%M:%S'\nset format x '%Y-%m-%d\\n%H:%M'\n"
-       << "set key top left\nset grid\nset ylabel 'seats'\nset y2label 'denials'\n"
-       << "set ytics nomirror\nset y2tics\nset yrange [0:*]\nset y2range [0:*]\n"
-       << "set multiplot layout " << by_product.size() << ",1 title 'licd usage, "
-       << text(report["from"]) << " to " << text(report["to"]) << " (by " << text(report["by"])
-       << ")'\n";
+       << "set xdata time\nset timefmt '%Y-%m-%dT%H:%M:%S'\nset format x \"%Y-%m-%d\\n%H:%M\"\n"
+       << "set key outside top center horizontal\nset grid\nset ylabel 'seats'\n"
+       << "set y2label 'denials'\nset ytics nomirror\nset y2tics\nset yrange [0:*]\n"
+       << "set y2range [0:*]\nset offsets 0, 0, graph 0.08, 0\n"
+       << "set multiplot layout " << by_product.size() << ",1 title 'licd usage from "
+       << when(report["from"], true) << " to " << when(report["to"], true) << " (by "
+       << text(report["by"]) << ")'\n";
     int index = 0;
     for (const auto& kv : by_product) {
       gp << "set title '" << kv.first << "'\n"
