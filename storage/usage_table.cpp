@@ -5,6 +5,8 @@
 #include "storage/seal.hpp"
 
 #include <algorithm>
+#include <array>
+#include <optional>
 
 namespace licd::storage::usage_table {
 
@@ -162,34 +164,49 @@ std::string_view product_of(std::string_view key) {
   return key.substr(1, sep == std::string_view::npos ? std::string_view::npos : sep - 1);
 }
 
+/// A key of the form: letter, product, '\0', 8-byte time, then N names each after a '\0'.
+template <size_t N>
+struct timed_key {
+  std::string_view product;
+  int64_t ms = 0;
+  std::array<std::string_view, N> names;
+};
+
+template <size_t N>
+std::optional<timed_key<N>> parse_timed_key(std::string_view key) {
+  auto product = product_of(key);
+  auto at = 1 + product.size() + 1;
+  auto names = names_after<N + 1>(key, at + 8);
+  if (key.size() < at + 9 || !names || !(*names)[0].empty())
+    return std::nullopt;
+  timed_key<N> out{product, time_at(key, at), {}};
+  for (size_t i = 0; i < N; ++i)
+    out.names[i] = (*names)[i + 1];
+  return out;
+}
+
 bool decode_episode(std::string_view key, std::string_view r, episode& e) {
-  auto p = product_of(key);
-  auto at = 1 + p.size() + 1;
-  auto names = names_after<3>(key, at + 8);
+  auto k = parse_timed_key<2>(key);
   auto f = split_tabs<4>(r);
-  if (key.size() < at + 9 || !names || !(*names)[0].empty() || !f
-      || !parse_number((*f)[0], e.last_ms) || !parse_number((*f)[1], e.denials)
+  if (!k || !f || !parse_number((*f)[0], e.last_ms) || !parse_number((*f)[1], e.denials)
       || !parse_number((*f)[2], e.granted_ms))
     return false;
-  e.product = p;
-  e.first_ms = time_at(key, at);
-  e.computer = (*names)[1];
-  e.user = (*names)[2];
+  e.product = k->product;
+  e.first_ms = k->ms;
+  e.computer = k->names[0];
+  e.user = k->names[1];
   e.reason = (*f)[3];
   return true;
 }
 
 bool decode_session(std::string_view key, std::string_view r, session& s) {
-  auto p = product_of(key);
-  auto at = 1 + p.size() + 1;
-  auto names = names_after<2>(key, at + 8);
+  auto k = parse_timed_key<1>(key);
   auto f = split_tabs<2>(r);
-  if (key.size() < at + 9 || !names || !(*names)[0].empty() || !f
-      || !parse_number((*f)[0], s.start_ms))
+  if (!k || !f || !parse_number((*f)[0], s.start_ms))
     return false;
-  s.product = p;
-  s.end_ms = time_at(key, at);
-  s.computer = (*names)[1];
+  s.product = k->product;
+  s.end_ms = k->ms;
+  s.computer = k->names[0];
   s.users = split((*f)[1]);
   return true;
 }

@@ -23,6 +23,32 @@ int64_t admin_test_time(const std::string& iso) {
 
 namespace {
 
+/// Checks that a stopped licd's stored roll-ups equal a replay of its stored activity log, and
+/// gives them back.
+licd::engine::usage::snapshot check_rollups_replay(const std::string& data_dir) {
+  licd::storage::database::options o;
+  o.dir = data_dir;
+  licd::storage::database db(o);
+  std::vector<licd::engine::event> log;
+  for (auto& [seq, e] : db.events(1, 10'000'000))
+    log.push_back(std::move(e));
+  usage_replay replay;
+  replay.apply(log);
+  auto want = replay.snap();
+  licd::storage::usage_table::query q;
+  q.to_ms = int64_t{1} << 62;
+  q.hours = q.sessions = q.episodes = true;
+  auto got = db.usage(q);
+  sort_snapshot(want);
+  sort_snapshot(got);
+  CHECK(got.levels == want.levels);
+  CHECK(got.holds == want.holds);
+  CHECK(got.hours == want.hours);
+  CHECK(got.sessions == want.sessions);
+  CHECK(got.episodes == want.episodes);
+  return got;
+}
+
 double sum_of(const json& rows, const char* field) {
   double total = 0;
   for (const auto& r : rows)
@@ -160,27 +186,7 @@ TEST_CASE("after a SIGKILL and a restart the roll-ups equal a recomputation from
   }
   REQUIRE(s.licd->terminate() == 0);
 
-  licd::storage::database::options o;
-  o.dir = s.data;
-  o.map_size = size_t{64} << 20;
-  licd::storage::database db(o);
-  std::vector<licd::engine::event> log;
-  for (auto& [seq, e] : db.events(1, 100'000))
-    log.push_back(std::move(e));
-  usage_replay replay;
-  replay.apply(log);
-  auto want = replay.snap();
-  licd::storage::usage_table::query q;
-  q.to_ms = int64_t{1} << 62;
-  q.hours = q.sessions = q.episodes = true;
-  auto got = db.usage(q);
-  sort_snapshot(want);
-  sort_snapshot(got);
-  CHECK(got.levels == want.levels);
-  CHECK(got.holds == want.holds);
-  CHECK(got.hours == want.hours);
-  CHECK(got.sessions == want.sessions);
-  CHECK(got.episodes == want.episodes);
+  auto got = check_rollups_replay(s.data);
   // And they say what happened: ws0 and ws1 ended their sessions; ws5, ws6 and then ws1 were
   // turned away, ws5 until ws0 left; all 5 seats in use at the end.
   CHECK(got.levels.at("demo").installed == 5);
@@ -298,24 +304,7 @@ TEST_CASE("licd serves a history from gen-history as it is", "[e2e][reports]") {
     CHECK(denials > 0);
     REQUIRE(licd.terminate() == 0);
   }
-  licd::storage::database::options o;
-  o.dir = data;
-  licd::storage::database db(o);
-  std::vector<licd::engine::event> log;
-  for (auto& [seq, e] : db.events(1, 10'000'000))
-    log.push_back(std::move(e));
-  usage_replay replay;
-  replay.apply(log);
-  auto want = replay.snap();
-  licd::storage::usage_table::query q;
-  q.to_ms = int64_t{1} << 62;
-  q.hours = q.sessions = q.episodes = true;
-  auto got = db.usage(q);
-  sort_snapshot(want);
-  sort_snapshot(got);
-  CHECK(got.hours == want.hours);
-  CHECK(got.sessions == want.sessions);
-  CHECK(got.episodes == want.episodes);
+  check_rollups_replay(data);
 }
 
 TEST_CASE("usage roll-ups older than --usage-days are deleted, and the reports begin there",
