@@ -52,6 +52,18 @@ struct actors_fixture {
     setup.store = store;
     setup.expiry = expiry;
     pool = spawn_pool(*sys, setup);
+    // The pool logs its seats as it starts: wait until they are stored, so that the store is
+    // idle when a test writes around it (fill_disk).
+    auto until = std::chrono::steady_clock::now() + 5s;
+    auto seats_logged = [&] {
+      for (const auto& [seq, e] : db->events(1, 100))
+        if (e.kind == engine::event_kind::seats)
+          return true;
+      return false;
+    };
+    while (!seats_logged() && std::chrono::steady_clock::now() < until)
+      std::this_thread::sleep_for(5ms);
+    REQUIRE(seats_logged());
   }
 
   ~actors_fixture() {
