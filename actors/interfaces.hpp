@@ -36,6 +36,8 @@ using store_actor = caf::typed_actor<
   /// Keep the activity log to events younger than `max_age_ms`: delete older ones now, in
   /// batches with the commits in between, then again every hour.
   caf::reacts_to<prune_atom, int64_t, int64_t>,
+  /// The store's counters.
+  caf::replies_to<status_atom>::with<store_stats>,
   /// Commit what is waiting, then quit.
   caf::replies_to<stop_atom>::with<caf::ok_atom>>;
 

@@ -61,6 +61,13 @@ struct pool_reply {
   uint32_t used = 0;
 };
 
+/// The store's counters since start (for /metrics).
+struct store_stats {
+  uint64_t commits = 0;        ///< write transactions committed
+  uint64_t sets_committed = 0; ///< change sets in them
+  uint64_t events_dropped = 0; ///< activity-log entries not stored because the data dir was full
+};
+
 /// A pool's seats, usage and counters since start (for status and /metrics).
 struct pool_status {
   std::string product;
@@ -146,6 +153,7 @@ struct clock_status {
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(licd::license_result)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(licd::clock_status)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(licd::store_stats)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<licd::license_info>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(licd::engine::identity)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(licd::engine::lease_id)

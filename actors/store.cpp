@@ -225,6 +225,10 @@ store_actor::behavior_type store(store_actor::stateful_pointer<store_state> self
     [=](prune_atom, int64_t log_age_ms, int64_t usage_age_ms) {
       prune(self, log_age_ms, usage_age_ms);
     },
+    [=](status_atom) {
+      const auto& st = self->state;
+      return store_stats{st.commits, st.sets_committed, st.events_dropped};
+    },
     [=](stop_atom) -> caf::ok_atom {
       flush(self);
       spdlog::debug("store: {} commits, {} change sets", self->state.commits,

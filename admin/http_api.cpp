@@ -539,7 +539,8 @@ void http_api::routes() {
     auto pools = ask<std::vector<pool_status>>(sys_, timeout, srv_.registry(), status_atom::value);
     auto uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_);
     admin_counters admin{too_large_.load(std::memory_order_relaxed)};
-    res.set_content(prometheus_text(pools, srv_.metrics(), admin, uptime.count()),
+    auto store = ask<store_stats>(sys_, timeout, srv_.store(), status_atom::value);
+    res.set_content(prometheus_text(pools, store, srv_.metrics(), admin, uptime.count()),
                     "text/plain; version=0.0.4");
   });
 }

@@ -42,8 +42,9 @@ void per_product(std::string& out, const std::vector<pool_status>& pools, const 
 
 } // namespace
 
-std::string prometheus_text(const std::vector<pool_status>& pools, const request_metrics& m,
-                            const admin_counters& admin, double uptime_seconds) {
+std::string prometheus_text(const std::vector<pool_status>& pools, const store_stats& store,
+                            const request_metrics& m, const admin_counters& admin,
+                            double uptime_seconds) {
   std::string out;
   header(out, "licd_build_info", "gauge", "The running licd version.");
   sample(out, "licd_build_info", std::string("version=\"") + version + "\"", 1);
@@ -104,6 +105,16 @@ std::string prometheus_text(const std::vector<pool_status>& pools, const request
          "Connections closed because they left more than 1 MiB of replies unread.");
   sample(out, "licd_slow_readers_closed_total", "",
          static_cast<double>(m.slow_readers_closed.load()));
+  header(out, "licd_store_commits_total", "counter",
+         "Write transactions the store committed (each one fsync).");
+  sample(out, "licd_store_commits_total", "", static_cast<double>(store.commits));
+  header(out, "licd_store_changes_committed_total", "counter",
+         "Change sets in those transactions (changes per commit: the group size).");
+  sample(out, "licd_store_changes_committed_total", "", static_cast<double>(store.sets_committed));
+  header(out, "licd_activity_log_dropped_total", "counter",
+         "Activity-log entries not stored because the data dir was full (they still count in "
+         "the usage reports).");
+  sample(out, "licd_activity_log_dropped_total", "", static_cast<double>(store.events_dropped));
   header(out, "licd_admin_requests_too_large_total", "counter",
          "Admin API requests refused (413) for a body over the size limit.");
   sample(out, "licd_admin_requests_too_large_total", "",

@@ -14,9 +14,10 @@ struct admin_counters {
   uint64_t requests_too_large = 0; ///< refused with 413: a body over the size limit
 };
 
-/// The Prometheus text exposition (format 0.0.4) of the pools' seats and counters and the
-/// sessions' request metrics. Pure: everything comes in as values.
-std::string prometheus_text(const std::vector<pool_status>& pools, const request_metrics& m,
-                            const admin_counters& admin, double uptime_seconds);
+/// The Prometheus text exposition (format 0.0.4) of the pools' seats and counters, the store's
+/// and the sessions' request metrics. Pure: everything comes in as values.
+std::string prometheus_text(const std::vector<pool_status>& pools, const store_stats& store,
+                            const request_metrics& m, const admin_counters& admin,
+                            double uptime_seconds);
 
 } // namespace licd::admin

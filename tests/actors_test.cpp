@@ -242,6 +242,36 @@ TEST_CASE("with the data dir full, releases and expiries still give their seats 
   CHECK(f.ask_status().used == 0);
 }
 
+TEST_CASE("activity-log entries dropped for a full data dir are counted",
+          "[actors][storage-full]") {
+  actors_fixture f(600s);
+  f.fill_to_reserve();
+  caf::scoped_actor self{*f.sys};
+  auto stats = [&] {
+    // The events probe flushes what the store was sent before it: then the counters are current.
+    self->request(f.store, 5s, events_atom::value, uint64_t{0}, uint32_t{0})
+      .receive([](const event_page&) {}, [](const caf::error& e) { FAIL(to_string(e)); });
+    store_stats out;
+    self->request(f.store, 5s, status_atom::value)
+      .receive([&](const store_stats& s) { out = s; },
+               [](const caf::error& e) { FAIL(to_string(e)); });
+    return out;
+  };
+  auto before = stats();
+  CHECK(before.events_dropped == 0);
+  CHECK(before.commits >= 1); // the pool's seats, at least
+  storage::change_set denial;
+  engine::event e;
+  e.kind = engine::event_kind::denied;
+  e.product = "cad";
+  denial.events.push_back(e);
+  self->send(f.store, append_atom::value, denial);
+  self->send(f.store, append_atom::value, denial);
+  auto after = stats();
+  CHECK(after.events_dropped == 2);
+  CHECK(after.commits == before.commits);
+}
+
 TEST_CASE("a full map grows, when allowed to, and the grant is stored", "[actors][storage-full]") {
   actors_fixture f(600s, size_t{256} << 10, size_t{4} << 20);
   f.fill_disk(); // the map is full at 256 KiB (written around the store, so it did not grow)

@@ -421,6 +421,9 @@ TEST_CASE("/metrics passes promtool check metrics", "[e2e][admin][metrics]") {
   CHECK(res->body.find("licd_protocol_errors_total 1") != std::string::npos);
   CHECK(res->body.find("licd_request_duration_seconds_count{kind=\"renew\"} 1")
         != std::string::npos);
+  CHECK(res->body.find("licd_activity_log_dropped_total 0") != std::string::npos);
+  CHECK(res->body.find("licd_store_commits_total ") != std::string::npos);
+  CHECK(res->body.find("licd_store_commits_total 0") == std::string::npos); // some, by now
 }
 
 TEST_CASE("licadmin's --json output parses for every command", "[e2e][admin][licadmin]") {
