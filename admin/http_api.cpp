@@ -289,8 +289,18 @@ void http_api::routes() {
   http.set_payload_max_length(max_body_bytes);
   http.set_read_timeout(std::chrono::seconds(10));
   http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    if (token_matches(req.get_header_value("Authorization"), opts_.token))
+    auto header = req.get_header_value("Authorization");
+    if (token_matches(header, opts_.token))
       return httplib::Server::HandlerResponse::Unhandled;
+    if (!opts_.readonly_token.empty() && token_matches(header, opts_.readonly_token)) {
+      if (req.method == "GET" || req.method == "HEAD")
+        return httplib::Server::HandlerResponse::Unhandled;
+      fail(res, engine::errc::forbidden,
+           "the read-only admin token may look, not change: " + req.method
+             + " needs the admin "
+               "token");
+      return httplib::Server::HandlerResponse::Handled;
+    }
     res.set_header("WWW-Authenticate", "Bearer");
     fail(res, engine::errc::unauthorized,
          "a valid admin token is needed: Authorization: Bearer TOKEN");

@@ -22,6 +22,7 @@ struct options {
   std::string bind = defaults::admin_bind;
   uint16_t port = defaults::admin_port;   ///< 0: pick a free one
   std::string token;                      ///< the bearer token every request must carry
+  std::string readonly_token;             ///< also accepted, for GET requests only (empty: none)
   std::chrono::seconds cooldown = defaults::disconnect_cooldown; ///< before a computer may return
   std::string data_dir;                   ///< shown in the server status
   uint16_t client_port = 0;               ///< shown in the server status

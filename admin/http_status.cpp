@@ -7,6 +7,8 @@ int http_status(engine::errc code) {
   switch (code) {
     case errc::unauthorized:
       return 401;
+    case errc::forbidden:
+      return 403;
     case errc::not_found:
     case errc::unknown_lease:
     case errc::unknown_product:

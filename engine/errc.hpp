@@ -67,6 +67,7 @@ enum class errc : uint8_t {
   unreachable,       ///< no server answered, or the connection broke
   tls_failed,        ///< the server's certificate did not pass verification
   unauthorized,      ///< the admin token is missing or wrong
+  forbidden,         ///< the read-only admin token may look, not change
   request_too_large, ///< an admin API request body over its limit
   not_confirmed,     ///< a destructive command was not confirmed
   failed,            ///< anything else (a file that cannot be written, ...): the message says

@@ -619,3 +619,52 @@ TEST_CASE("stored names that are not UTF-8 never make the admin API fail", "[e2e
   CHECK_THAT(log->body, Catch::Contains("bad\xef\xbf\xbd\xef\xbf\xbd")); // U+FFFD twice
   CHECK(f.licadmin({"log"}).status == 0);
 }
+
+TEST_CASE("the read-only admin token sees everything and changes nothing", "[e2e][admin][auth]") {
+  temp_dir keys_dir;
+  auto ro = keys_dir.path() + "/readonly.token";
+  admin_fixture f({"--admin-readonly-token-file=" + ro});
+  REQUIRE(f.licadmin({"licenses", "add", f.issue("cad", 2)}).status == 0);
+  struct stat st {};
+  REQUIRE(::stat(ro.c_str(), &st) == 0); // made at start, for the owner alone
+  CHECK((st.st_mode & 0777) == 0600);
+  auto token = trim(slurp(ro));
+  CHECK(token != f.token());
+  auto as_ro = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), "--token-file=" + ro);
+    return f.licadmin(args);
+  };
+  CHECK(as_ro({"status"}).status == 0);
+  CHECK(as_ro({"licenses", "list"}).status == 0);
+  CHECK(as_ro({"computers", "list"}).status == 0);
+  CHECK(as_ro({"log"}).status == 0);
+  CHECK(as_ro({"report", "usage"}).status == 0);
+  auto refused = as_ro({"--json", "licenses", "add", f.issue("cad", 3)});
+  CHECK(refused.status == 5);
+  CHECK(refused.out.find("FORBIDDEN") != std::string::npos);
+  CHECK(f.seats("cad") == 2); // nothing changed
+  httplib::Client cli(f.url());
+  auto post =
+    cli.Post("/api/v1/server/stop", {{"Authorization", "Bearer " + token}}, "", "text/plain");
+  REQUIRE(post);
+  CHECK(post->status == 403);
+  CHECK(json::parse(post->body)["error"]["code"] == "FORBIDDEN");
+  auto metrics = cli.Get("/metrics", {{"Authorization", "Bearer " + token}});
+  REQUIRE(metrics);
+  CHECK(metrics->status == 200);
+  // The admin token still changes things; a wrong one is still refused as unauthorized.
+  CHECK(f.licadmin({"licenses", "add", f.issue("cad", 3)}).status == 0);
+  CHECK(f.seats("cad") == 5);
+  auto wrong = cli.Get("/api/v1/server", {{"Authorization", "Bearer " + token + "x"}});
+  REQUIRE(wrong);
+  CHECK(wrong->status == 401);
+  // The same token for both roles is refused at start.
+  REQUIRE(f.s->licd->terminate() == 0);
+  auto same = keys_dir.path() + "/same.token";
+  std::ofstream(same) << f.token() << "\n";
+  ::chmod(same.c_str(), 0600);
+  auto r = run({LICD_BINARY, "--data-dir=" + f.s->data, "--port=0", "--admin-port=0",
+                "--discovery-port=0", "--allow-root", "--vendor-key=" + f.keys + "/vendor.pub",
+                "--admin-readonly-token-file=" + same});
+  CHECK(r.status == 1);
+}

@@ -14,7 +14,7 @@ inline constexpr int exit_failure = 1;     ///< anything else
 inline constexpr int exit_usage = 2;       ///< a usage error, a bad argument
 inline constexpr int exit_refused = 3;     ///< refused: by the server, or a code that does not pass
 inline constexpr int exit_unreachable = 4; ///< the server cannot be reached, or the link broke
-inline constexpr int exit_unauthorized = 5; ///< the admin token was refused
+inline constexpr int exit_unauthorized = 5; ///< the admin token was refused (or may not change)
 
 inline int exit_status(engine::errc code) {
   using engine::errc;
@@ -29,6 +29,7 @@ inline int exit_status(engine::errc code) {
     case errc::tls_required:
       return exit_unreachable;
     case errc::unauthorized:
+    case errc::forbidden:
       return exit_unauthorized;
     case errc::server_error:
     case errc::not_confirmed:

@@ -41,11 +41,12 @@
 
 namespace {
 
-/// The admin token: from the named file, else DATA_DIR/admin.token, made (mode 0600) when
-/// missing. Never logged.
-std::string load_or_make_token(const std::string& named, const std::string& data_dir) {
+/// An admin token: from the named file, else DATA_DIR/admin.token, made (mode 0600) when
+/// missing (a named file only when `make_named`). Never logged.
+std::string load_or_make_token(const std::string& named, const std::string& data_dir,
+                               bool make_named = false) {
   auto path = named.empty() ? licd::storage::data_dir_layout(data_dir).admin_token_file() : named;
-  if (!named.empty() || licd::files::file_exists(path)) {
+  if ((!named.empty() && !make_named) || licd::files::file_exists(path)) {
     auto token = licd::files::read_file(path);
     while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' '))
       token.pop_back();
@@ -58,7 +59,6 @@ std::string load_or_make_token(const std::string& named, const std::string& data
   spdlog::info("made an admin token in {} (mode 0600)", path);
   return token;
 }
-
 
 /// Waits for SIGTERM or SIGINT on its own thread. Before licd serves, a stop signal ends the
 /// process at once (nothing is half-written: every change is an LMDB transaction); while it
@@ -134,6 +134,12 @@ void serve(caf::actor_system& sys, const licd::data_dir& dir, const licd::licd_c
   licd::server srv{sys, cfg.server};
   auto admin = cfg.admin;
   admin.token = load_or_make_token(cfg.admin_token_file, dir.path());
+  if (!cfg.admin_readonly_token_file.empty()) {
+    admin.readonly_token = load_or_make_token(cfg.admin_readonly_token_file, dir.path(), true);
+    if (admin.readonly_token == admin.token)
+      throw std::runtime_error("the read-only admin token in " + cfg.admin_readonly_token_file
+                               + " is the admin token: give it a token of its own");
+  }
   admin.data_dir = dir.path();
   const auto& discovery_bind = cfg.discovery_bind;
   const auto& server_name = cfg.server_name;

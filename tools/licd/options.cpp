@@ -61,6 +61,9 @@ licd_options::licd_options(CLI::App& app, licd_config& cfg)
   app.add_option("--admin-token-file", cfg.admin_token_file,
                  "the admin API's bearer token (default: DATA_DIR/admin.token, made at first "
                  "start)");
+  app.add_option("--admin-readonly-token-file", cfg.admin_readonly_token_file,
+                 "a second token for the admin API that may look but not change anything (GET "
+                 "only); made (mode 0600) when the file does not exist (default: none)");
   app
     .add_option("--disconnect-cooldown", n.cooldown,
                 "seconds a disconnected computer must wait before checking out again")

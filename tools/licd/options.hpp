@@ -16,6 +16,7 @@ struct licd_config {
   server_options server;
   admin::options admin;         ///< bind, port, cooldown (the rest is filled in when serving)
   std::string admin_token_file; ///< empty: DATA_DIR/admin.token
+  std::string admin_readonly_token_file; ///< empty: no read-only token
   std::string log_level = "info";
   unsigned threads = 0; ///< 0: one per core
   std::string scheduler = "sharing";
