@@ -1,7 +1,7 @@
 #include "admin/http_api.hpp"
 
 #include "actors/ask.hpp"
-#include "admin/calendar.hpp"
+#include "actors/clock.hpp"
 #include "admin/http_status.hpp"
 #include "admin/prometheus.hpp"
 #include "admin/reports.hpp"
@@ -172,42 +172,25 @@ log_query parse_log_query(const httplib::Params& params) {
   q.filter.product = get("product").value_or("");
   q.filter.computer = get("computer").value_or("");
   q.filter.user = get("user").value_or("");
-  std::string kinds_text = get("kind").value_or("");
-  std::string_view kinds = kinds_text;
-  while (!kinds.empty()) {
-    auto comma = kinds.find(',');
-    auto name = kinds.substr(0, comma);
+  std::string kinds = get("kind").value_or("");
+  for (auto name : comma_list(kinds)) {
     auto kind = engine::event_kind_from_string(name);
     if (!kind)
       bad("kind: '" + std::string(name) + "' is not an event kind (docs/ADMIN-API.md lists them)");
     q.filter.kinds.push_back(*kind);
-    kinds.remove_prefix(comma == std::string_view::npos ? kinds.size() : comma + 1);
   }
   bool utc = get("utc").value_or("0") == "1";
   for (auto [name, bound] :
-       {std::pair{"since", &q.filter.since_ms}, std::pair{"until", &q.filter.until_ms}}) {
-    if (auto text = get(name)) {
-      *bound = parse_time(*text, utc);
-      if (!*bound)
-        bad(std::string(name) + ": '" + *text
-            + "' is not a date (YYYY-MM-DD, YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM:SS, Z for UTC)");
-    }
-  }
+       {std::pair{"since", &q.filter.since_ms}, std::pair{"until", &q.filter.until_ms}})
+    if (auto text = get(name))
+      *bound = time_param(name, *text, utc);
   return q;
-}
-
-int64_t now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
 }
 
 void append_event(store_actor store, engine::event_kind kind, std::string detail) {
   storage::change_set cs;
   engine::event e;
-  e.at_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-              std::chrono::system_clock::now().time_since_epoch())
-              .count();
+  e.at_ms = wall_now_ms();
   e.kind = kind;
   e.detail = std::move(detail);
   cs.events.push_back(std::move(e));
@@ -533,7 +516,7 @@ void http_api::routes() {
                     report_body (*make)(const storage::database&, const query_params&, int64_t)) {
       // What was acknowledged is stored before the report reads (the store flushes first).
       ask<event_page>(sys_, timeout, srv_.store(), events_atom::value, uint64_t{0}, uint32_t{0});
-      auto body = make(*srv_.database(), req.params, now_ms());
+      auto body = make(*srv_.database(), req.params, wall_now_ms());
       res.status = 200;
       res.set_content(body.text, body.content_type);
     };

@@ -48,26 +48,15 @@ range parse_range(const query_params& q, int64_t now_ms) {
     bad("format is json or csv");
   r.csv = format == "csv";
   auto [first, last] = q.equal_range("product");
-  for (auto it = first; it != last; ++it) {
-    std::string_view list = it->second;
-    while (!list.empty()) {
-      auto comma = list.find(',');
-      auto name = list.substr(0, comma);
+  for (auto it = first; it != last; ++it)
+    for (auto name : comma_list(it->second)) {
       if (!engine::valid_product_name(name))
         bad("product: '" + std::string(name) + "' is not a product name");
       r.products.emplace_back(name);
-      list.remove_prefix(comma == std::string_view::npos ? list.size() : comma + 1);
     }
-  }
   auto when = [&](const char* name, int64_t fallback) {
     auto text = param(q, name);
-    if (!text)
-      return fallback;
-    auto t = parse_time(*text, r.utc);
-    if (!t)
-      bad(std::string(name) + ": '" + *text
-          + "' is not a date (YYYY-MM-DD, YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM:SS, Z for UTC)");
-    return *t;
+    return text ? time_param(name, *text, r.utc) : fallback;
   };
   r.to = when("to", now_ms);
   r.from = when("from", r.to - default_days * 24 * usage::hour_ms);
@@ -127,6 +116,24 @@ json head_of(const char* report, const range& r, int64_t now_ms) {
 }
 
 } // namespace
+
+int64_t time_param(const std::string& name, const std::string& text, bool utc) {
+  auto t = parse_time(text, utc);
+  if (!t)
+    bad(name + ": '" + text
+        + "' is not a date (YYYY-MM-DD, YYYY-MM-DDTHH:MM or YYYY-MM-DDTHH:MM:SS, Z for UTC)");
+  return *t;
+}
+
+std::vector<std::string_view> comma_list(std::string_view text) {
+  std::vector<std::string_view> out;
+  while (!text.empty()) {
+    auto comma = text.find(',');
+    out.push_back(text.substr(0, comma));
+    text.remove_prefix(comma == std::string_view::npos ? text.size() : comma + 1);
+  }
+  return out;
+}
 
 report_body usage_report(const storage::database& db, const query_params& q, int64_t now_ms) {
   auto r = parse_range(q, now_ms);

@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <map>
 #include <string>
+#include <string_view>
+#include <vector>
 
 /// The usage and denial reports of the admin API (docs/ADMIN-API.md, "Reports"): query
 /// parameters in, JSON or CSV out. They read the store's roll-ups on the calling thread.
@@ -16,6 +18,14 @@ struct report_body {
   std::string text;
   std::string content_type;
 };
+
+/// A date parameter (calendar.hpp's forms) in milliseconds since the epoch; throws
+/// request_failed (BAD_REQUEST) naming the parameter and the forms when it is not one.
+int64_t time_param(const std::string& name, const std::string& text, bool utc);
+
+/// The items of a comma-separated parameter ("a,b" -> a, b; ",a" -> "", a: an empty item is
+/// the caller's to refuse; nothing after a last comma).
+std::vector<std::string_view> comma_list(std::string_view text);
 
 /// GET /api/v1/reports/usage: `product` (repeated or comma-separated; none: all), `from`, `to`
 /// (dates, calendar.hpp; default the 30 days up to now), `by` (hour, day, week, month, user,
