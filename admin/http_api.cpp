@@ -5,6 +5,7 @@
 #include "admin/http_status.hpp"
 #include "admin/prometheus.hpp"
 #include "admin/reports.hpp"
+#include "admin/ui_assets.hpp"
 #include "engine/errc_json.hpp"
 #include "engine/fields.hpp"
 #include "licd/version.hpp"
@@ -12,14 +13,15 @@
 #include <caf/all.hpp>
 #include <httplib.h>
 #include <nlohmann/json.hpp>
-#include <openssl/crypto.h>
-#include <openssl/rand.h>
 #include <spdlog/spdlog.h>
 
 #include <signal.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
 #include <ctime>
 #include <map>
 #include <optional>
@@ -187,6 +189,14 @@ log_query parse_log_query(const httplib::Params& params) {
   return q;
 }
 
+/// The level as --log-level names it (spdlog calls warn "warning").
+std::string level_name(spdlog::level::level_enum level) {
+  if (level == spdlog::level::warn)
+    return "warn";
+  auto name = spdlog::level::to_string_view(level);
+  return std::string(name.data(), name.size());
+}
+
 void append_event(store_actor store, engine::event_kind kind, std::string detail) {
   storage::change_set cs;
   engine::event e;
@@ -199,32 +209,31 @@ void append_event(store_actor store, engine::event_kind kind, std::string detail
 
 } // namespace
 
-std::string make_token() {
-  unsigned char bytes[32];
-  if (RAND_bytes(bytes, sizeof(bytes)) != 1)
-    throw std::runtime_error("OpenSSL RAND_bytes failed: cannot make an admin token");
-  static constexpr char hex[] = "0123456789abcdef";
-  std::string out;
-  for (auto b : bytes) {
-    out.push_back(hex[b >> 4]);
-    out.push_back(hex[b & 15]);
-  }
-  return out;
-}
-
-bool token_matches(const std::string& header, const std::string& token) {
-  const std::string prefix = "Bearer ";
-  if (token.empty() || header.size() != prefix.size() + token.size()
-      || header.compare(0, prefix.size(), prefix) != 0)
-    return false;
-  return CRYPTO_memcmp(header.data() + prefix.size(), token.data(), token.size()) == 0;
+bool loopback_address(const std::string& bind) {
+  return bind == "localhost" || bind == "::1" || bind == "[::1]" || bind.rfind("127.", 0) == 0;
 }
 
 http_api::http_api(caf::actor_system& sys, const server& srv, options opts)
-  : sys_(sys), srv_(srv), opts_(std::move(opts)), http_(std::make_unique<httplib::Server>()),
-    started_(std::chrono::steady_clock::now()) {
+  : sys_(sys), srv_(srv), opts_(std::move(opts)), started_(std::chrono::steady_clock::now()),
+    sessions_(opts_.session_idle, opts_.session_max, defaults::admin_sessions_max) {
   if (opts_.token.empty())
     throw std::runtime_error("the admin API needs a token");
+  if (opts_.tls_cert.empty() != opts_.tls_key.empty())
+    throw std::runtime_error("--admin-tls-cert and --admin-tls-key go together");
+  if (tls()) {
+    for (const auto* file : {&opts_.tls_cert, &opts_.tls_key})
+      if (::access(file->c_str(), R_OK) != 0)
+        throw std::runtime_error("cannot read " + *file
+                                 + " for the admin API's TLS: " + std::strerror(errno));
+    auto https =
+      std::make_unique<httplib::SSLServer>(opts_.tls_cert.c_str(), opts_.tls_key.c_str());
+    if (!https->is_valid())
+      throw std::runtime_error("the admin API cannot serve TLS with " + opts_.tls_cert + " and "
+                               + opts_.tls_key + ": not a PEM certificate and its private key");
+    http_ = std::move(https);
+  } else {
+    http_ = std::make_unique<httplib::Server>();
+  }
   routes();
   // cpp-httplib's default sets SO_REUSEPORT, which lets a second licd listen on the same admin
   // port beside this one (requests then land on either). SO_REUSEADDR alone only allows a quick
@@ -248,7 +257,22 @@ http_api::http_api(caf::actor_system& sys, const server& srv, options opts)
     http_->listen_after_bind();
     listen_returned_ = true;
   });
-  spdlog::info("admin API listening on http://{}:{}", opts_.bind, port_);
+  spdlog::info("admin API and License Manager listening on {}://{}:{}", tls() ? "https" : "http",
+               opts_.bind, port_);
+  if (!tls() && !loopback_address(opts_.bind))
+    spdlog::warn("the admin API listens on {} beyond this machine without TLS: admin tokens and "
+                 "License Manager sessions cross the network readable by anyone on the way. Give "
+                 "it --admin-tls-cert and --admin-tls-key, or keep --admin-bind=127.0.0.1",
+                 opts_.bind);
+}
+
+std::string http_api::url() const {
+  const auto& b = opts_.bind;
+  auto host = b == "0.0.0.0"                     ? std::string("127.0.0.1")
+              : b == "::"                        ? std::string("[::1]")
+              : b.find(':') != std::string::npos ? "[" + b + "]"
+                                                 : b;
+  return std::string(tls() ? "https" : "http") + "://" + host + ":" + std::to_string(port_);
 }
 
 http_api::~http_api() {
@@ -272,22 +296,66 @@ void http_api::routes() {
   http.set_payload_max_length(max_body_bytes);
   http.set_read_timeout(std::chrono::seconds(10));
   http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
-    auto header = req.get_header_value("Authorization");
-    if (token_matches(header, opts_.token))
-      return httplib::Server::HandlerResponse::Unhandled;
-    if (!opts_.readonly_token.empty() && token_matches(header, opts_.readonly_token)) {
-      if (req.method == "GET" || req.method == "HEAD")
-        return httplib::Server::HandlerResponse::Unhandled;
-      fail(res, engine::errc::forbidden,
-           "the read-only admin token may look, not change: " + req.method
-             + " needs the admin "
-               "token");
+    const auto& path = req.path;
+    if (path.rfind("/api/", 0) != 0 && path != "/metrics")
+      return httplib::Server::HandlerResponse::Unhandled; // the License Manager's files
+    bool reads = req.method == "GET" || req.method == "HEAD";
+    auto refuse = [&](engine::errc code, const std::string& why) {
+      if (code == engine::errc::unauthorized)
+        res.set_header("WWW-Authenticate", "Bearer");
+      fail(res, code, why);
       return httplib::Server::HandlerResponse::Handled;
+    };
+    auto readonly_refusal = [&] {
+      return refuse(engine::errc::forbidden, "the read-only admin token may look, not change: "
+                                               + req.method + " needs the admin token");
+    };
+    // licadmin and scripts: a bearer token. A browser never adds one by itself, so a request
+    // that carries one was not forged by another site.
+    if (auto header = req.get_header_value("Authorization"); !header.empty()) {
+      if (token_matches(header, opts_.token))
+        return httplib::Server::HandlerResponse::Unhandled;
+      if (!opts_.readonly_token.empty() && token_matches(header, opts_.readonly_token))
+        return reads ? httplib::Server::HandlerResponse::Unhandled : readonly_refusal();
+      return refuse(engine::errc::unauthorized,
+                    "a valid admin token is needed: Authorization: Bearer TOKEN");
     }
-    res.set_header("WWW-Authenticate", "Bearer");
-    fail(res, engine::errc::unauthorized,
-         "a valid admin token is needed: Authorization: Bearer TOKEN");
-    return httplib::Server::HandlerResponse::Handled;
+    // The License Manager: a session cookie; every change also needs the page's own origin
+    // and the session's CSRF token.
+    auto origin = req.get_header_value("Origin");
+    if (!reads && !origin.empty() && !same_origin(origin, req.get_header_value("Host"), tls()))
+      return refuse(engine::errc::forbidden,
+                    "a change from another site (" + origin + ") is refused");
+    bool login = path == "/api/v1/session" && req.method == "POST";
+    if (login)
+      return httplib::Server::HandlerResponse::Unhandled;
+    auto s = sessions_.find(cookie_value(req.get_header_value("Cookie"), session_cookie_name),
+                            wall_now_ms());
+    if (!s)
+      return refuse(engine::errc::unauthorized,
+                    "a valid admin token is needed: Authorization: Bearer TOKEN, or log in to "
+                    "the License Manager");
+    if (reads)
+      return httplib::Server::HandlerResponse::Unhandled;
+    if (!same_secret(req.get_header_value(csrf_header), s->csrf))
+      return refuse(engine::errc::forbidden,
+                    std::string("a change needs the session's ") + csrf_header + " header");
+    bool logout = path == "/api/v1/session" && req.method == "DELETE";
+    if (s->who == role::readonly && !logout)
+      return readonly_refusal();
+    return httplib::Server::HandlerResponse::Unhandled;
+  });
+  http.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
+    // The License Manager runs only its own files: no inline script or style, nothing from
+    // elsewhere, never inside another site's frame.
+    res.set_header("Content-Security-Policy",
+                   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' "
+                   "data:; connect-src 'self'; base-uri 'none'; form-action 'self'; "
+                   "frame-ancestors 'none'");
+    res.set_header("X-Content-Type-Options", "nosniff");
+    res.set_header("X-Frame-Options", "DENY");
+    res.set_header("Referrer-Policy", "no-referrer");
+    res.set_header("Cache-Control", "no-store");
   });
   // httplib answers a body over the limit with 413 before any route runs; count it, and say
   // what happened in the API's JSON error shape.
@@ -332,23 +400,36 @@ void http_api::routes() {
     auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
                     std::chrono::steady_clock::now() - started_)
                     .count();
+    auto space = srv_.database()->space();
     reply(res, 200,
           json{{"version", version},
+               {"server_name", opts_.server_name},
                {"uptime_seconds", uptime},
+               {"log_level", level_name(spdlog::get_level())},
+               {"storage",
+                {{"map_bytes", space.map_bytes},
+                 {"max_map_bytes", space.max_map_bytes},
+                 {"used_bytes", space.used_bytes},
+                 {"disk_free_bytes", space.disk_free_bytes},
+                 {"disk_total_bytes", space.disk_total_bytes}}},
+               {"admin_tls", tls()},
                {"data_dir", opts_.data_dir},
-               {"ports", {{"client_tcp", opts_.client_port},
-                          {"admin_http", port_},
-                          {"discovery_udp", opts_.discovery_port}}},
+               {"ports",
+                {{"client_tcp", opts_.client_port},
+                 {"admin_http", port_},
+                 {"discovery_udp", opts_.discovery_port}}},
                {"connected_computers", computers.size()},
                {"sessions", sessions.size()},
                {"products", products},
                {"machine", machine_json(srv_.machine())},
-               {"tls", {{"enabled", !srv_.tls_fingerprint().empty()},
-                        {"fingerprint_sha256", srv_.tls_fingerprint()}}},
-               {"clock", {{"error", clock.clock_error},
-                          {"now", iso_time(clock.now_ms)},
-                          {"latest_seen", iso_time(clock.seen_ms)},
-                          {"tolerance_hours", clock.tolerance_ms / 3'600'000}}}});
+               {"tls",
+                {{"enabled", !srv_.tls_fingerprint().empty()},
+                 {"fingerprint_sha256", srv_.tls_fingerprint()}}},
+               {"clock",
+                {{"error", clock.clock_error},
+                 {"now", iso_time(clock.now_ms)},
+                 {"latest_seen", iso_time(clock.seen_ms)},
+                 {"tolerance_hours", clock.tolerance_ms / 3'600'000}}}});
   });
 
   http.Post("/api/v1/server/stop", [this](const httplib::Request&, httplib::Response& res) {
@@ -357,6 +438,34 @@ void http_api::routes() {
     reply(res, 202, json{{"stopping", true}});
     ::kill(::getpid(), SIGTERM); // main's sigwait runs the clean shutdown
   });
+
+  http.Get("/api/v1/server/options", [this](const httplib::Request&, httplib::Response& res) {
+    auto out = json::array();
+    for (const auto& [name, value] : opts_.settings)
+      out.push_back(json{{"name", name}, {"value", value}});
+    reply(res, 200, json{{"options", out}});
+  });
+
+  http.Post(
+    "/api/v1/server/log-level", [this](const httplib::Request& req, httplib::Response& res) {
+      std::string level = req.body;
+      if (req.get_header_value("Content-Type").find("json") != std::string::npos) {
+        auto body = json::parse(req.body, nullptr, false);
+        if (body.is_discarded() || !body.contains("level") || !body["level"].is_string())
+          throw request_failed(engine::errc::bad_request, "send {\"level\": \"debug\"}");
+        level = body["level"].get<std::string>();
+      }
+      static constexpr std::array<std::string_view, 7> levels{"trace", "debug",    "info", "warn",
+                                                              "error", "critical", "off"};
+      if (std::find(levels.begin(), levels.end(), level) == levels.end())
+        throw request_failed(engine::errc::bad_request,
+                             "level: one of trace, debug, info, warn, error, critical, off");
+      auto before = level_name(spdlog::get_level());
+      spdlog::set_level(spdlog::level::from_str(level));
+      spdlog::info("admin API: log level {} (was {})", level, before);
+      append_event(srv_.store(), engine::event_kind::admin, "log level " + level);
+      reply(res, 200, json{{"log_level", level}});
+    });
 
   http.Get("/api/v1/licenses", [this, timeout](const httplib::Request&, httplib::Response& res) {
     auto all = ask<std::vector<license_info>>(sys_, timeout, srv_.licenses(),
@@ -535,6 +644,76 @@ void http_api::routes() {
     auto store = ask<store_stats>(sys_, timeout, srv_.store(), status_atom::value);
     res.set_content(prometheus_text(pools, store, srv_.metrics(), admin, uptime.count()),
                     "text/plain; version=0.0.4");
+  });
+
+  session_routes();
+  ui_routes();
+}
+
+void http_api::session_routes() {
+  auto& http = *http_;
+  // Logging in to the License Manager: the token in a JSON body (never in a URL), a session
+  // cookie back. JSON only: a form on another site cannot send it without the browser asking
+  // this server first (CORS), which it never allows.
+  http.Post("/api/v1/session", [this](const httplib::Request& req, httplib::Response& res) {
+    auto body = json::parse(req.body, nullptr, false);
+    if (req.get_header_value("Content-Type").find("application/json") != 0 || !body.is_object()
+        || !body.contains("token") || !body["token"].is_string())
+      throw request_failed(engine::errc::bad_request,
+                           "send {\"token\": \"...\"} as application/json");
+    auto token = body["token"].get<std::string>();
+    std::optional<role> who;
+    if (same_secret(token, opts_.token))
+      who = role::admin;
+    else if (!opts_.readonly_token.empty() && same_secret(token, opts_.readonly_token))
+      who = role::readonly;
+    if (!who) {
+      spdlog::warn("License Manager: a login from {} with a wrong token was refused",
+                   req.remote_addr);
+      throw request_failed(engine::errc::unauthorized, "wrong token");
+    }
+    auto s = sessions_.open(*who, wall_now_ms());
+    spdlog::info("License Manager: {} logged in from {}", to_string(*who), req.remote_addr);
+    res.set_header("Set-Cookie", session_cookie(s, sessions_.max_age(), tls()));
+    reply(res, 201,
+          json{{"role", to_string(*who)},
+               {"csrf", s.csrf},
+               {"idle_seconds", opts_.session_idle.count() / 1000},
+               {"max_seconds", sessions_.max_age().count() / 1000}});
+  });
+
+  // Who is asking: the session's role and CSRF token (for a page loaded again), or the bearer
+  // token's role.
+  http.Get("/api/v1/session", [this](const httplib::Request& req, httplib::Response& res) {
+    auto header = req.get_header_value("Authorization");
+    if (!header.empty()) {
+      auto who = token_matches(header, opts_.token) ? role::admin : role::readonly;
+      reply(res, 200, json{{"role", to_string(who)}, {"csrf", nullptr}});
+      return;
+    }
+    auto s = sessions_.find(cookie_value(req.get_header_value("Cookie"), session_cookie_name),
+                            wall_now_ms());
+    if (!s)
+      throw request_failed(engine::errc::unauthorized, "not logged in");
+    reply(res, 200, json{{"role", to_string(s->who)}, {"csrf", s->csrf}});
+  });
+
+  http.Delete("/api/v1/session", [this](const httplib::Request& req, httplib::Response& res) {
+    sessions_.close(cookie_value(req.get_header_value("Cookie"), session_cookie_name));
+    res.set_header("Set-Cookie", expired_session_cookie(tls()));
+    reply(res, 200, json{{"logged_out", true}});
+  });
+}
+
+void http_api::ui_routes() {
+  http_->Get(R"(/|/ui/.*)", [](const httplib::Request& req, httplib::Response& res) {
+    auto asset = find_ui_asset(req.path);
+    if (!asset) {
+      res.status = 404;
+      res.set_content("not found\n", "text/plain");
+      return;
+    }
+    res.set_content(asset->body.data(), asset->body.size(), std::string(asset->content_type));
   });
 }
 

@@ -1,6 +1,7 @@
 #pragma once
 
 #include "actors/server.hpp"
+#include "admin/auth.hpp"
 #include "engine/defaults.hpp"
 
 #include <caf/actor_system.hpp>
@@ -11,6 +12,8 @@
 #include <memory>
 #include <string>
 #include <thread>
+#include <utility>
+#include <vector>
 
 namespace httplib {
 class Server;
@@ -28,7 +31,16 @@ struct options {
   uint16_t client_port = 0;               ///< shown in the server status
   uint16_t discovery_port = 0;            ///< shown in the server status (0: off)
   std::chrono::milliseconds actor_timeout{10'000};
+  std::string tls_cert, tls_key; ///< both set: the admin port serves HTTPS (PEM files)
+  std::string server_name;       ///< shown in the server status and the License Manager
+  /// The options in force, as licd was started (name, value), for the Server page.
+  std::vector<std::pair<std::string, std::string>> settings;
+  std::chrono::milliseconds session_idle = defaults::admin_session_idle;
+  std::chrono::milliseconds session_max = defaults::admin_session_max;
 };
+
+/// True when `bind` only listens on this machine (127.0.0.0/8, ::1, localhost).
+bool loopback_address(const std::string& bind);
 
 /// The admin API: JSON over HTTP (docs/ADMIN-API.md), on its own threads. Handlers ask the
 /// actors with blocking requests, never from a scheduler worker.
@@ -41,11 +53,16 @@ public:
   http_api& operator=(const http_api&) = delete;
 
   uint16_t port() const { return port_; }
+  bool tls() const { return !opts_.tls_cert.empty(); }
+  /// The URL tools reach it at: "http(s)://HOST:PORT" (a wildcard bind as loopback).
+  std::string url() const;
   /// Stops serving and waits for the server thread. Idempotent.
   void stop();
 
 private:
   void routes();
+  void session_routes();
+  void ui_routes();
 
   caf::actor_system& sys_;
   const server& srv_;
@@ -56,12 +73,7 @@ private:
   uint16_t port_ = 0;
   std::chrono::steady_clock::time_point started_;
   std::atomic<uint64_t> too_large_{0}; ///< 413s sent (httplib's threads count, /metrics reads)
+  session_table sessions_;
 };
-
-/// A new random admin token: 64 hex digits from OpenSSL's CSPRNG.
-std::string make_token();
-
-/// True when `header` is "Bearer <token>" for exactly this token (constant-time compare).
-bool token_matches(const std::string& header, const std::string& token);
 
 } // namespace licd::admin

@@ -27,6 +27,11 @@ inline constexpr const char* data_dir = "/var/lib/licd";
 inline constexpr seconds lease_ttl{600};
 inline constexpr uint32_t max_leases_per_computer = 64; ///< of one product
 inline constexpr seconds disconnect_cooldown{60};
+
+// The License Manager's browser sessions (docs/OPERATIONS.md).
+inline constexpr std::chrono::minutes admin_session_idle{30}; ///< untouched this long: logged out
+inline constexpr hours admin_session_max{12};                 ///< then log in again regardless
+inline constexpr size_t admin_sessions_max = 1000;            ///< more: the least recent goes
 inline constexpr milliseconds expiry_tick{250};
 
 // Connections.

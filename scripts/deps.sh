@@ -8,6 +8,7 @@ packages=(
   catch2 libcli11-dev nlohmann-json3-dev
   libbenchmark-dev netcat-openbsd faketime openssl curl libgoogle-perftools-dev gnuplot-nox
   zlib1g-dev tzdata
+  libjs-chart.js chromium chromium-driver python3-selenium
 )
 missing=()
 for p in "${packages[@]}"; do

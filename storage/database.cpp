@@ -399,6 +399,26 @@ bool database::grow_map() {
   return true;
 }
 
+database::space_info database::space() const {
+  space_info out;
+  {
+    std::shared_lock lock(resizing_);
+    MDB_envinfo info{};
+    MDB_stat st{};
+    lmdb::check(mdb_env_info(env_.get(), &info), "mdb_env_info");
+    lmdb::check(mdb_env_stat(env_.get(), &st), "mdb_env_stat");
+    out.map_bytes = info.me_mapsize;
+    out.used_bytes = (uint64_t{info.me_last_pgno} + 1) * st.ms_psize;
+  }
+  out.max_map_bytes = max_map_size_;
+  struct statvfs fs {};
+  if (::statvfs(dir_.c_str(), &fs) == 0) {
+    out.disk_free_bytes = static_cast<uint64_t>(fs.f_bavail) * fs.f_frsize;
+    out.disk_total_bytes = static_cast<uint64_t>(fs.f_blocks) * fs.f_frsize;
+  }
+  return out;
+}
+
 bool database::disk_nearly_full(uint64_t margin) const {
   struct statvfs fs {};
   if (::statvfs(dir_.c_str(), &fs) != 0)

@@ -96,6 +96,15 @@ public:
   bool grow_map();
   size_t map_size() const { return env_.map_size(); }
 
+  /// How full the map and the data dir's filesystem are. Callable from any thread.
+  struct space_info {
+    uint64_t map_bytes = 0;     ///< the map's size now
+    uint64_t max_map_bytes = 0; ///< how far it may grow (0: not beyond map_bytes)
+    uint64_t used_bytes = 0;    ///< pages in use up to the highest one written
+    uint64_t disk_free_bytes = 0, disk_total_bytes = 0;
+  };
+  space_info space() const;
+
   /// Whether a commit that adds data (a grant, a license, an activation) may go ahead: false
   /// while the head-room (options::reserve) cannot be kept, in the map or on disk, and LMDB's
   /// free pages do not make up for it. Removals and overwrites go ahead regardless. While

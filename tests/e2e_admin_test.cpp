@@ -167,8 +167,13 @@ TEST_CASE("every admin endpoint refuses a missing or wrong token", "[e2e][admin]
                                   {"POST", "/api/v1/computers/ws1/disconnect"},
                                   {"DELETE", "/api/v1/leases/" + lease},
                                   {"GET", "/api/v1/log"},
+                                  {"GET", "/api/v1/reports/usage"},
+                                  {"GET", "/api/v1/server/options"},
+                                  {"POST", "/api/v1/server/log-level"},
+                                  {"GET", "/api/v1/session"},
+                                  {"DELETE", "/api/v1/session"},
                                   {"GET", "/metrics"},
-                                  {"GET", "/no/such/path"}};
+                                  {"GET", "/api/v1/no/such/path"}};
   auto wrong = "Bearer " + std::string(f.token().size(), 'f');
   for (const auto& e : endpoints) {
     INFO(e.method << " " << e.path);
@@ -177,6 +182,11 @@ TEST_CASE("every admin endpoint refuses a missing or wrong token", "[e2e][admin]
     CHECK(http_status(f.url(), e.method, e.path, "Bearer") == 401);
     CHECK(http_status(f.url(), e.method, e.path, f.token()) == 401); // the scheme is required
   }
+  // Outside /api/ only the License Manager's own files are served, to anyone (they hold no
+  // secret); anything else there is 404 whatever the token.
+  CHECK(http_status(f.url(), "GET", "/", "") == 200);
+  CHECK(http_status(f.url(), "GET", "/no/such/path", "") == 404);
+  CHECK(http_status(f.url(), "GET", "/no/such/path", wrong) == 404);
   // Nothing changed: the license, the lease and the server are all still there.
   CHECK(f.seats("cad") == 5);
   CHECK(c->renew(lease) == 600);

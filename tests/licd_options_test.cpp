@@ -7,9 +7,11 @@
 #include <catch2/catch.hpp>
 
 #include <fstream>
+#include <map>
 
 using namespace std::chrono_literals;
 using licd::parse_licd_options;
+using namespace licd;
 
 TEST_CASE("licd's options start from engine/defaults.hpp", "[options]") {
   auto cfg = parse_licd_options({"licd"});
@@ -82,4 +84,36 @@ TEST_CASE("bad option values are refused with what is wrong", "[options]") {
   auto path = tmp.path() + "/licd.conf";
   std::ofstream(path) << "lease-tll = 45\n"; // a mistyped key
   CHECK_THROWS(parse_licd_options({"licd", "--config=" + path}));
+}
+
+TEST_CASE("the options in force list every option with what was given or its default",
+          "[options]") {
+  licd_config cfg;
+  CLI::App app{"licd"};
+  licd_options bound(app, cfg);
+  std::vector<std::string> args{"--admin-readonly-token-file=/etc/licd/ro.token", "--demo",
+                                "--lease-ttl=90", "--vendor-key=a.pub", "--vendor-key=b.pub"};
+  std::vector<std::string> reversed(args.rbegin(), args.rend());
+  app.parse(reversed);
+  REQUIRE(bound.finish().empty());
+  std::map<std::string, std::string> in_force;
+  for (const auto& [name, value] : options_in_force(app))
+    in_force[name] = value;
+  CHECK(in_force.at("--lease-ttl") == "90");
+  CHECK(in_force.at("--demo") == "true");
+  CHECK(in_force.at("--allow-root") == "false");
+  CHECK(in_force.at("--vendor-key") == "a.pub,b.pub");
+  CHECK(in_force.at("--admin-port") == std::to_string(defaults::admin_port));
+  CHECK(in_force.at("--admin-readonly-token-file") == "/etc/licd/ro.token");
+  CHECK(in_force.at("--admin-tls-cert").empty());
+  CHECK(in_force.count("--help") == 0);
+  CHECK(in_force.size() + 2 == app.get_options().size()); // all but --help and --version
+}
+
+TEST_CASE("the admin port's TLS certificate and key go together", "[options]") {
+  CHECK_THROWS_WITH(parse_licd_options({"licd", "--admin-tls-cert=a.crt"}),
+                    Catch::Contains("go together"));
+  auto cfg = parse_licd_options({"licd", "--admin-tls-cert=a.crt", "--admin-tls-key=a.key"});
+  CHECK(cfg.admin.tls_cert == "a.crt");
+  CHECK(cfg.admin.tls_key == "a.key");
 }

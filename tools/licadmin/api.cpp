@@ -53,6 +53,8 @@ json api::call(const std::string& method, const std::string& path, const std::st
   cli.set_connection_timeout(std::chrono::seconds(5));
   cli.set_read_timeout(std::chrono::seconds(30));
   cli.set_bearer_token_auth(token);
+  if (!ca_cert.empty())
+    cli.set_ca_cert_path(ca_cert.c_str());
   httplib::Result res{nullptr, httplib::Error::Unknown};
   if (method == "GET")
     res = cli.Get(path);

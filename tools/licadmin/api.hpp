@@ -22,6 +22,7 @@ struct api {
   std::string url;
   std::string url_from; ///< where the URL came from, for messages
   std::string token;
+  std::string ca_cert; ///< an https API's certificate to trust (empty: the system's CAs)
 
   /// The admin API's answer to METHOD PATH (GET, POST or DELETE); throws `failure`.
   json call(const std::string& method, const std::string& path, const std::string& body = "",

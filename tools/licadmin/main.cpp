@@ -50,13 +50,16 @@ std::string read_stdin() {
 } // namespace
 
 int main(int argc, char** argv) {
-  std::string url, token_file, data_dir = "/var/lib/licd";
+  std::string url, token_file, ca_cert, data_dir = "/var/lib/licd";
   bool json_out = false, yes = false;
   CLI::App app{"licadmin: manage a licd server (licenses, computers, leases, log)"};
   licd::tools::global_options_anywhere(app);
   app.set_version_flag("--version", std::string("licadmin ") + licd::version);
   app.add_option("--server", url, "admin API URL (default: from DATA_DIR/admin.url)");
   app.add_option("--token-file", token_file, "admin token file (default: DATA_DIR/admin.token)");
+  app.add_option("--ca-cert", ca_cert,
+                 "trust this certificate (PEM) for an https admin API, such as licd's own "
+                 "self-signed one (default: the system's CAs)");
   app.add_option("--data-dir", data_dir, "licd's data dir, to find the URL and token by itself")
     ->capture_default_str();
   app.add_flag("--json", json_out, "print JSON");
@@ -128,12 +131,18 @@ int main(int argc, char** argv) {
                            "draw seats in use against installed seats into this PNG file");
   auto* server = app.add_subcommand("server", "the server")->require_subcommand(1);
   auto* server_stop = server->add_subcommand("stop", "stop licd gracefully");
+  auto* server_options = server->add_subcommand("options", "the options licd runs with");
+  auto* server_level = server->add_subcommand("log-level", "set licd's log level until it stops");
+  std::string level;
+  server_level->add_option("level", level, "trace, debug, info, warn, error, critical or off")
+    ->required();
 
   if (auto stop = licd::tools::parse_command_line(app, argc, argv))
     return *stop;
 
   try {
     auto a = licd::licadmin::connect(url, token_file, data_dir);
+    a.ca_cert = ca_cert;
     auto emit = [&](const json& j) { std::cout << j.dump() << '\n'; };
 
     if (status->parsed()) {
@@ -258,6 +267,18 @@ int main(int argc, char** argv) {
       confirm(yes, "Stop licd? Clients cannot check out until it is started again.");
       auto r = a.call("POST", "/api/v1/server/stop");
       json_out ? emit(r) : void(std::cout << "licd is stopping\n");
+    } else if (server_options->parsed()) {
+      auto r = a.call("GET", "/api/v1/server/options");
+      if (json_out)
+        return emit(r), 0;
+      std::vector<std::vector<std::string>> rows;
+      for (const auto& o : r["options"])
+        rows.push_back({text(o["name"]), text(o["value"])});
+      table({"OPTION", "VALUE"}, rows);
+    } else if (server_level->parsed()) {
+      auto r = a.call("POST", "/api/v1/server/log-level", json{{"level", level}}.dump(),
+                      "application/json");
+      json_out ? emit(r) : void(std::cout << "log level " << text(r["log_level"]) << '\n');
     }
   } catch (const failure& f) {
     return licd::tools::report_error("licadmin", json_out, f.code, f.message);

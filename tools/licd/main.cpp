@@ -175,13 +175,8 @@ void serve(caf::actor_system& sys, const licd::data_dir& dir, const licd::licd_c
                  server_name);
   }
   licd::admin::http_api api{sys, srv, admin};
-  auto admin_host = admin.bind == "0.0.0.0" ? "127.0.0.1"
-                    : admin.bind == "::"    ? "[::1]"
-                    : admin.bind.find(':') != std::string::npos ? "[" + admin.bind + "]"
-                                                                : admin.bind;
   // In place: the file keeps its disk block, so a restart on a full disk still writes it.
-  licd::files::rewrite_file(dir.files().admin_url_file(),
-                            "http://" + admin_host + ":" + std::to_string(api.port()) + "\n", 0644);
+  licd::files::rewrite_file(dir.files().admin_url_file(), api.url() + "\n", 0644);
   dir.write_port_file(srv.port());
   signals.serving();
   spdlog::info("received {}, shutting down", signals.wait_for_stop());
@@ -284,6 +279,7 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "licd: %s\n", why.c_str());
     return licd::tools::exit_usage;
   }
+  cfg.admin.settings = licd::options_in_force(app);
   if (cfg.make_tls_cert)
     return licd::make_tls_cert(cfg);
   if (cfg.check_config)

@@ -93,6 +93,10 @@ licd_options::licd_options(CLI::App& app, licd_config& cfg)
   app.add_option("--tls-cert", o.tls_cert,
                  "serve the client port over TLS with this certificate (PEM; with --tls-key)");
   app.add_option("--tls-key", o.tls_key, "the TLS certificate's private key (PEM)");
+  app.add_option("--admin-tls-cert", cfg.admin.tls_cert,
+                 "serve the admin API and the License Manager over HTTPS with this certificate "
+                 "(PEM; with --admin-tls-key)");
+  app.add_option("--admin-tls-key", cfg.admin.tls_key, "the admin certificate's private key (PEM)");
   app.add_flag("--make-tls-cert", cfg.make_tls_cert,
                "write a self-signed certificate and key to --tls-cert and --tls-key (default "
                "DATA_DIR/tls.crt and tls.key), print its SHA-256 fingerprint, and exit");
@@ -181,7 +185,29 @@ std::string licd_options::finish() {
   cfg_.admin.cooldown = std::chrono::seconds(n.cooldown);
   if (!net::discovery::valid_server_name(cfg_.server_name))
     return "--server-name is 1-64 printable characters without spaces";
+  if (cfg_.admin.tls_cert.empty() != cfg_.admin.tls_key.empty())
+    return "--admin-tls-cert and --admin-tls-key go together";
+  cfg_.admin.server_name = cfg_.server_name;
   return "";
+}
+
+std::vector<std::pair<std::string, std::string>> options_in_force(const CLI::App& app) {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto* opt : app.get_options()) {
+    auto name = opt->get_name();
+    if (name == "--help" || name == "--version")
+      continue;
+    std::string value;
+    if (opt->get_expected_max() == 0) // a flag
+      value = opt->count() > 0 ? "true" : "false";
+    else if (opt->count() > 0)
+      for (const auto& r : opt->results())
+        value += (value.empty() ? "" : ",") + r;
+    else
+      value = opt->get_default_str();
+    out.emplace_back(name, value);
+  }
+  return out;
 }
 
 licd_config parse_licd_options(const std::vector<std::string>& argv) {

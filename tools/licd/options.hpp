@@ -8,6 +8,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 namespace licd {
 
@@ -52,6 +54,10 @@ private:
   licd_config& cfg_;
   std::unique_ptr<numbers> n_;
 };
+
+/// Every option of `app` after parsing, as the Server page shows them: (--name, value given, or
+/// the default; flags "true"/"false").
+std::vector<std::pair<std::string, std::string>> options_in_force(const CLI::App& app);
 
 /// `licd_config` from a command line (argv[0] first), for tests and tools: throws
 /// std::invalid_argument with CLI11's message or finish()'s.
