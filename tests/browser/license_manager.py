@@ -419,6 +419,15 @@ def main():
              lambda drv: rows(drv, "log-table") and rows(drv, "log-table")[0][4] == "ws-follow")
         shot(d, "log")
 
+        # ---- Overview again: a product at full is an alert, and a denial follows
+        go(d, "overview")
+        run(*client, "--computer=ws-full", "--user=frank", "checkout", "cad")
+        wait(d, "a product at full is an alert on the Overview",
+             lambda drv: "cad is at full: all 3 seats are in use" in text(drv, "#ov-alerts")
+             and "3 of 3 seats in use" in text(drv, '[data-product="cad"]'))
+        denied = run(*client, "--computer=ws-late", "--user=gina", "checkout", "cad", ok=False)
+        check("the fourth computer is denied", denied.returncode == 3, denied.stdout)
+
         # ---- Usage
         go(d, "usage")
         Select(d.find_element(By.ID, "use-product")).select_by_visible_text("cad")
@@ -433,8 +442,12 @@ def main():
             for (let i = 3; i < px.length; i += 4) if (px[i]) n++;
             return n;""")
         check("with pixels on its canvas", painted > 1000, painted)
+        denials = d.execute_script(
+            "return Chart.getChart('use-denials').data.datasets[0].data.reduce((a, b) => a + b, 0)")
+        check("the denials chart counts the denial", denials >= 1, denials)
         wait(d, "the per-user table has the users who held seats",
-             lambda drv: {r[0] for r in rows(drv, "use-users")} >= {"alice", "dora", "erik"})
+             lambda drv: {r[0] for r in rows(drv, "use-users")}
+             >= {"alice", "dora", "erik", "frank"})
         csv = d.execute_async_script("""
             const done = arguments[0];
             fetch(document.getElementById('use-csv').href).then(r => r.text()).then(done);""")
