@@ -3,6 +3,7 @@
 #include "engine/fields.hpp"
 
 #include <ctime>
+#include <mutex>
 
 namespace licd::admin {
 
@@ -11,21 +12,33 @@ namespace {
 using engine::usage::hour_ms;
 using engine::usage::hour_start;
 
+/// Held around glibc's time zone calls: mktime and localtime_r read the zone (tzset) under a
+/// lock of glibc's own, which ThreadSanitizer cannot see, so two reports at once (the License
+/// Manager asks for two) looked like a race on its zone data. Reports are rare; the lock is free.
+std::mutex& zone_mutex() {
+  static std::mutex m;
+  return m;
+}
+
 std::tm broken_down(int64_t ms, bool utc) {
   auto secs = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
-  if (utc)
+  if (utc) {
     gmtime_r(&secs, &tm);
-  else
+  } else {
+    std::lock_guard lock(zone_mutex());
     localtime_r(&secs, &tm);
+  }
   return tm;
 }
 
 /// Normalises `tm` (days past the month's end and so on) and gives its time.
 int64_t to_ms(std::tm tm, bool utc) {
   tm.tm_isdst = -1;
-  auto secs = utc ? timegm(&tm) : mktime(&tm);
-  return static_cast<int64_t>(secs) * 1000;
+  if (utc)
+    return static_cast<int64_t>(timegm(&tm)) * 1000;
+  std::lock_guard lock(zone_mutex());
+  return static_cast<int64_t>(mktime(&tm)) * 1000;
 }
 
 int64_t hour_ceil(int64_t ms) {
