@@ -46,5 +46,6 @@ using timer_tick_atom = caf::atom_constant<caf::atom("timer_tick")>;
 using timer_off_atom = caf::atom_constant<caf::atom("timer_off")>;
 using events_atom = caf::atom_constant<caf::atom("events")>;
 using prune_atom = caf::atom_constant<caf::atom("prune")>;
+using site_policy_atom = caf::atom_constant<caf::atom("site_pol")>;
 
 } // namespace licd

@@ -71,8 +71,9 @@ using pool_actor = caf::typed_actor<
   /// At start, from the server: a batch of stored leases to take as live, with a full TTL
   /// from now; then `restored` once all have been sent. Both reach the pool's mailbox before
   /// any session exists, so no request is served from a half-restored pool.
-  caf::reacts_to<restore_atom, std::vector<storage::lease_record>>,
-  caf::reacts_to<restored_atom>>;
+  caf::reacts_to<restore_atom, std::vector<storage::lease_record>>, caf::reacts_to<restored_atom>,
+  /// The site policy from now on (a reload): leases already granted run on.
+  caf::reacts_to<site_policy_atom, site_policy>>;
 
 /// The EXPIRY actor interface: all lease deadlines, in a min-heap; fires lapsed batches.
 using expiry_actor = caf::typed_actor<
@@ -92,15 +93,16 @@ using registry_actor = caf::typed_actor<
   /// The seats of a product changed (a pool is made for a new product).
   caf::reacts_to<set_seats_atom, std::string, uint32_t>,
   /// A session said HELLO / went away.
-  caf::reacts_to<hello_atom, session_info>,
-  caf::reacts_to<bye_atom, uint64_t>,
+  caf::reacts_to<hello_atom, session_info>, caf::reacts_to<bye_atom, uint64_t>,
   /// Admin: connected sessions, and every lease of every pool.
   caf::replies_to<sessions_atom>::with<std::vector<session_info>>,
   caf::replies_to<leases_atom>::with<std::vector<lease_info>>,
   /// Admin: disconnect a computer (leases end, sessions close, cooldown); answers leases ended.
   caf::replies_to<disconnect_atom, std::string, int64_t>::with<uint32_t>,
   /// Admin: end one lease; answers whether there was such a live lease.
-  caf::replies_to<end_lease_atom, engine::lease_id>::with<bool>>;
+  caf::replies_to<end_lease_atom, engine::lease_id>::with<bool>,
+  /// The site policy from now on, for every pool and those made later.
+  caf::reacts_to<site_policy_atom, site_policy>>;
 
 /// The LICENSES actor interface: the installed license codes and the seats they add up to.
 using licenses_actor = caf::typed_actor<

@@ -3,6 +3,7 @@
 #include "engine/errc.hpp"
 #include "engine/lease.hpp"
 #include "engine/lease_id.hpp"
+#include "engine/policy.hpp"
 #include "storage/records.hpp"
 
 #include <caf/actor.hpp>
@@ -68,6 +69,9 @@ struct store_stats {
   uint64_t events_dropped = 0; ///< activity-log entries not stored because the data dir was full
 };
 
+/// The site policy in force (--policy; null: none), shared by the pools.
+using site_policy = std::shared_ptr<const engine::policy::document>;
+
 /// A pool's seats, usage and counters since start (for status and /metrics).
 struct pool_status {
   std::string product;
@@ -83,6 +87,9 @@ struct pool_status {
   uint64_t denied_no_seats = 0;
   uint64_t denied_cooldown = 0;
   uint64_t denied_too_many = 0; ///< the computer was at --max-leases-per-computer
+  uint64_t denied_reserved = 0; ///< the site policy: RESERVED, LIMIT, EXCLUDED
+  uint64_t denied_limit = 0;
+  uint64_t denied_excluded = 0;
   uint64_t storage_errors = 0;
 };
 
@@ -152,6 +159,7 @@ struct clock_status {
 } // namespace licd
 
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(licd::license_result)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(licd::site_policy)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(licd::clock_status)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(licd::store_stats)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<licd::license_info>)

@@ -127,6 +127,9 @@ pool_reply deny(self_ptr self, const engine::identity& who, uint64_t tag, engine
   auto& st = self->state;
   ++(why_code == engine::errc::disconnected      ? st.counters.denied_cooldown
      : why_code == engine::errc::too_many_leases ? st.counters.denied_too_many
+     : why_code == engine::errc::reserved        ? st.counters.denied_reserved
+     : why_code == engine::errc::limit           ? st.counters.denied_limit
+     : why_code == engine::errc::excluded        ? st.counters.denied_excluded
                                                  : st.counters.denied_no_seats);
   spdlog::info("denied product={} computer={} user={}: {}", st.seats->product(), who.computer,
                who.user, why);
@@ -139,7 +142,7 @@ pool_reply deny(self_ptr self, const engine::identity& who, uint64_t tag, engine
 caf::result<pool_reply> checkout(self_ptr self, engine::identity& who, uint64_t tag) {
   auto& st = self->state;
   // Denials are answered before a lease id (the costliest step: OpenSSL's CSPRNG) is made.
-  if (auto denied = st.seats->admit(who.computer, mono_now()))
+  if (auto denied = st.seats->admit(who, mono_now()))
     return deny(self, who, tag, denied->code, std::move(denied->reason));
   engine::lease l;
   l.granted_at_ms = wall_now_ms();
@@ -423,6 +426,14 @@ void restore(self_ptr self, std::vector<storage::lease_record>& batch) {
 
 } // namespace
 
+/// The site policy's rules from now on, and its TTL for the product (else --lease-ttl's).
+static void apply_site_policy(pool_broker* self, site_policy site) {
+  auto& st = self->state;
+  st.seats->set_policy(site);
+  st.policy.site = std::move(site);
+  st.policy.ttl = st.seats->policy_ttl().value_or(st.server_ttl);
+}
+
 pool_actor spawn_pool(caf::actor_system& sys, pool_setup setup) {
   return sys.middleman().spawn_broker(pool, std::move(setup));
 }
@@ -436,6 +447,8 @@ pool_actor::behavior_type pool(pool_broker* self, pool_setup setup) {
   st.timers = std::move(setup.timers);
   st.seats->expect_leases(setup.expected_leases);
   st.seats->set_max_leases_per_computer(st.policy.max_leases_per_computer);
+  st.server_ttl = st.policy.ttl;
+  apply_site_policy(self, st.policy.site);
   auto now = mono_now();
   auto now_wall = wall_now_ms();
   for (const auto& [computer, until_wall] : setup.cooldowns)
@@ -463,6 +476,7 @@ pool_actor::behavior_type pool(pool_broker* self, pool_setup setup) {
       return l != nullptr && l->state == engine::lease_state::live;
     },
     [=](lapsed_atom, const std::vector<engine::lease_id>& ids) { lapsed(self, ids); },
+    [=](site_policy_atom, site_policy& site) { apply_site_policy(self, std::move(site)); },
     [=](set_seats_atom, uint32_t seats) {
       auto& p = *self->state.seats;
       if (p.seats() == seats)

@@ -25,6 +25,7 @@ struct pool_policy {
   uint32_t max_leases_per_computer = defaults::max_leases_per_computer; ///< of the product
   /// A lease's renewals go to the activity log at most this often (0: every one).
   std::chrono::seconds renewal_log_interval = defaults::renewal_log_interval;
+  site_policy site; ///< --policy's rules (null: none); its TTL for a product wins over `ttl`
 };
 
 /// State of a POOL actor: one product's seats and leases, and where to send changes.
@@ -32,7 +33,9 @@ struct pool_state {
   static inline const char* name = "pool";
 
   std::optional<engine::pool> seats;
-  pool_policy policy;
+  pool_policy policy; ///< policy.ttl: the lease TTL in force for this product
+  std::chrono::seconds server_ttl =
+    defaults::lease_ttl; ///< --lease-ttl, when the site policy sets none
   store_actor store;
   expiry_actor expiry;
   timers_actor timers;  ///< its delayed messages (not delayed_send: see actors/timers.hpp)

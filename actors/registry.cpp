@@ -63,6 +63,11 @@ registry_actor::behavior_type registry(registry_actor::stateful_pointer<registry
   for (auto& kv : self->state.setup.pools)
     self->link_to(kv.second);
   return {
+    [=](site_policy_atom, site_policy& site) {
+      self->state.setup.policy.site = site;
+      for (auto& kv : self->state.setup.pools)
+        self->send(kv.second, site_policy_atom::value, site);
+    },
     [=](pool_atom, const std::string& product) -> pool_actor {
       auto& pools = self->state.setup.pools;
       auto it = pools.find(product);

@@ -203,6 +203,58 @@ struct server::loaded {
   int64_t clock_seen_ms = 0;
 };
 
+std::pair<site_policy, std::vector<engine::policy::problem>>
+read_policy_file(const std::string& path) {
+  std::string text;
+  try {
+    text = files::read_file(path);
+  } catch (const std::exception& e) {
+    return {nullptr, {{0, e.what()}}};
+  }
+  auto [doc, problems] = engine::policy::document::parse(text);
+  return {std::move(doc), std::move(problems)};
+}
+
+std::string describe_problems(const std::vector<engine::policy::problem>& problems) {
+  std::string out;
+  for (const auto& p : problems)
+    out += (out.empty() ? "" : "; ") + (p.line == 0 ? "" : "line " + std::to_string(p.line) + ": ")
+           + p.message;
+  return out;
+}
+
+policy_status server::policy() const {
+  std::lock_guard lock(policy_mutex_);
+  return policy_;
+}
+
+policy_status server::reload_policy() {
+  std::lock_guard lock(policy_mutex_);
+  policy_.last_attempt_ms = wall_now_ms();
+  if (policy_.file.empty()) {
+    policy_.last_ok = false;
+    policy_.last_problems = {{0, "licd runs without a site policy (no --policy)"}};
+    return policy_;
+  }
+  auto [doc, problems] = read_policy_file(policy_.file);
+  policy_.last_ok = problems.empty();
+  policy_.last_problems = problems;
+  if (!problems.empty()) {
+    spdlog::warn("the site policy {} was not reloaded, the one in force stays: {}", policy_.file,
+                 describe_problems(problems));
+    return policy_;
+  }
+  policy_.current = doc;
+  policy_.loaded_at_ms = policy_.last_attempt_ms;
+  caf::anon_send(registry_, site_policy_atom::value, doc);
+  auto what =
+    std::to_string(doc->rules().size()) + " rules, " + std::to_string(doc->groups()) + " groups";
+  spdlog::info("site policy reloaded from {}: {}", policy_.file, what);
+  caf::anon_send(store_, append_atom::value,
+                 lifecycle_event(engine::event_kind::admin, "site policy reloaded: " + what));
+  return policy_;
+}
+
 void server::start(const server_options& opts) {
   // The client port first: a port in use stops the start before anything else is done.
   auto listener = net::open_listen_socket(opts.bind, opts.port);
@@ -222,6 +274,18 @@ void server::start(const server_options& opts) {
     tls_fingerprint_ = tls->fingerprint();
     spdlog::info("the client port speaks TLS (1.2 and newer); certificate SHA-256 fingerprint {}",
                  tls_fingerprint_);
+  }
+  // The site policy next: a mistake in it stops the start, saying every one with its line.
+  policy_.file = opts.policy_file;
+  if (!opts.policy_file.empty()) {
+    auto [doc, problems] = read_policy_file(opts.policy_file);
+    if (!problems.empty())
+      throw std::runtime_error("the site policy " + opts.policy_file
+                               + " has mistakes: " + describe_problems(problems));
+    policy_.current = std::move(doc);
+    policy_.loaded_at_ms = policy_.last_attempt_ms = wall_now_ms();
+    spdlog::info("site policy from {}: {} rules, {} groups", opts.policy_file,
+                 policy_.current->rules().size(), policy_.current->groups());
   }
   auto state = load(opts);
   auto products = spawn(opts, state);
@@ -307,6 +371,7 @@ size_t server::spawn(const server_options& opts, loaded& l) {
   rs.policy.ttl = opts.lease_ttl;
   rs.policy.max_leases_per_computer = opts.max_leases_per_computer;
   rs.policy.renewal_log_interval = opts.renewal_log_interval;
+  rs.policy.site = policy_.current;
   for (const auto& [product, n] : l.seats) {
     auto setup = make_pool_setup(rs, product, n);
     if (auto it = l.stored_leases.find(product); it != l.stored_leases.end())

@@ -12,7 +12,9 @@
 #include <chrono>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace licd::storage {
@@ -44,7 +46,25 @@ struct server_options {
   size_t max_map_size = 0;           ///< the map may double up to this when full; 0: no growth
   std::string tls_cert; ///< with tls_key: the client port speaks TLS (PEM files)
   std::string tls_key;
+  std::string policy_file; ///< the site policy (docs/POLICY.md); empty: none
 };
+
+/// The site policy in force and how its last (re)load went.
+struct policy_status {
+  std::string file;    ///< --policy; empty: licd runs without one
+  site_policy current; ///< null: no policy
+  int64_t loaded_at_ms = 0;
+  bool last_ok = true; ///< the last reload's outcome (a failed one keeps `current`)
+  std::vector<engine::policy::problem> last_problems;
+  int64_t last_attempt_ms = 0;
+};
+
+/// Reads and parses a policy file: the document, or every problem (line 0 for the file itself).
+std::pair<site_policy, std::vector<engine::policy::problem>>
+read_policy_file(const std::string& path);
+
+/// "line 3: ...; line 7: ..." for messages.
+std::string describe_problems(const std::vector<engine::policy::problem>& problems);
 
 /// Spawns and wires the actors (store, expiry, pools, registry, licenses, acceptor) in start-up
 /// order: storage is read, licenses verified, pools created with their restored leases and
@@ -71,6 +91,12 @@ public:
   const std::string& tls_fingerprint() const { return tls_fingerprint_; }
   /// This installation's id: the key id of the server key (16 hex digits).
   const std::string& server_id() const { return server_id_; }
+
+  /// Reads --policy again: when it is valid, the pools use it from their next checkout (leases
+  /// already granted run on); when not, the policy in force stays and the answer says why.
+  /// Callable from any thread (SIGHUP, the admin API).
+  policy_status reload_policy();
+  policy_status policy() const;
 
   /// Stops accepting, ends every session, commits everything the store was sent, then stops
   /// the remaining actors. Idempotent.
@@ -101,6 +127,8 @@ private:
   platform::machine_report machine_;
   std::string tls_fingerprint_;
   std::string server_id_;
+  mutable std::mutex policy_mutex_;
+  policy_status policy_;
 };
 
 } // namespace licd

@@ -358,7 +358,8 @@ void handle_line(session_broker* self, hdl_t hdl, std::string_view line) {
                 "this server speaks protocol version " + std::to_string(protocol_version));
         return;
       }
-      st.who = engine::identity{*req.computer, *req.user, req.instance.value_or("-")};
+      st.who = engine::identity{*req.computer, *req.user, req.instance.value_or("-"),
+                                self->remote_addr(hdl)};
       announce(self, hdl);
       r.send(proto::format(r.id, proto::hello_ok{protocol_version, std::string("licd/") + version,
                                                  st.setup->ttl_seconds}));

@@ -190,6 +190,19 @@ log_query parse_log_query(const httplib::Params& params) {
 }
 
 /// The level as --log-level names it (spdlog calls warn "warning").
+json policy_json(const policy_status& p) {
+  auto problems = json::array();
+  for (const auto& x : p.last_problems)
+    problems.push_back(json{{"line", x.line}, {"message", x.message}});
+  return json{{"file", p.file.empty() ? json(nullptr) : json(p.file)},
+              {"loaded_at", iso_time(p.loaded_at_ms)},
+              {"rules", p.current ? p.current->rules().size() : 0},
+              {"groups", p.current ? p.current->groups() : 0},
+              {"text", p.current ? p.current->describe() : ""},
+              {"last_reload",
+               {{"ok", p.last_ok}, {"at", iso_time(p.last_attempt_ms)}, {"problems", problems}}}};
+}
+
 std::string level_name(spdlog::level::level_enum level) {
   if (level == spdlog::level::warn)
     return "warn";
@@ -213,7 +226,7 @@ bool loopback_address(const std::string& bind) {
   return bind == "localhost" || bind == "::1" || bind == "[::1]" || bind.rfind("127.", 0) == 0;
 }
 
-http_api::http_api(caf::actor_system& sys, const server& srv, options opts)
+http_api::http_api(caf::actor_system& sys, server& srv, options opts)
   : sys_(sys), srv_(srv), opts_(std::move(opts)), started_(std::chrono::steady_clock::now()),
     sessions_(opts_.session_idle, opts_.session_max, defaults::admin_sessions_max) {
   if (opts_.token.empty())
@@ -644,6 +657,18 @@ void http_api::routes() {
     auto store = ask<store_stats>(sys_, timeout, srv_.store(), status_atom::value);
     res.set_content(prometheus_text(pools, store, srv_.metrics(), admin, uptime.count()),
                     "text/plain; version=0.0.4");
+  });
+
+  http.Get("/api/v1/policy", [this](const httplib::Request&, httplib::Response& res) {
+    reply(res, 200, policy_json(srv_.policy()));
+  });
+  http.Post("/api/v1/policy/reload", [this](const httplib::Request&, httplib::Response& res) {
+    auto status = srv_.reload_policy();
+    if (!status.last_ok)
+      throw request_failed(engine::errc::bad_request,
+                           "the site policy was not reloaded, the one in force stays: "
+                             + describe_problems(status.last_problems));
+    reply(res, 200, policy_json(status));
   });
 
   session_routes();

@@ -47,7 +47,7 @@ bool loopback_address(const std::string& bind);
 class http_api {
 public:
   /// Binds (throws std::runtime_error when the address or port cannot be had) and serves.
-  http_api(caf::actor_system& sys, const server& srv, options opts);
+  http_api(caf::actor_system& sys, server& srv, options opts);
   ~http_api();
   http_api(const http_api&) = delete;
   http_api& operator=(const http_api&) = delete;
@@ -65,7 +65,7 @@ private:
   void ui_routes();
 
   caf::actor_system& sys_;
-  const server& srv_;
+  server& srv_;
   options opts_;
   std::unique_ptr<httplib::Server> http_;
   std::thread thread_;

@@ -18,6 +18,9 @@ int http_status(engine::errc code) {
     case errc::no_seats:
     case errc::disconnected:
     case errc::too_many_leases:
+    case errc::reserved:
+    case errc::limit:
+    case errc::excluded:
     case errc::duplicate:
     case errc::activated:
     case errc::already_active:

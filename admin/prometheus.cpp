@@ -81,6 +81,11 @@ std::string prometheus_text(const std::vector<pool_status>& pools, const store_s
     sample(out, "licd_denials_total",
            "product=\"" + p.product + "\",reason=\"too_many_leases\"",
            static_cast<double>(p.denied_too_many));
+    for (auto [reason, n] :
+         {std::pair{"reserved", p.denied_reserved}, std::pair{"limit", p.denied_limit},
+          std::pair{"excluded", p.denied_excluded}})
+      sample(out, "licd_denials_total", "product=\"" + p.product + "\",reason=\"" + reason + "\"",
+             static_cast<double>(n));
   }
   header(out, "licd_sessions", "gauge", "Client connections open now.");
   sample(out, "licd_sessions", "", static_cast<double>(m.sessions.load()));

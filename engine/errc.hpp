@@ -26,6 +26,9 @@ enum class errc : uint8_t {
   disconnected,     ///< an administrator disconnected the computer; it waits out a cooldown
   too_many_leases,  ///< the computer holds the most leases of the product one computer may
   unknown_computer, ///< no computer of that name is connected or holds a lease
+  reserved,         ///< the site policy keeps the free seats for a reservation (RESERVE)
+  limit,            ///< the site policy's MAX for this user, computer, address or group is reached
+  excluded,         ///< the site policy does not let this user, computer or address use the product
   // The server.
   storage_error,        ///< the change could not be made durable; nothing changed
   storage_full,         ///< the data dir (its disk or LMDB map) is full; nothing changed

@@ -5,6 +5,7 @@
 #include <chrono>
 #include <cstdint>
 #include <string>
+#include <utility>
 
 namespace licd::engine {
 
@@ -14,9 +15,17 @@ using mono_time = mono_clock::time_point;
 
 /// Who asks for a seat. Seats are held by computers: every instance on one computer shares one.
 struct identity {
+  identity() = default;
+  identity(std::string computer_name, std::string user_name, std::string instance_name,
+           std::string from = {})
+    : computer(std::move(computer_name)), user(std::move(user_name)),
+      instance(std::move(instance_name)), address(std::move(from)) {}
+
   std::string computer;
   std::string user;
   std::string instance;
+  std::string
+    address; ///< where the checkout came from (the site policy's ADDRESS rules); not stored
 };
 
 /// Where a lease is in its life. Pending and ending leases still hold their seat: a seat is

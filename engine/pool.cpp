@@ -29,7 +29,8 @@ bool pool::has_room_for(const std::string& computer) const {
   return per_computer_.count(computer) != 0 || used() < seats_;
 }
 
-std::optional<pool::denial> pool::admit(const std::string& computer, mono_time now) {
+std::optional<pool::denial> pool::admit(const identity& who, mono_time now) {
+  const auto& computer = who.computer;
   if (auto cd = cooldowns_.find(computer); cd != cooldowns_.end()) {
     if (now < cd->second.until) {
       auto left =
@@ -44,10 +45,40 @@ std::optional<pool::denial> pool::admit(const std::string& computer, mono_time n
     return denial{errc::too_many_leases, "computer " + computer + " holds " + std::to_string(held)
                                            + " leases of " + product_
                                            + ", the most one computer may hold; release some"};
+  if (tally_) {
+    auto held = per_computer_.find(computer);
+    auto r = policy::requester{who.user, computer, policy::parse_address(who.address)};
+    if (auto v = tally_->check(r, held != per_computer_.end(),
+                               held == per_computer_.end() ? 0 : held->second, seats_, used())) {
+      auto code = v->why == policy::refusal::reserved ? errc::reserved
+                  : v->why == policy::refusal::limit  ? errc::limit
+                                                      : errc::excluded;
+      return denial{code, "site policy " + v->message};
+    }
+  }
   if (!has_room_for(computer))
     return denial{errc::no_seats, "all " + std::to_string(seats_) + " seats of " + product_
                                     + " are in use by other computers"};
   return std::nullopt;
+}
+
+void pool::set_policy(std::shared_ptr<const policy::document> doc) {
+  tally_.reset();
+  policy_ = std::move(doc);
+  if (!policy_)
+    return;
+  tally_.emplace(policy_->for_product(product_));
+  for (const auto& [id, l] : leases_)
+    seat_taken(l); // once per computer: the tally ignores a computer it counts already
+}
+
+std::optional<std::chrono::seconds> pool::policy_ttl() const {
+  return tally_ ? tally_->rules().ttl : std::nullopt;
+}
+
+void pool::seat_taken(const lease& l) {
+  tally_->seat_taken(
+    policy::requester{l.who.user, l.who.computer, policy::parse_address(l.who.address)});
 }
 
 void pool::start_cooldown(const std::string& computer, mono_time until, int64_t until_wall_ms) {
@@ -68,10 +99,13 @@ bool pool::reserve(lease l) {
   auto held = per_computer_.find(l.who.computer);
   if (leases_.count(l.id) != 0)
     return false; // an id collision with 128 random bits: refuse rather than overwrite
-  if (held == per_computer_.end())
+  if (held == per_computer_.end()) {
     per_computer_.emplace(l.who.computer, 1);
-  else
+    if (tally_)
+      seat_taken(l);
+  } else {
     ++held->second;
+  }
   l.state = lease_state::pending;
   leases_.emplace(l.id, std::move(l));
   return true;
@@ -147,8 +181,8 @@ void pool::expect_leases(size_t n) {
 bool pool::restore(lease l) {
   l.state = lease_state::live;
   auto [it, added] = leases_.try_emplace(l.id, std::move(l)); // moved from only when added
-  if (added)
-    ++per_computer_[it->second.who.computer];
+  if (added && ++per_computer_[it->second.who.computer] == 1 && tally_)
+    seat_taken(it->second);
   return added;
 }
 
@@ -196,8 +230,11 @@ std::vector<std::string> pool::computers_beyond_seats() const {
 
 void pool::drop(lease_table::iterator it) {
   auto held = per_computer_.find(it->second.who.computer);
-  if (held != per_computer_.end() && --held->second == 0)
+  if (held != per_computer_.end() && --held->second == 0) {
     per_computer_.erase(held);
+    if (tally_)
+      tally_->seat_freed(it->second.who.computer);
+  }
   leases_.erase(it);
 }
 

@@ -2,9 +2,11 @@
 
 #include "engine/errc.hpp"
 #include "engine/lease.hpp"
+#include "engine/policy.hpp"
 
 #include <map>
 
+#include <memory>
 #include <memory_resource>
 #include <optional>
 #include <string>
@@ -58,12 +60,23 @@ public:
     errc code; ///< disconnected, too_many_leases or no_seats
     std::string reason;
   };
-  /// The admission rules for a checkout by `computer` at `now`, in this order: a computer in
-  /// its cooldown after a disconnect is refused (DISCONNECTED); one that holds the most leases
-  /// a computer may (TOO_MANY_LEASES); one without a seat when none is free (NO_SEATS).
-  /// nullopt: it may have a lease (reserve() takes the seat). A cooldown that is over is
-  /// forgotten here.
-  std::optional<denial> admit(const std::string& computer, mono_time now);
+  /// The admission rules for a checkout by `who` at `now`, in this order: a computer in its
+  /// cooldown after a disconnect is refused (DISCONNECTED); one that holds the most leases a
+  /// computer may (TOO_MANY_LEASES); the site policy (EXCLUDED, LIMIT, RESERVED: the rule's
+  /// line in the reason); one without a seat when none is free (NO_SEATS). nullopt: it may
+  /// have a lease (reserve() takes the seat). A cooldown that is over is forgotten here.
+  std::optional<denial> admit(const identity& who, mono_time now);
+  std::optional<denial> admit(const std::string& computer, mono_time now) {
+    return admit(identity{computer, "", "", ""}, now);
+  }
+
+  /// The site policy's rules for this product from now on (null: none). Leases already granted
+  /// run on; the counts the rules are checked against are taken from them.
+  void set_policy(std::shared_ptr<const policy::document> doc);
+  /// The policy's lease TTL for this product, if it sets one.
+  std::optional<std::chrono::seconds> policy_ttl() const;
+  /// Seats the policy's reservations still need (0 without a policy).
+  uint32_t reserved_unmet() const { return tally_ ? tally_->reserved_unmet() : 0; }
 
   /// Leases one computer may hold of the product (its instances share one seat).
   void set_max_leases_per_computer(uint32_t n) { max_leases_per_computer_ = n; }
@@ -126,6 +139,8 @@ public:
 
 private:
   void drop(lease_table::iterator it);
+  /// The computer of `l` took its seat: the policy counts it.
+  void seat_taken(const lease& l);
 
   std::string product_;
   uint32_t seats_;
@@ -136,6 +151,8 @@ private:
   lease_table leases_;
   std::pmr::unordered_map<std::string, uint32_t> per_computer_; ///< computer -> its leases
   uint32_t max_leases_per_computer_ = UINT32_MAX;
+  std::shared_ptr<const policy::document> policy_; ///< keeps the rules tally_ points into
+  std::optional<policy::tally> tally_;             ///< the policy's counts (none: no policy)
   struct cooldown {
     mono_time until;
     int64_t until_wall_ms = 0;

@@ -129,6 +129,11 @@ int main(int argc, char** argv) {
     ->capture_default_str();
   report_usage->add_option("--plot", ro.plot,
                            "draw seats in use against installed seats into this PNG file");
+  auto* policy =
+    app.add_subcommand("policy", "the site policy (docs/POLICY.md)")->require_subcommand(1);
+  auto* policy_show = policy->add_subcommand("show", "the policy in force, and its last reload");
+  auto* policy_reload =
+    policy->add_subcommand("reload", "read --policy's file again (an invalid one is refused)");
   auto* server = app.add_subcommand("server", "the server")->require_subcommand(1);
   auto* server_stop = server->add_subcommand("stop", "stop licd gracefully");
   auto* server_options = server->add_subcommand("options", "the options licd runs with");
@@ -267,6 +272,29 @@ int main(int argc, char** argv) {
       confirm(yes, "Stop licd? Clients cannot check out until it is started again.");
       auto r = a.call("POST", "/api/v1/server/stop");
       json_out ? emit(r) : void(std::cout << "licd is stopping\n");
+    } else if (policy_show->parsed()) {
+      auto p = a.call("GET", "/api/v1/policy");
+      if (json_out)
+        return emit(p), 0;
+      if (p["file"].is_null()) {
+        std::cout << "licd runs without a site policy (start it with --policy=FILE)\n";
+        return 0;
+      }
+      std::cout << "site policy " << text(p["file"]) << ", loaded " << text(p["loaded_at"]) << ": "
+                << text(p["rules"]) << " rules, " << text(p["groups"]) << " groups\n";
+      if (!p["last_reload"]["ok"].get<bool>()) {
+        std::cout << "the last reload (" << text(p["last_reload"]["at"])
+                  << ") was refused, the policy above stays:\n";
+        for (const auto& x : p["last_reload"]["problems"])
+          std::cout << "  line " << text(x["line"]) << ": " << text(x["message"]) << '\n';
+      }
+      std::cout << '\n' << text(p["text"]);
+    } else if (policy_reload->parsed()) {
+      auto p = a.call("POST", "/api/v1/policy/reload");
+      if (json_out)
+        return emit(p), 0;
+      std::cout << "site policy reloaded from " << text(p["file"]) << ": " << text(p["rules"])
+                << " rules, " << text(p["groups"]) << " groups\n";
     } else if (server_options->parsed()) {
       auto r = a.call("GET", "/api/v1/server/options");
       if (json_out)

@@ -35,6 +35,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -60,17 +61,25 @@ std::string load_or_make_token(const std::string& named, const std::string& data
   return token;
 }
 
-/// Waits for SIGTERM or SIGINT on its own thread. Before licd serves, a stop signal ends the
-/// process at once (nothing is half-written: every change is an LMDB transaction); while it
-/// serves, the first one starts a clean stop and a second one ends the process at once.
+/// Waits for SIGTERM, SIGINT (and SIGHUP: reload the site policy) on its own thread. Before licd
+/// serves, a stop signal ends the process at once (nothing is half-written: every change is an LMDB
+/// transaction); while it serves, the first one starts a clean stop and a second one ends the
+/// process at once.
 class stop_signal_thread {
 public:
   explicit stop_signal_thread(sigset_t set) : set_(set), thread_([this] { run(); }) {
     thread_.detach(); // it ends with the process
   }
 
-  /// From now on a stop signal asks for a clean stop (wait_for_stop returns).
-  void serving() { phase_.store(phase::serving); }
+  /// From now on a stop signal asks for a clean stop (wait_for_stop returns), and SIGHUP runs
+  /// `reload`.
+  void serving(std::function<void()> reload) {
+    {
+      std::lock_guard lock(mutex_);
+      reload_ = std::move(reload);
+    }
+    phase_.store(phase::serving);
+  }
   /// Blocks until a stop signal arrives while serving; returns its name.
   const char* wait_for_stop() {
     std::unique_lock lock(mutex_);
@@ -86,6 +95,18 @@ private:
       int sig = 0;
       if (sigwait(&set_, &sig) != 0)
         continue;
+      if (sig == SIGHUP) {
+        std::function<void()> reload;
+        {
+          std::lock_guard lock(mutex_);
+          reload = reload_;
+        }
+        if (phase_.load() == phase::serving && reload)
+          reload();
+        else
+          spdlog::info("received SIGHUP while not serving: ignored");
+        continue;
+      }
       auto name = sig == SIGTERM ? "SIGTERM" : "SIGINT";
       switch (phase_.load()) {
         case phase::starting:
@@ -110,6 +131,7 @@ private:
   std::mutex mutex_;
   std::condition_variable stopped_;
   int signal_ = 0;
+  std::function<void()> reload_;
   std::thread thread_;
 };
 
@@ -178,7 +200,7 @@ void serve(caf::actor_system& sys, const licd::data_dir& dir, const licd::licd_c
   // In place: the file keeps its disk block, so a restart on a full disk still writes it.
   licd::files::rewrite_file(dir.files().admin_url_file(), api.url() + "\n", 0644);
   dir.write_port_file(srv.port());
-  signals.serving();
+  signals.serving([&srv] { srv.reload_policy(); });
   spdlog::info("received {}, shutting down", signals.wait_for_stop());
   exit_unless_done_within(stop_patience, 1);
   dir.reset_port_file();
@@ -224,6 +246,7 @@ int run_daemon(const licd::licd_config& cfg) {
   sigemptyset(&stop_signals);
   sigaddset(&stop_signals, SIGTERM);
   sigaddset(&stop_signals, SIGINT);
+  sigaddset(&stop_signals, SIGHUP);
   pthread_sigmask(SIG_BLOCK, &stop_signals, nullptr);
   std::signal(SIGPIPE, SIG_IGN);
   stop_signal_thread signals(stop_signals);

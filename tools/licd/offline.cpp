@@ -2,6 +2,8 @@
 // --remove-license. Each runs and exits with a status.
 #include "tools/licd/offline.hpp"
 
+#include "actors/server.hpp"
+
 #include "engine/ed25519.hpp"
 #include "engine/license_code.hpp"
 #include "net/tls_stream.hpp"
@@ -90,6 +92,17 @@ int check_config(const licd_config& cfg) {
   try {
     for (const auto& path : opts.vendor_keys)
       licd::engine::ed25519::public_key::from_pem(licd::files::read_file(path));
+    if (!opts.policy_file.empty()) {
+      auto [doc, problems] = licd::read_policy_file(opts.policy_file);
+      for (const auto& p : problems)
+        std::fprintf(stderr, "licd: %s:%s %s\n", opts.policy_file.c_str(),
+                     p.line == 0 ? "" : std::to_string(p.line).append(":").c_str(),
+                     p.message.c_str());
+      if (!problems.empty())
+        return 1;
+      std::printf("site policy %s: %zu rules, %zu groups\n", opts.policy_file.c_str(),
+                  doc->rules().size(), doc->groups());
+    }
   } catch (const std::exception& e) {
     std::fprintf(stderr, "licd: %s\n", e.what());
     return 1;

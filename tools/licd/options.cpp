@@ -93,6 +93,10 @@ licd_options::licd_options(CLI::App& app, licd_config& cfg)
   app.add_option("--tls-cert", o.tls_cert,
                  "serve the client port over TLS with this certificate (PEM; with --tls-key)");
   app.add_option("--tls-key", o.tls_key, "the TLS certificate's private key (PEM)");
+  app.add_option("--policy", o.policy_file,
+                 "the site policy: reservations, limits, who may use what, lease TTLs and queue "
+                 "priorities per product (docs/POLICY.md); reloaded on SIGHUP and by `licadmin "
+                 "policy reload`");
   app.add_option("--admin-tls-cert", cfg.admin.tls_cert,
                  "serve the admin API and the License Manager over HTTPS with this certificate "
                  "(PEM; with --admin-tls-key)");
