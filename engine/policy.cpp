@@ -210,8 +210,8 @@ void name_set::add_network(const network& n) {
   networks_.push_back(n);
 }
 
-bool name_set::contains_name(std::string_view name) const {
-  if (exact_.count(std::string(name)) != 0)
+bool name_set::contains_name(const std::string& name) const {
+  if (exact_.count(name) != 0)
     return true;
   return std::any_of(patterns_.begin(), patterns_.end(),
                      [&](const std::string& p) { return wildcard_match(p, name); });

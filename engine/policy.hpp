@@ -49,7 +49,7 @@ class name_set {
 public:
   void add_name(std::string name); ///< a name, or a pattern when it holds * or ?
   void add_network(const network& n);
-  bool contains_name(std::string_view name) const;
+  bool contains_name(const std::string& name) const; ///< no copy: a hash lookup and the patterns
   bool contains_address(const std::optional<std::array<uint8_t, 16>>& address) const;
   size_t size() const { return exact_.size() + patterns_.size() + networks_.size(); }
 
