@@ -392,9 +392,17 @@ async function removeLicense(lic) {
 async function refreshComputers() {
   const c = await api('GET', '/api/v1/computers');
   fillTable('comp-table', c.computers.map((comp) => {
+    const leases = el('ul', null, 'leases');
+    for (const l of comp.leases) {
+      const item = el('li', `${l.product} (${l.user}) `);
+      item.dataset.lease = l.lease;
+      item.title = `lease ${l.lease}, granted ${localTime(l.granted_at)}`;
+      item.appendChild(button('End', () => endLease(l)));
+      leases.appendChild(item);
+    }
     const tr = row([comp.computer, comp.users.join(', '), comp.addresses.join(', '),
       comp.products.join(', '), localTime(comp.connected_since), localTime(comp.last_renewal),
-      comp.lease_expires_in === null ? '' : duration(comp.lease_expires_in),
+      comp.lease_expires_in === null ? '' : duration(comp.lease_expires_in), leases,
       button('Disconnect', () => disconnect(comp.computer), 'danger')]);
     tr.dataset.computer = comp.computer;
     return tr;
@@ -417,6 +425,19 @@ async function disconnect(computer) {
     state.cooldowns.set(computer, Date.now() + r.cooldown_seconds * 1000);
     say('comp-result', `Disconnected ${computer}: ${r.leases_ended} leases ended; it may check ` +
       `out again in ${r.cooldown_seconds} s.`);
+  } catch (e) {
+    say('comp-result', e.message, true);
+  }
+  await guard(refreshComputers);
+}
+
+async function endLease(l) {
+  if (!(await confirmAction(`End lease ${l.lease} (${l.product}, ${l.user} on this computer)? ` +
+    'Its application loses the seat now.')))
+    return;
+  try {
+    await api('DELETE', `/api/v1/leases/${encodeURIComponent(l.lease)}`);
+    say('comp-result', `Lease ${l.lease} ended.`);
   } catch (e) {
     say('comp-result', e.message, true);
   }
@@ -460,11 +481,12 @@ async function showUsage(ev) {
   }
   const by = $('use-by').value;
   $('use-csv').href = '/api/v1/reports/usage?' + usageQuery({ by, format: 'csv' });
-  let rep, users;
+  let rep, users, denied;
   try {
-    [rep, users] = await Promise.all([
+    [rep, users, denied] = await Promise.all([
       api('GET', '/api/v1/reports/usage?' + usageQuery({ by })),
-      api('GET', '/api/v1/reports/usage?' + usageQuery({ by: 'user' }))]);
+      api('GET', '/api/v1/reports/usage?' + usageQuery({ by: 'user' })),
+      api('GET', '/api/v1/reports/denials?' + usageQuery({}))]);
   } catch (e) {
     say('use-error', e.message, true);
     return;
@@ -480,6 +502,9 @@ async function showUsage(ev) {
   drawChart('use-denials', 'bar', labels, [
     { label: 'denials', data: rep.rows.map((r) => r.denials), backgroundColor: '#e67e22' },
   ], 'denials');
+  fillTable('use-denied', denied.rows.slice(-200).reverse().map((r) => row([r.computer, r.user,
+    r.reason, localTime(r.first), r.denials, r.outcome,
+    r.waited_minutes === null || r.waited_minutes === undefined ? '' : r.waited_minutes])));
   fillTable('use-users', users.rows.map((r) => row([r.user, r.seat_hours.toFixed(2), r.sessions,
     r.longest_session_hours.toFixed(2), r.denials])));
 }

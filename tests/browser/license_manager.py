@@ -378,6 +378,19 @@ def main():
         wait(d, "Computers lists the computer that checked out, with its user and product",
              lambda drv: any(r[0] == "ws-live" and r[1] == "dora" and r[3] == "cad"
                              for r in rows(drv, "comp-table")))
+        wait(d, "each computer lists its leases",
+             lambda drv: any(r[0] == "ws-live" and r[7].startswith("cad (dora)")
+                             for r in rows(drv, "comp-table")))
+        run(*client, "--computer=ws-end", "--user=ivan", "checkout", "cad")
+        wait(d, "a new checkout shows with its lease",
+             lambda drv: any(r[0] == "ws-end" for r in rows(drv, "comp-table")))
+        click_in_row(d, "comp-table", "ws-end", "End")
+        confirm(d)
+        wait(d, "End (confirmed) ends that lease: the computer's row goes",
+             lambda drv: not any(r[0] == "ws-end" for r in rows(drv, "comp-table"))
+             and "ended" in text(drv, "#comp-result"))
+        check("licd agrees", all(c["computer"] != "ws-end"
+                                 for c in licd.api("/api/v1/computers")["computers"]))
         hold = subprocess.Popen(client + ["--computer=ws-hold", "--user=alice", "hold", "cad"],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         holds.append(hold)
@@ -448,6 +461,9 @@ def main():
         wait(d, "the per-user table has the users who held seats",
              lambda drv: {r[0] for r in rows(drv, "use-users")}
              >= {"alice", "dora", "erik", "frank"})
+        wait(d, "the denials table has the computer turned away, still waiting",
+             lambda drv: any(r[0] == "ws-late" and r[1] == "gina" and "seats" in r[2]
+                             and r[5] == "waiting" for r in rows(drv, "use-denied")))
         csv = d.execute_async_script("""
             const done = arguments[0];
             fetch(document.getElementById('use-csv').href).then(r => r.text()).then(done);""")
