@@ -595,6 +595,11 @@ size_t database::prune_usage(int64_t before_ms, size_t max) {
 }
 
 void database::commit(const std::vector<const change_set*>& sets) {
+  // One writer at a time also for the roll-ups' state in memory (LMDB serialises the write
+  // transactions itself): the store is the only writer in licd, but tools and tests commit
+  // directly too, and one of them beside a running store raced on the tracker. Uncontended, the
+  // lock costs nothing next to the commit's fsync.
+  std::lock_guard writer(commit_mutex_);
   try {
     commit_txn(sets);
   } catch (...) {

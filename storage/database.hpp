@@ -9,6 +9,7 @@
 #include <functional>
 #include <map>
 #include <optional>
+#include <mutex>
 #include <shared_mutex>
 #include <stdexcept>
 #include <string>
@@ -188,6 +189,7 @@ private:
   /// Held shared by readers on other threads, exclusively while the map grows (LMDB may not
   /// resize while any transaction of the process is open).
   mutable std::shared_mutex resizing_;
+  std::mutex commit_mutex_; ///< held through a commit (and the roll-ups' update in it)
   uint64_t next_event_ = 1;
   uint32_t migrated_from_ = 0;
 };
