@@ -608,6 +608,14 @@ uint32_t tally::reserved_unmet() const {
   return static_cast<uint32_t>(wanted - matched(0));
 }
 
+int32_t tally::priority(const requester& r) const {
+  std::optional<int32_t> best;
+  for (const auto& [who, priority] : rules_.priorities)
+    if ((!best || priority > *best) && who.matches(r))
+      best = priority;
+  return best.value_or(0);
+}
+
 std::optional<verdict> tally::check(const requester& r, bool holds_seat, uint32_t computer_leases,
                                     uint32_t seats, uint32_t used) const {
   for (const auto* x : rules_.excludes)

@@ -188,6 +188,9 @@ public:
   /// (matched as well as possible).
   uint32_t reserved_unmet() const;
 
+  /// `r`'s queue priority: the highest PRIORITY it matches, 0 when none.
+  int32_t priority(const requester& r) const;
+
 private:
   struct owner {
     std::string user;

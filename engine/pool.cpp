@@ -62,6 +62,63 @@ std::optional<pool::denial> pool::admit(const identity& who, mono_time now) {
   return std::nullopt;
 }
 
+uint32_t pool::enqueue(waiter w) {
+  w.priority = tally_ ? tally_->priority(policy::requester{w.who.user, w.who.computer,
+                                                           policy::parse_address(w.who.address)})
+                      : 0;
+  auto [position, added] = queue_.push(std::move(w));
+  return added ? position : 0;
+}
+
+std::vector<pool::refused_waiter> pool::waits_over(mono_time now) {
+  std::vector<refused_waiter> out;
+  for (auto& w : queue_.take_due(now)) {
+    auto why = admit(w.who, now)
+                 .value_or(denial{errc::no_seats,
+                                  "no seat became free for it in time"}); // not reached: served
+    out.push_back(refused_waiter{std::move(w), std::move(why)});
+  }
+  return out;
+}
+
+std::optional<waiter> pool::next_waiter(mono_time now, std::vector<refused_waiter>& refused) {
+  if (queue_.empty())
+    return std::nullopt;
+  if (used() >= seats_) {
+    // Full: only a waiter whose computer holds a seat already could go (sharing it). Looking
+    // for one costs the smaller of the two tables, not a walk of the whole queue per release.
+    bool any = false;
+    const auto& queued = queue_.computers();
+    if (queued.size() < per_computer_.size()) {
+      for (const auto& [computer, n] : queued)
+        if ((any = per_computer_.count(computer) != 0))
+          break;
+    } else {
+      for (const auto& [computer, n] : per_computer_)
+        if ((any = queued.count(computer) != 0))
+          break;
+    }
+    if (!any)
+      return std::nullopt;
+  }
+  std::vector<denial> whys;
+  std::vector<waiter> dropped;
+  auto taken = queue_.serve(
+    [&](const waiter& w) {
+      auto d = admit(w.who, now);
+      if (!d)
+        return wait_queue::choice::take;
+      if (waitable(d->code))
+        return wait_queue::choice::keep;
+      whys.push_back(std::move(*d));
+      return wait_queue::choice::drop;
+    },
+    dropped);
+  for (size_t i = 0; i < dropped.size(); ++i)
+    refused.push_back(refused_waiter{std::move(dropped[i]), std::move(whys[i])});
+  return taken;
+}
+
 void pool::set_policy(std::shared_ptr<const policy::document> doc) {
   tally_.reset();
   policy_ = std::move(doc);

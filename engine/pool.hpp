@@ -3,6 +3,7 @@
 #include "engine/errc.hpp"
 #include "engine/lease.hpp"
 #include "engine/policy.hpp"
+#include "engine/queue.hpp"
 
 #include <map>
 
@@ -77,6 +78,33 @@ public:
   std::optional<std::chrono::seconds> policy_ttl() const;
   /// Seats the policy's reservations still need (0 without a policy).
   uint32_t reserved_unmet() const { return tally_ ? tally_->reserved_unmet() : 0; }
+
+  /// Whether a refusal with this code may wait in the queue: the seats, the reservations'
+  /// needs and the MAX counts change as leases end (NO_SEATS, RESERVED, LIMIT); a cooldown, an
+  /// exclusion or too many leases do not come right by waiting.
+  static bool waitable(errc code) {
+    return code == errc::no_seats || code == errc::reserved || code == errc::limit;
+  }
+  /// Puts a checkout that admit() refused with a waitable code in the queue, with the policy's
+  /// priority for it. Returns its position (1: next), or 0 when its key waits already.
+  uint32_t enqueue(waiter w);
+  /// The product's waiters.
+  const wait_queue& queue() const { return queue_; }
+  /// Takes a waiter out of the queue (its connection went, or it gave up).
+  std::optional<waiter> leave_queue(const waiter_key& key) { return queue_.remove(key); }
+  std::vector<waiter> leave_queue(uint64_t session) { return queue_.remove_session(session); }
+  /// Takes out the waiters whose wait has run out at `now`, each with the refusal it gets.
+  struct refused_waiter {
+    waiter who;
+    denial why;
+  };
+  std::vector<refused_waiter> waits_over(mono_time now);
+  /// The next waiter that may have a seat now: the first, in queue order, that admit() lets
+  /// through; it leaves the queue (reserve() then takes its seat). Waiters refused on the way
+  /// with a code that waiting will not cure (a cooldown, an exclusion after a reload) leave too,
+  /// into `refused`. Call it again after each reserve() until it returns nullopt: then no
+  /// waiter may have a seat, and a new checkout cannot take one a waiter could (no barging).
+  std::optional<waiter> next_waiter(mono_time now, std::vector<refused_waiter>& refused);
 
   /// Leases one computer may hold of the product (its instances share one seat).
   void set_max_leases_per_computer(uint32_t n) { max_leases_per_computer_ = n; }
@@ -158,6 +186,7 @@ private:
     int64_t until_wall_ms = 0;
   };
   std::unordered_map<std::string, cooldown> cooldowns_; ///< computers disconnected, until when
+  wait_queue queue_; ///< checkouts waiting for a seat (CHECKOUT ... wait=)
 };
 
 } // namespace licd::engine
