@@ -47,5 +47,9 @@ using timer_off_atom = caf::atom_constant<caf::atom("timer_off")>;
 using events_atom = caf::atom_constant<caf::atom("events")>;
 using prune_atom = caf::atom_constant<caf::atom("prune")>;
 using site_policy_atom = caf::atom_constant<caf::atom("site_pol")>;
+using queued_atom = caf::atom_constant<caf::atom("queued")>;
+using unqueue_atom = caf::atom_constant<caf::atom("unqueue")>;
+using queue_atom = caf::atom_constant<caf::atom("queue")>;
+using queue_due_atom = caf::atom_constant<caf::atom("queue_due")>;
 
 } // namespace licd

@@ -43,10 +43,22 @@ using store_actor = caf::typed_actor<
 
 /// The POOL actor interface: one per product, the only authority over its seats.
 using pool_actor = caf::typed_actor<
-  /// Grant a lease to the identity (answered once the grant is durable) or deny it. The last
-  /// value of these three is the asker's tag, echoed in pool_reply::tag; sent as a plain message
-  /// (as sessions do), the reply comes back as a plain message too.
-  caf::replies_to<checkout_atom, engine::identity, uint64_t>::with<pool_reply>,
+  /// Grant a lease to the identity (answered once the grant is durable) or deny it. The tag (the
+  /// uint64_t of these three) is the asker's, echoed in pool_reply::tag; sent as a plain message
+  /// (as sessions do), the reply comes back as a plain message too. The last value: seconds
+  /// the checkout may wait in the product's queue when no seat is allowed now (0: deny at
+  /// once); a queued checkout's sender gets (queued_atom, tag, position, waiting) at once and
+  /// the reply when it is granted or its wait runs out.
+  caf::replies_to<checkout_atom, engine::identity, uint64_t, uint32_t>::with<pool_reply>,
+  /// A session ends: its waiting checkouts leave the queue (no reply).
+  caf::reacts_to<unqueue_atom, uint64_t>,
+  /// The place in line of a session's waiting checkout (session id, tag): position (0: not
+  /// waiting) and the product's waiters.
+  caf::replies_to<queue_atom, uint64_t, uint64_t>::with<uint32_t, uint32_t>,
+  /// Admin: the product's waiters, in order.
+  caf::replies_to<queue_atom>::with<std::vector<waiter_info>>,
+  /// Internal: waits may have run out.
+  caf::reacts_to<queue_due_atom>,
   /// Move a live lease's deadline by one TTL (memory only).
   caf::replies_to<renew_atom, engine::lease_id, uint64_t>::with<pool_reply>,
   /// End a live lease (answered once the removal is durable).
@@ -97,6 +109,8 @@ using registry_actor = caf::typed_actor<
   /// Admin: connected sessions, and every lease of every pool.
   caf::replies_to<sessions_atom>::with<std::vector<session_info>>,
   caf::replies_to<leases_atom>::with<std::vector<lease_info>>,
+  /// Admin: every pool's waiters (by product, then place in line).
+  caf::replies_to<queue_atom>::with<std::vector<waiter_info>>,
   /// Admin: disconnect a computer (leases end, sessions close, cooldown); answers leases ended.
   caf::replies_to<disconnect_atom, std::string, int64_t>::with<uint32_t>,
   /// Admin: end one lease; answers whether there was such a live lease.

@@ -91,6 +91,23 @@ struct pool_status {
   uint64_t denied_limit = 0;
   uint64_t denied_excluded = 0;
   uint64_t storage_errors = 0;
+  uint32_t waiting = 0;           ///< checkouts in the product's queue now
+  uint64_t queued = 0;            ///< checkouts that joined the queue
+  uint64_t served_from_queue = 0; ///< ... and got a seat from it
+  uint64_t wait_timeouts = 0;     ///< ... and gave up at the end of their wait
+};
+
+/// One checkout waiting in a product's queue, as the admin API shows it.
+struct waiter_info {
+  std::string product;
+  uint32_t position = 0; ///< 1: next
+  std::string computer;
+  std::string user;
+  std::string instance;
+  std::string address;
+  int32_t priority = 0;
+  int64_t since_ms = 0;     ///< when it joined (wall clock)
+  int64_t wait_left_ms = 0; ///< until it gives up
 };
 
 /// One lease, as the admin API shows it.
@@ -176,3 +193,4 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<licd::expiry_entry>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(licd::session_info)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<licd::session_info>)
 CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<licd::lease_info>)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(std::vector<licd::waiter_info>)

@@ -49,6 +49,7 @@ void arm(self_ptr self, std::vector<expiry_entry> entries) {
 }
 
 void send_commits(self_ptr self);
+void serve_queue(self_ptr self);
 
 /// Hands a change to the store; `then` runs once it is stored (with nullptr) or not (with the
 /// error). One commit request per pool is in flight at a time: changes that come meanwhile are
@@ -139,28 +140,32 @@ pool_reply deny(self_ptr self, const engine::identity& who, uint64_t tag, engine
   return reply_for(self, tag, why_code, std::move(why));
 }
 
-caf::result<pool_reply> checkout(self_ptr self, engine::identity& who, uint64_t tag) {
+using reply_promise = caf::typed_response_promise<pool_reply>;
+
+/// Grants `who` a lease (admit() let it through: a seat is free, or its computer's own); the
+/// reply goes through `rp` once the grant is durable.
+void grant(self_ptr self, const engine::identity& who, uint64_t tag, reply_promise rp) {
   auto& st = self->state;
-  // Denials are answered before a lease id (the costliest step: OpenSSL's CSPRNG) is made.
-  if (auto denied = st.seats->admit(who, mono_now()))
-    return deny(self, who, tag, denied->code, std::move(denied->reason));
   engine::lease l;
   l.granted_at_ms = wall_now_ms();
   try {
     l.id = engine::make_lease_id(l.granted_at_ms);
   } catch (const std::exception& e) {
     spdlog::error("checkout for product={} refused: {}", st.seats->product(), e.what());
-    return reply_for(self, tag, engine::errc::server_error, "no random lease id available");
+    rp.deliver(reply_for(self, tag, engine::errc::server_error, "no random lease id available"));
+    return;
   }
   l.who = who;
   l.deadline = mono_now() + st.policy.ttl;
-  if (!st.seats->reserve(l)) // only an id collision gets here: the seat was checked above
-    return reply_for(self, tag, engine::errc::server_error, "lease id collision, nothing changed");
+  if (!st.seats->reserve(l)) { // only an id collision gets here: the seat was checked before
+    rp.deliver(
+      reply_for(self, tag, engine::errc::server_error, "lease id collision, nothing changed"));
+    return;
+  }
   storage::change_set grant;
   grant.put_leases.push_back(storage::lease_record{l.id, st.seats->product(), who.computer,
                                                    who.user, who.instance, l.granted_at_ms});
   grant.events.push_back(make_event(self, engine::event_kind::granted, who, &l.id));
-  auto rp = self->make_response_promise<pool_reply>();
   auto id = l.id;
   auto then = [self, rp, id, who, tag](const caf::error* err,
                                        std::vector<expiry_entry>& to_arm) mutable {
@@ -171,6 +176,7 @@ caf::result<pool_reply> checkout(self_ptr self, engine::identity& who, uint64_t 
       spdlog::error("grant for product={} computer={} not stored, seat given back: {}",
                     st.seats->product(), who.computer, to_string(*err));
       rp.deliver(not_stored(self, tag, *err, "the grant"));
+      serve_queue(self); // the seat is free again
       return;
     }
     st.seats->confirm(id);
@@ -190,6 +196,93 @@ caf::result<pool_reply> checkout(self_ptr self, engine::identity& who, uint64_t 
       self->send(self, shrink_atom::value);
   };
   commit(self, std::move(grant), std::move(then));
+}
+
+/// Arms the queue_due tick for the earliest wait to run out, unless one is armed for sooner.
+void arm_queue_timer(self_ptr self) {
+  auto& st = self->state;
+  auto next = st.seats->queue().next_deadline();
+  if (!next || (st.queue_timer != engine::mono_time{} && st.queue_timer <= *next))
+    return;
+  st.queue_timer = *next;
+  send_later(st.timers, self, *next - mono_now(), queue_due_atom::value);
+}
+
+/// Answers a waiter that leaves the queue without a seat: its wait ran out, or its rules now
+/// refuse it for good. Counted and logged as a denial, with how long it waited.
+void refuse_waiter(self_ptr self, engine::pool::refused_waiter& r, bool timed_out) {
+  auto& st = self->state;
+  auto it = st.waiting.find(r.who.key);
+  if (it == st.waiting.end())
+    return;
+  auto rp = std::move(it->second);
+  st.waiting.erase(it);
+  if (timed_out)
+    ++st.counters.wait_timeouts;
+  auto waited = std::chrono::duration_cast<std::chrono::seconds>(mono_now() - r.who.since);
+  rp.deliver(
+    deny(self, r.who.who, r.who.key.tag, r.why.code,
+         r.why.reason + " (waited " + std::to_string(waited.count()) + " s in the queue)"));
+}
+
+/// Gives every seat a waiter may have to the waiters, in queue order: called whenever a seat
+/// may have become free or the rules changed, so a newcomer never finds a seat a waiter could
+/// take (no barging).
+void serve_queue(self_ptr self) {
+  auto& st = self->state;
+  if (st.seats->queue().empty())
+    return;
+  auto now = mono_now();
+  std::vector<engine::pool::refused_waiter> refused;
+  while (auto w = st.seats->next_waiter(now, refused)) {
+    auto it = st.waiting.find(w->key);
+    if (it == st.waiting.end())
+      continue; // not reached: every waiter has its promise
+    auto rp = std::move(it->second);
+    st.waiting.erase(it);
+    ++st.counters.served_from_queue;
+    spdlog::debug("product={} seat for waiter computer={} user={} after {} ms", st.seats->product(),
+                  w->who.computer, w->who.user,
+                  std::chrono::duration_cast<std::chrono::milliseconds>(now - w->since).count());
+    grant(self, w->who, w->key.tag, std::move(rp));
+  }
+  for (auto& r : refused)
+    refuse_waiter(self, r, false);
+}
+
+caf::result<pool_reply> checkout(self_ptr self, engine::identity& who, uint64_t tag,
+                                 uint32_t wait_s) {
+  auto& st = self->state;
+  auto now = mono_now();
+  // Denials are answered before a lease id (the costliest step: OpenSSL's CSPRNG) is made.
+  if (auto denied = st.seats->admit(who, now)) {
+    // A copy: make_response_promise takes the sender out of the current message.
+    auto sender = self->current_sender();
+    if (wait_s == 0 || !engine::pool::waitable(denied->code) || !sender)
+      return deny(self, who, tag, denied->code, std::move(denied->reason));
+    engine::waiter w;
+    w.key = engine::waiter_key{sender->id(), tag};
+    w.who = who;
+    w.since = now;
+    w.deadline = now + std::chrono::seconds(wait_s);
+    w.since_wall_ms = wall_now_ms();
+    auto key = w.key;
+    auto position = st.seats->enqueue(std::move(w));
+    if (position == 0) // the same tag twice from one session: not reached from sessions
+      return reply_for(self, tag, engine::errc::bad_request, "that request waits already");
+    ++st.counters.queued;
+    auto rp = self->make_response_promise<pool_reply>();
+    st.waiting.emplace(key, rp);
+    auto waiting = static_cast<uint32_t>(st.seats->queue().size());
+    // Before the reply, from the same thread: the session reads it first.
+    caf::anon_send(caf::actor_cast<caf::actor>(sender), queued_atom::value, tag, position, waiting);
+    spdlog::info("queued product={} computer={} user={} position={} of {}: {}", st.seats->product(),
+                 who.computer, who.user, position, waiting, denied->reason);
+    arm_queue_timer(self);
+    return rp;
+  }
+  auto rp = self->make_response_promise<pool_reply>();
+  grant(self, who, tag, rp);
   return rp;
 }
 
@@ -257,6 +350,8 @@ void end_leases(self_ptr self, const std::vector<engine::lease_id>& ids, engine:
            if (err != nullptr)
              ++st.counters.storage_errors;
            then(err, ended);
+           if (!ended.empty())
+             serve_queue(self); // seats are free: the waiters come first
          });
 }
 
@@ -371,6 +466,19 @@ std::vector<lease_info> list_leases(self_ptr self) {
   return out;
 }
 
+std::vector<waiter_info> list_waiters(self_ptr self) {
+  const auto& p = *self->state.seats;
+  auto now = mono_now();
+  std::vector<waiter_info> out;
+  uint32_t position = 0;
+  for (const auto& w : p.queue().in_order())
+    out.push_back(
+      waiter_info{p.product(), ++position, w.who.computer, w.who.user, w.who.instance,
+                  w.who.address, w.priority, w.since_wall_ms,
+                  std::chrono::duration_cast<std::chrono::milliseconds>(w.deadline - now).count()});
+  return out;
+}
+
 void lapsed(self_ptr self, const std::vector<engine::lease_id>& ids) {
   auto& st = self->state;
   auto now = mono_now();
@@ -457,7 +565,37 @@ pool_actor::behavior_type pool(pool_broker* self, pool_setup setup) {
                                until_wall);
   log_seats(self);
   return {
-    [=](checkout_atom, engine::identity& who, uint64_t tag) { return checkout(self, who, tag); },
+    [=](checkout_atom, engine::identity& who, uint64_t tag, uint32_t wait_s) {
+      return checkout(self, who, tag, wait_s);
+    },
+    [=](unqueue_atom, uint64_t session) {
+      auto& st = self->state;
+      for (const auto& w : st.seats->leave_queue(session)) {
+        auto it = st.waiting.find(w.key);
+        if (it == st.waiting.end())
+          continue;
+        spdlog::info("left the queue product={} computer={} user={}: the connection closed",
+                     st.seats->product(), w.who.computer, w.who.user);
+        it->second.deliver(reply_for(self, w.key.tag, engine::errc::no_seats,
+                                     "the connection closed while the checkout waited in the "
+                                     "queue; nothing changed"));
+        st.waiting.erase(it);
+      }
+    },
+    [=](queue_atom, uint64_t session, uint64_t tag) {
+      const auto& q = self->state.seats->queue();
+      return std::make_tuple(q.position(engine::waiter_key{session, tag}).value_or(0u),
+                             static_cast<uint32_t>(q.size()));
+    },
+    [=](queue_atom) { return list_waiters(self); },
+    [=](queue_due_atom) {
+      auto& st = self->state;
+      st.queue_timer = {};
+      // The timers actor may deliver up to its resolution early.
+      for (auto& r : st.seats->waits_over(mono_now() + timer_resolution))
+        refuse_waiter(self, r, true);
+      arm_queue_timer(self);
+    },
     [=](renew_atom, const engine::lease_id& id, uint64_t tag) { return renew(self, id, tag); },
     [=](release_atom, const engine::lease_id& id, uint64_t tag) {
       return end_lease(self, id, engine::event_kind::released, "", tag);
@@ -469,6 +607,7 @@ pool_actor::behavior_type pool(pool_broker* self, pool_setup setup) {
       s.seats = p.seats();
       s.used = p.used();
       s.leases = p.lease_count();
+      s.waiting = static_cast<uint32_t>(p.queue().size());
       return s;
     },
     [=](has_lease_atom, const engine::lease_id& id) {
@@ -476,7 +615,10 @@ pool_actor::behavior_type pool(pool_broker* self, pool_setup setup) {
       return l != nullptr && l->state == engine::lease_state::live;
     },
     [=](lapsed_atom, const std::vector<engine::lease_id>& ids) { lapsed(self, ids); },
-    [=](site_policy_atom, site_policy& site) { apply_site_policy(self, std::move(site)); },
+    [=](site_policy_atom, site_policy& site) {
+      apply_site_policy(self, std::move(site));
+      serve_queue(self); // the new rules may let waiters in
+    },
     [=](set_seats_atom, uint32_t seats) {
       auto& p = *self->state.seats;
       if (p.seats() == seats)
@@ -486,6 +628,7 @@ pool_actor::behavior_type pool(pool_broker* self, pool_setup setup) {
       p.set_seats(seats);
       log_seats(self);
       shrink(self);
+      serve_queue(self);
     },
     [=](shrink_atom) { shrink(self); },
     [=](disconnect_atom, const std::string& computer, int64_t cooldown_ms) {

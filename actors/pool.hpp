@@ -49,6 +49,11 @@ struct pool_state {
   std::vector<storage::change_set> unsent;
   std::vector<commit_then> unsent_then;
   bool commit_in_flight = false; ///< a commit request of this pool awaits the store's answer
+  /// The replies owed to the checkouts waiting in the queue (engine::pool::queue()).
+  std::unordered_map<engine::waiter_key, caf::typed_response_promise<pool_reply>,
+                     engine::waiter_key_hash>
+    waiting;
+  engine::mono_time queue_timer{}; ///< when the queue_due tick armed last falls due ({}: none)
 };
 
 /// What a pool starts with.

@@ -7,6 +7,7 @@
 
 #include <algorithm>
 #include <memory>
+#include <tuple>
 
 namespace licd {
 
@@ -144,6 +145,22 @@ registry_actor::behavior_type registry(registry_actor::stateful_pointer<registry
           rp.deliver(std::move(all));
         },
         leases_atom::value);
+      return rp;
+    },
+    [=](queue_atom) -> caf::result<std::vector<waiter_info>> {
+      auto rp = self->make_response_promise<std::vector<waiter_info>>();
+      gather<std::vector<waiter_info>>(
+        self, [](const std::string&) { return std::vector<waiter_info>{}; },
+        [=](std::vector<std::vector<waiter_info>>& per_pool) mutable {
+          std::vector<waiter_info> all;
+          for (auto& v : per_pool)
+            all.insert(all.end(), v.begin(), v.end());
+          std::stable_sort(all.begin(), all.end(), [](const auto& a, const auto& b) {
+            return std::tie(a.product, a.position) < std::tie(b.product, b.position);
+          });
+          rp.deliver(std::move(all));
+        },
+        queue_atom::value);
       return rp;
     },
     [=](disconnect_atom, const std::string& computer,

@@ -363,7 +363,7 @@ size_t server::spawn(const server_options& opts, loaded& l) {
   expiry_ = sys_.spawn(expiry, opts.expiry_tick, stored_total);
   // (An argument also keeps CAF 0.17 from binding a reference to a null argument tuple, which
   // it does for actors spawned without arguments: UBSan stops on it.)
-  timers_ = sys_.spawn(licd::timers, std::chrono::milliseconds(10));
+  timers_ = sys_.spawn(licd::timers, timer_resolution);
   registry_setup rs;
   rs.store = store_;
   rs.expiry = expiry_;

@@ -70,6 +70,20 @@ private:
   hdl_t hdl_;
 };
 
+/// The session's waiting checkouts leave their queues (each pool answers them with a refusal):
+/// nobody would take the seat.
+void leave_queues(session_broker* self) {
+  auto& st = self->state;
+  if (st.queued == 0)
+    return;
+  std::vector<caf::actor_addr> told;
+  for (const auto& p : st.pending)
+    if (p.queued && std::find(told.begin(), told.end(), p.pool.address()) == told.end()) {
+      told.push_back(p.pool.address());
+      self->send(p.pool, unqueue_atom::value, static_cast<uint64_t>(self->id()));
+    }
+}
+
 /// Ends the session: the registry forgets it, the connection closes.
 void leave(session_broker* self, hdl_t hdl, bool reset = false) {
   auto& st = self->state;
@@ -77,6 +91,7 @@ void leave(session_broker* self, hdl_t hdl, bool reset = false) {
     return;
   st.left = true;
   st.setup->metrics->sessions.fetch_sub(1, std::memory_order_relaxed);
+  leave_queues(self);
   // Its HELLO and idle timeouts would keep this actor's memory for up to twice the lease TTL.
   self->send(st.setup->timers, timer_off_atom::value, self->id());
   if (st.who)
@@ -95,6 +110,10 @@ void on_stream_end(session_broker* self, hdl_t hdl) {
   auto& st = self->state;
   if (st.left)
     return;
+  // A closed connection waits for nothing: whether the client closed only its sending side or
+  // all of it cannot be told apart here, so its waiting checkouts leave their queues and get
+  // their refusal (which a half-closed client still reads).
+  leave_queues(self);
   if (!st.io->keep_for_replies(st.outstanding > 0)) {
     leave(self, hdl);
     return;
@@ -103,7 +122,8 @@ void on_stream_end(session_broker* self, hdl_t hdl) {
 }
 
 /// Writes one reply line (its LF is added here); after QUIT, closes once the last reply is out.
-void write_line(session_broker* self, hdl_t hdl, std::string line) {
+/// `reply` false: a line that answers no request by itself (QUEUED).
+void write_line(session_broker* self, hdl_t hdl, std::string line, bool reply = true) {
   auto& st = self->state;
   if (st.left)
     return;
@@ -123,6 +143,8 @@ void write_line(session_broker* self, hdl_t hdl, std::string line) {
     leave(self, hdl, true);
     return;
   }
+  if (!reply)
+    return;
   if (st.outstanding > 0)
     --st.outstanding;
   if (st.closing && st.outstanding == 0)
@@ -236,9 +258,9 @@ void handle_checkout(const responder& r, const proto::request& req) {
     who.user = *req.user;
   if (req.instance)
     who.instance = *req.instance;
-  with_pool(r, req.product, [r, self, who = std::move(who)](pool_actor p) mutable {
+  with_pool(r, req.product, [r, self, who = std::move(who), wait = req.wait](pool_actor p) mutable {
     auto tag = remember(r, engine::lease_id{}, p);
-    self->send(p, checkout_atom::value, std::move(who), tag);
+    self->send(p, checkout_atom::value, std::move(who), tag, wait);
   });
 }
 
@@ -253,6 +275,59 @@ void handle_renew_or_release(const responder& r, const proto::request& req) {
     else
       self->send(p, release_atom::value, lease, tag);
   });
+}
+
+/// The product a cached pool serves.
+std::string product_of(session_broker* self, const pool_actor& pool) {
+  for (const auto& [product, p] : self->state.pools)
+    if (p == pool)
+      return product;
+  return "-"; // not reached: checkouts go through the cache
+}
+
+/// A CHECKOUT with wait= joined its product's queue: tells the client (`QUEUED ID ...`).
+void on_queued(session_broker* self, hdl_t hdl, uint64_t tag, uint32_t position, uint32_t waiting) {
+  auto& st = self->state;
+  auto it = std::find_if(st.pending.begin(), st.pending.end(),
+                         [&](const pending_request& p) { return p.tag == tag; });
+  if (it == st.pending.end() || it->queued)
+    return;
+  it->queued = true;
+  ++st.queued;
+  write_line(
+    self, hdl,
+    proto::format_queued(it->id, proto::queue_place{product_of(self, it->pool), position, waiting}),
+    false);
+}
+
+/// `STATUS ID queue=REQID`: the place in line of this connection's waiting CHECKOUT REQID.
+void handle_queue_status(const responder& r, const std::string& request_id) {
+  auto* self = r.self;
+  auto& pending = self->state.pending;
+  auto it = std::find_if(pending.begin(), pending.end(), [&](const pending_request& p) {
+    return p.kind == request_kind::checkout && p.queued && p.id == request_id;
+  });
+  auto not_waiting = [r, request_id] {
+    r.error(proto::error_code::not_waiting,
+            "no CHECKOUT " + request_id + " waits in a queue on this connection");
+  };
+  if (it == pending.end()) {
+    not_waiting();
+    return;
+  }
+  auto product = product_of(self, it->pool);
+  self
+    ->request(it->pool, caf::infinite, queue_atom::value, static_cast<uint64_t>(self->id()),
+              it->tag)
+    .then(
+      [=](uint32_t position, uint32_t waiting) {
+        if (position == 0) { // granted or given up meanwhile: its reply is on its way
+          not_waiting();
+          return;
+        }
+        r.send(proto::format(r.id, proto::queue_place{product, position, waiting}));
+      },
+      r.on_failure());
 }
 
 /// Answers the client for a pool's reply to a CHECKOUT, RENEW or RELEASE.
@@ -270,6 +345,8 @@ void on_pool_reply(session_broker* self, hdl_t hdl, pool_reply& reply) {
     *it = std::move(pending.back());
   pending.pop_back();
   responder r{self, hdl, std::move(p.id), p.kind, p.started};
+  if (p.queued)
+    --self->state.queued;
   if (p.kind == request_kind::checkout) {
     if (refused(r, reply))
       return;
@@ -295,6 +372,10 @@ proto::product_usage usage_of(const pool_status& s) {
 
 void handle_status(const responder& r, const proto::request& req) {
   auto* self = r.self;
+  if (req.queue) {
+    handle_queue_status(r, *req.queue);
+    return;
+  }
   if (!req.product.empty()) {
     with_pool(r, req.product, [=](pool_actor p) {
       self->request(p, caf::infinite, status_atom::value)
@@ -445,6 +526,9 @@ caf::behavior session(session_broker* self, hdl_t hdl, session_setup setup) {
       leave(self, hdl);
     },
     [=](pool_reply& reply) { on_pool_reply(self, hdl, reply); },
+    [=](queued_atom, uint64_t tag, uint32_t position, uint32_t waiting) {
+      on_queued(self, hdl, tag, position, waiting);
+    },
     [=](const caf::io::connection_closed_msg&) { on_stream_end(self, hdl); },
     [=](const caf::io::data_transferred_msg& msg) {
       self->state.io->written(static_cast<size_t>(msg.written));
@@ -463,6 +547,8 @@ caf::behavior session(session_broker* self, hdl_t hdl, session_setup setup) {
       if (st.left)
         return;
       auto silent = mono_now() - st.last_heard;
+      if (st.queued > 0) // waiting in a queue is not idling: the server owes it a reply
+        silent = decltype(silent)::zero();
       if (silent < idle) {
         send_later(st.setup->timers, self, idle - silent, idle_check_atom::value);
         return;

@@ -49,6 +49,7 @@ struct pending_request {
   engine::mono_time started{};
   engine::lease_id lease; ///< RENEW, RELEASE: the lease named
   pool_actor pool;        ///< CHECKOUT: where the new lease will live
+  bool queued = false;    ///< CHECKOUT with wait=: it waits in the product's queue
 };
 
 /// State of a SESSION broker: one client connection. It only frames, parses and forwards;
@@ -61,6 +62,7 @@ struct session_state {
   std::unordered_map<std::string, pool_actor> pools;          ///< product -> pool, cached
   std::unordered_map<engine::lease_id, pool_actor> leases;    ///< lease -> pool, cached
   size_t outstanding = 0; ///< request lines not answered yet (each gets exactly one reply)
+  size_t queued = 0;      ///< of the pending ones, those waiting in a product's queue
   std::vector<pending_request> pending; ///< at pools, in no particular order (usually 0 or 1)
   uint64_t next_tag = 0;
   bool closing = false;    ///< QUIT seen: close once `outstanding` is zero

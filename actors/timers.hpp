@@ -66,6 +66,9 @@ struct timers_state {
   int64_t resolution_ns = 0; ///< a tick also delivers what falls due this soon after it
 };
 
+/// The resolution licd runs the timers actor with.
+inline constexpr std::chrono::milliseconds timer_resolution{10};
+
 /// `resolution`: timeouts due within it of a tick go out with that tick (at most that early),
 /// so thousands of sessions' timers set in the same instant cost one tick, not thousands.
 timers_actor::behavior_type timers(timers_actor::stateful_pointer<timers_state> self,

@@ -407,8 +407,11 @@ void http_api::routes() {
       computers.insert(s.computer);
     auto products = json::array();
     for (const auto& p : pools)
-      products.push_back(json{{"product", p.product}, {"seats", p.seats}, {"used", p.used},
-                              {"leases", p.leases}});
+      products.push_back(json{{"product", p.product},
+                              {"seats", p.seats},
+                              {"used", p.used},
+                              {"leases", p.leases},
+                              {"waiting", p.waiting}});
     auto clock = ask<clock_status>(sys_, timeout, srv_.licenses(), lic_clock_atom::value);
     auto uptime = std::chrono::duration_cast<std::chrono::seconds>(
                     std::chrono::steady_clock::now() - started_)
@@ -581,6 +584,22 @@ void http_api::routes() {
       ask<std::vector<session_info>>(sys_, timeout, srv_.registry(), sessions_atom::value);
     auto leases = ask<std::vector<lease_info>>(sys_, timeout, srv_.registry(), leases_atom::value);
     reply(res, 200, json{{"computers", computers_json(sessions, leases)}});
+  });
+
+  http.Get("/api/v1/queue", [this, timeout](const httplib::Request&, httplib::Response& res) {
+    auto waiters = ask<std::vector<waiter_info>>(sys_, timeout, srv_.registry(), queue_atom::value);
+    auto out = json::array();
+    for (const auto& w : waiters)
+      out.push_back(json{{"product", w.product},
+                         {"position", w.position},
+                         {"computer", w.computer},
+                         {"user", w.user},
+                         {"instance", w.instance},
+                         {"address", w.address},
+                         {"priority", w.priority},
+                         {"since_ms", w.since_ms},
+                         {"wait_left_ms", w.wait_left_ms}});
+    reply(res, 200, json{{"waiting", out}});
   });
 
   http.Post(R"(/api/v1/computers/([^/]+)/disconnect)",

@@ -13,6 +13,7 @@ int http_status(engine::errc code) {
     case errc::unknown_lease:
     case errc::unknown_product:
     case errc::unknown_computer:
+    case errc::not_waiting:
       return 404;
     // The current state forbids it: the seats, a cooldown, the license's state.
     case errc::no_seats:

@@ -72,6 +72,18 @@ std::string prometheus_text(const std::vector<pool_status>& pools, const store_s
               [](const auto& p) { return p.ended_by_seats; });
   per_product(out, pools, "licd_storage_errors_total", "counter",
               "Changes that could not be stored.", [](const auto& p) { return p.storage_errors; });
+  per_product(out, pools, "licd_queue_waiting", "gauge",
+              "Checkouts waiting in the product's queue now (CHECKOUT ... wait=).",
+              [](const auto& p) { return p.waiting; });
+  per_product(out, pools, "licd_queue_joined_total", "counter",
+              "Checkouts that waited in the product's queue.",
+              [](const auto& p) { return p.queued; });
+  per_product(out, pools, "licd_queue_served_total", "counter",
+              "Checkouts that got a seat from the queue.",
+              [](const auto& p) { return p.served_from_queue; });
+  per_product(out, pools, "licd_queue_timeouts_total", "counter",
+              "Checkouts whose wait in the queue ran out (each is also a denial).",
+              [](const auto& p) { return p.wait_timeouts; });
   header(out, "licd_denials_total", "counter", "Checkouts denied, by reason.");
   for (const auto& p : pools) {
     sample(out, "licd_denials_total", "product=\"" + p.product + "\",reason=\"no_seats\"",

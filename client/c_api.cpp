@@ -59,6 +59,8 @@ licd_event to_c(licd::client::seat_event e) {
       return LICD_EVENT_RECONNECTED;
     case seat_event::lost:
       return LICD_EVENT_LOST;
+    case seat_event::queued:
+      return LICD_EVENT_QUEUED;
     case seat_event::regained:
       break;
   }

@@ -277,12 +277,48 @@ uint32_t connection::hello(const std::string& computer, const std::string& user,
 
 granted connection::checkout(const std::string& product, const std::string& computer,
                              const std::string& user) {
-  std::string line = "CHECKOUT " + std::to_string(next_id_++) + " " + product;
+  return checkout(product, waiting{}, computer, user);
+}
+
+granted connection::checkout(const std::string& product, const waiting& w,
+                             const std::string& computer, const std::string& user) {
+  auto id = std::to_string(next_id_++);
+  std::string line = "CHECKOUT " + id + " " + product;
   if (!computer.empty())
     line += " computer=" + computer;
   if (!user.empty())
     line += " user=" + user;
-  auto r = request(line);
+  if (w.wait.count() > 0)
+    line += " wait=" + std::to_string(w.wait.count());
+  send_raw(line + "\n");
+  // The reply may take the whole wait: the server answers when a seat is granted or the wait
+  // is over. Before it, a QUEUED line says the request waits in line.
+  auto saved = timeout_;
+  timeout_ += w.wait;
+  proto::reply r;
+  try {
+    for (;;) {
+      auto text = read_line();
+      auto parsed = proto::parse_reply(text);
+      if (!parsed)
+        throw connection_error("the server sent an unreadable reply: " + text);
+      if (!parsed->queued) {
+        r = std::move(*parsed);
+        break;
+      }
+      auto place = proto::read_queue_place(*parsed);
+      if (!place || parsed->id != id)
+        throw connection_error("the server sent an unexpected QUEUED line: " + text);
+      if (w.on_queued)
+        w.on_queued(place->position, place->waiting);
+    }
+  } catch (...) {
+    timeout_ = saved;
+    throw;
+  }
+  timeout_ = saved;
+  if (!r.ok)
+    throw refused(r.code, r.message);
   auto ok = understood(proto::read_checkout(r), "CHECKOUT", r);
   return granted{ok.lease.to_hex(), std::move(ok.product), ok.expires_in, ok.seats, ok.used};
 }

@@ -7,6 +7,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -91,6 +92,15 @@ public:
                  const std::string& instance);
   /// CHECKOUT, optionally for another computer/user than HELLO's (a relay, a test harness).
   granted checkout(const std::string& product, const std::string& computer = {},
+                   const std::string& user = {});
+  /// When no seat is allowed now, how long the checkout may wait in the server's queue for one
+  /// (`wait=`), and who hears of its place in line when it joins (position 1: next).
+  struct waiting {
+    std::chrono::seconds wait{0}; ///< 0: refused at once, as without
+    std::function<void(uint32_t position, uint32_t waiting)> on_queued;
+  };
+  /// CHECKOUT with `wait=`: blocks until a seat is granted (OK) or the wait runs out (refused).
+  granted checkout(const std::string& product, const waiting& w, const std::string& computer = {},
                    const std::string& user = {});
   /// RENEW; returns seconds until expiry.
   uint32_t renew(const std::string& lease);

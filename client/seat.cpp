@@ -16,6 +16,8 @@ std::string_view to_string(seat_event e) {
       return "lost";
     case seat_event::regained:
       return "regained";
+    case seat_event::queued:
+      return "queued";
   }
   return "unknown";
 }
@@ -33,13 +35,16 @@ seat::seat(seat_options opts) : opts_(std::move(opts)) {
     try {
       if (!conn_)
         connect_any();
-      checkout_now();
+      // No seat now: wait for one in the server's queue, for what is left of the timeout.
+      auto left = std::chrono::duration_cast<std::chrono::seconds>(until - clock::now());
+      checkout_now(std::max(left, std::chrono::seconds(0)));
       break;
     } catch (const refused& e) {
       // A product no server has, or a malformed name, will not get better by waiting.
       using engine::errc;
-      if (e.code() != errc::no_seats && e.code() != errc::disconnected
-          && e.code() != errc::storage_error && e.code() != errc::server_error)
+      if (e.code() != errc::no_seats && e.code() != errc::reserved && e.code() != errc::limit
+          && e.code() != errc::disconnected && e.code() != errc::storage_error
+          && e.code() != errc::server_error)
         throw;
       if (clock::now() + backoff > until)
         throw;
@@ -144,8 +149,14 @@ void seat::connect_any() {
   throw connection_error(why);
 }
 
-void seat::checkout_now() {
-  auto g = conn_->checkout(opts_.product);
+void seat::checkout_now(std::chrono::seconds wait) {
+  connection::waiting w;
+  w.wait = std::min(wait, std::chrono::seconds(net::protocol::max_wait_seconds));
+  w.on_queued = [this](uint32_t position, uint32_t waiting) {
+    notify(seat_event::queued,
+           "position " + std::to_string(position) + " of " + std::to_string(waiting));
+  };
+  auto g = conn_->checkout(opts_.product, w);
   std::lock_guard<std::mutex> lock(mu_);
   lease_ = g.lease;
   ttl_ = g.expires_in;

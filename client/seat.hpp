@@ -22,6 +22,8 @@ enum class seat_event {
   reconnected,     ///< the server answers again and renewed the same lease
   lost,            ///< the server said the lease is gone, or a whole TTL passed without contact
   regained,        ///< a seat is held again (the same lease, or a new checkout)
+  queued, ///< while acquiring: no seat now, the checkout waits in the server's queue (detail:
+          ///< "position N of M")
 };
 
 std::string_view to_string(seat_event e);
@@ -34,7 +36,10 @@ struct seat_options {
   std::string computer; ///< default: the host name
   std::string user;     ///< default: the current user
   std::string instance; ///< default: the process id
-  std::chrono::milliseconds acquire_timeout{30'000}; ///< keep trying NO_SEATS this long
+  /// How long acquiring may take: a checkout refused for want of a seat (NO_SEATS, RESERVED,
+  /// LIMIT) waits this long in the server's queue for one (`wait=`); an unreachable server is
+  /// retried with backoff.
+  std::chrono::milliseconds acquire_timeout{30'000};
   std::chrono::milliseconds io_timeout{5'000};       ///< per request
   std::chrono::milliseconds backoff_min{200};        ///< first retry delay; doubles
   std::chrono::milliseconds backoff_max{10'000};
@@ -45,7 +50,8 @@ struct seat_options {
 
 class seat {
 public:
-  /// Checks a seat out, retrying NO_SEATS and unreachable servers until acquire_timeout. Throws
+  /// Checks a seat out, waiting in the server's queue and retrying unreachable servers until
+  /// acquire_timeout. Throws
   /// `refused` (the last refusal: NO_SEATS, UNKNOWN_PRODUCT, ...) or `connection_error` (no
   /// server answered).
   explicit seat(seat_options opts);
@@ -69,7 +75,8 @@ private:
   using clock = std::chrono::steady_clock;
   void run();
   void connect_any();  ///< to the current server first, then the others; HELLO
-  void checkout_now(); ///< on the current connection
+  /// On the current connection; `wait`: how long it may wait in the server's queue.
+  void checkout_now(std::chrono::seconds wait = std::chrono::seconds(0));
   void notify(seat_event e, const std::string& detail);
   std::vector<std::string> candidates() const;
   enum class woke { timeout, stopping, server_spoke };

@@ -7,7 +7,7 @@ namespace licd::engine {
 
 namespace {
 
-constexpr std::array<std::string_view, 54> names = {
+constexpr std::array<std::string_view, 55> names = {
   "BAD_REQUEST",
   "LINE_TOO_LONG",
   "UNKNOWN_COMMAND",
@@ -22,6 +22,7 @@ constexpr std::array<std::string_view, 54> names = {
   "RESERVED",
   "LIMIT",
   "EXCLUDED",
+  "NOT_WAITING",
   "STORAGE_ERROR",
   "STORAGE_FULL",
   "SERVER_ERROR",

@@ -29,6 +29,7 @@ enum class errc : uint8_t {
   reserved,         ///< the site policy keeps the free seats for a reservation (RESERVE)
   limit,            ///< the site policy's MAX for this user, computer, address or group is reached
   excluded,         ///< the site policy does not let this user, computer or address use the product
+  not_waiting,      ///< no CHECKOUT with that id waits in a queue on this connection
   // The server.
   storage_error,        ///< the change could not be made durable; nothing changed
   storage_full,         ///< the data dir (its disk or LMDB map) is full; nothing changed

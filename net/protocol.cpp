@@ -74,9 +74,26 @@ std::string fill_arguments(request& req, const std::vector<std::string_view>& ar
     auto value = word.substr(eq + 1);
     bool identity_key = key == "computer" || key == "user" || key == "instance";
     bool allowed = (identity_key && (req.cmd == command::hello || req.cmd == command::checkout))
-                   || (key == "version" && req.cmd == command::hello);
+                   || (key == "version" && req.cmd == command::hello)
+                   || (key == "wait" && req.cmd == command::checkout)
+                   || (key == "queue" && req.cmd == command::status);
     if (!allowed)
       return "unexpected option '" + std::string(key) + "'";
+    if (key == "wait") {
+      uint32_t s = 0;
+      auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), s);
+      if (ec != std::errc{} || ptr != value.data() + value.size() || value.empty()
+          || s > max_wait_seconds)
+        return "wait must be a number of seconds from 0 to " + std::to_string(max_wait_seconds);
+      req.wait = s;
+      continue;
+    }
+    if (key == "queue") {
+      if (!valid_request_id(value))
+        return "queue names a request id: 1-32 of A-Z a-z 0-9 . _ -";
+      req.queue = std::string(value);
+      continue;
+    }
     if (key == "version") {
       int v = 0;
       auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), v);
@@ -110,6 +127,8 @@ std::string fill_arguments(request& req, const std::vector<std::string_view>& ar
       bool is_status = req.cmd == command::status;
       if (positional.size() != 1 && !(is_status && positional.empty()))
         return is_status ? "STATUS takes at most one product" : "CHECKOUT needs exactly one product";
+      if (req.queue && !positional.empty())
+        return "STATUS queue= takes no product";
       if (!positional.empty()) {
         if (!engine::valid_product_name(positional[0]))
           return "product names are 1-64 of A-Z a-z 0-9 . _ -, starting with a letter or digit";
@@ -176,9 +195,10 @@ std::string format_ok(std::string_view id, const std::vector<field>& fields) {
   return line.take();
 }
 
-ok_line::ok_line(std::string_view id) {
+ok_line::ok_line(std::string_view id, std::string_view word) {
   out_.reserve(128); // a checkout's reply fits
-  out_.append("OK ");
+  out_.append(word);
+  out_.push_back(' ');
   out_.append(id);
 }
 
@@ -230,8 +250,9 @@ std::optional<reply> parse_reply(std::string_view line) {
     return std::nullopt;
   reply r;
   r.id = std::string(words[1]);
-  if (words[0] == "OK") {
-    r.ok = true;
+  if (words[0] == "OK" || words[0] == "QUEUED") {
+    r.ok = words[0] == "OK";
+    r.queued = !r.ok;
     for (size_t i = 2; i < words.size(); ++i) {
       auto eq = words[i].find('=');
       if (eq == std::string_view::npos)

@@ -17,6 +17,8 @@ namespace licd::net::protocol {
 inline constexpr size_t max_line = 1024;
 /// Longest request id.
 inline constexpr size_t max_request_id = 32;
+/// The longest a CHECKOUT may wait in a product's queue (`wait=SECONDS`): a day.
+inline constexpr uint32_t max_wait_seconds = 86'400;
 
 enum class command { hello, checkout, renew, release, status, ping, quit };
 
@@ -43,6 +45,8 @@ struct request {
   std::optional<std::string> computer;   ///< HELLO (required), CHECKOUT (optional override)
   std::optional<std::string> user;       ///< HELLO (required), CHECKOUT (optional override)
   std::optional<std::string> instance;   ///< HELLO, CHECKOUT (optional)
+  uint32_t wait = 0; ///< CHECKOUT: seconds it may wait in the product's queue (0: refuse at once)
+  std::optional<std::string> queue; ///< STATUS: the id of a waiting CHECKOUT (its place in line)
 };
 
 /// Why a line was refused. `id` is the request id when one could be read, else "-".
@@ -64,7 +68,8 @@ std::string format_ok(std::string_view id, const std::vector<field>& fields = {}
 /// renew, release).
 class ok_line {
 public:
-  explicit ok_line(std::string_view id);
+  /// `word`: "OK", or "QUEUED" for the line a waiting CHECKOUT gets before its reply.
+  explicit ok_line(std::string_view id, std::string_view word = "OK");
   ok_line& add(std::string_view key, std::string_view value);
   ok_line& add(std::string_view key, uint64_t value);
   /// The line, without a trailing LF.
@@ -76,9 +81,11 @@ private:
 /// "ERR <id> <CODE> <message>" (no trailing LF; newlines in the message become spaces).
 std::string format_error(std::string_view id, error_code code, std::string_view message);
 
-/// A parsed reply line (for clients).
+/// A parsed reply line (for clients): `OK`, `ERR`, or the `QUEUED` line a waiting CHECKOUT
+/// gets before its reply (ok false, queued true, its fields in `fields`).
 struct reply {
   bool ok = false;
+  bool queued = false;
   std::string id;
   std::string code;    ///< ERR only: the code as sent (a newer server may send new codes)
   std::string message; ///< ERR only

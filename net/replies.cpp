@@ -15,6 +15,8 @@ constexpr std::string_view k_product = "product";
 constexpr std::string_view k_expires_in = "expires_in";
 constexpr std::string_view k_seats = "seats";
 constexpr std::string_view k_used = "used";
+constexpr std::string_view k_position = "position";
+constexpr std::string_view k_waiting = "waiting";
 
 ok_line& add_lease(ok_line& line, const engine::lease_id& lease) {
   auto hex = lease.hex();
@@ -64,6 +66,9 @@ bool release_ok::operator==(const release_ok& o) const {
 bool product_usage::operator==(const product_usage& o) const {
   return product == o.product && used == o.used && seats == o.seats;
 }
+bool queue_place::operator==(const queue_place& o) const {
+  return product == o.product && position == o.position && waiting == o.waiting;
+}
 bool status_ok::operator==(const status_ok& o) const {
   return products == o.products;
 }
@@ -110,6 +115,23 @@ std::string format(std::string_view id, const status_ok& r) {
     line.add(p.product, usage);
   }
   return line.take();
+}
+
+namespace {
+std::string format_place(ok_line line, const queue_place& r) {
+  return line.add(k_product, r.product)
+    .add(k_position, r.position)
+    .add(k_waiting, r.waiting)
+    .take();
+}
+} // namespace
+
+std::string format(std::string_view id, const queue_place& r) {
+  return format_place(ok_line(id), r);
+}
+
+std::string format_queued(std::string_view id, const queue_place& r) {
+  return format_place(ok_line(id, "QUEUED"), r);
 }
 
 std::optional<hello_ok> read_hello(const reply& r) {
@@ -163,6 +185,15 @@ std::optional<status_ok> read_status(const reply& r) {
     out.products.push_back({name, *used, *seats});
   }
   return out;
+}
+
+std::optional<queue_place> read_queue_place(const reply& r) {
+  auto product = word(r, k_product);
+  auto position = number(r, k_position);
+  auto waiting = number(r, k_waiting);
+  if (!(r.ok || r.queued) || !product || !position || !waiting)
+    return std::nullopt;
+  return queue_place{std::move(*product), *position, *waiting};
 }
 
 } // namespace licd::net::protocol

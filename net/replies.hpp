@@ -60,12 +60,25 @@ struct status_ok {
   bool operator==(const status_ok& other) const;
 };
 
+/// A waiting CHECKOUT's place in its product's queue: `product=PRODUCT position=N waiting=M`
+/// (position 1 is next; waiting counts the product's waiters). The `QUEUED ID ...` line a
+/// CHECKOUT with `wait=` gets when it joins the queue, and the OK to `STATUS ID queue=REQID`.
+struct queue_place {
+  std::string product;
+  uint32_t position = 0;
+  uint32_t waiting = 0;
+  bool operator==(const queue_place& other) const;
+};
+
 /// The OK line for request `id` (no trailing LF).
 std::string format(std::string_view id, const hello_ok& r);
 std::string format(std::string_view id, const checkout_ok& r);
 std::string format(std::string_view id, const renew_ok& r);
 std::string format(std::string_view id, const release_ok& r);
 std::string format(std::string_view id, const status_ok& r);
+std::string format(std::string_view id, const queue_place& r);
+/// The `QUEUED ID product=... position=N waiting=M` line (no trailing LF).
+std::string format_queued(std::string_view id, const queue_place& r);
 
 /// The typed reply from a parsed OK line; nullopt when a field is missing or unreadable (or the
 /// line is an ERR).
@@ -74,6 +87,8 @@ std::optional<checkout_ok> read_checkout(const reply& r);
 std::optional<renew_ok> read_renew(const reply& r);
 std::optional<release_ok> read_release(const reply& r);
 std::optional<status_ok> read_status(const reply& r);
+/// From an OK to `STATUS queue=` or a QUEUED line.
+std::optional<queue_place> read_queue_place(const reply& r);
 
 /// A reply field's decimal value: digits only, no sign, fits in 32 bits.
 std::optional<uint32_t> read_u32(std::string_view text);

@@ -76,7 +76,7 @@ struct actors_fixture {
 
   pool_reply ask_checkout(const std::string& computer) {
     return ask<pool_reply>(*sys, 5s, pool, checkout_atom::value,
-                           engine::identity{computer, "u", "1"}, uint64_t{7});
+                           engine::identity{computer, "u", "1"}, uint64_t{7}, uint32_t{0});
   }
 
   pool_reply ask_renew(const engine::lease_id& id) {
@@ -344,9 +344,13 @@ TEST_CASE("every pool reply carries the tag of the request it answers", "[actors
   auto with_tag = [&](uint64_t tag, auto... xs) {
     return ask<pool_reply>(*f.sys, 5s, f.pool, xs..., tag);
   };
-  auto a = with_tag(11, checkout_atom::value, engine::identity{"ws1", "u", "1"});
-  auto b = with_tag(12, checkout_atom::value, engine::identity{"ws2", "u", "1"});
-  auto denied = with_tag(13, checkout_atom::value, engine::identity{"ws3", "u", "1"});
+  auto checkout = [&](uint64_t tag, const char* computer) {
+    return ask<pool_reply>(*f.sys, 5s, f.pool, checkout_atom::value,
+                           engine::identity{computer, "u", "1"}, tag, uint32_t{0});
+  };
+  auto a = checkout(11, "ws1");
+  auto b = checkout(12, "ws2");
+  auto denied = checkout(13, "ws3");
   auto renewed = with_tag(14, renew_atom::value, a.lease);
   auto unknown = with_tag(15, renew_atom::value, engine::lease_id{});
   auto released = with_tag(16, release_atom::value, b.lease);
@@ -646,10 +650,10 @@ TEST_CASE("leases beyond an expired license's seats end and are not renewed past
   auto pool = ask<pool_actor>(*f.sys, 5s, f.reg, pool_atom::value, std::string("cad"));
   REQUIRE(pool);
   auto first = ask<pool_reply>(*f.sys, 5s, pool, checkout_atom::value,
-                               engine::identity{"ws1", "u", "1"}, uint64_t{7});
+                               engine::identity{"ws1", "u", "1"}, uint64_t{7}, uint32_t{0});
   std::this_thread::sleep_for(5ms);
   auto second = ask<pool_reply>(*f.sys, 5s, pool, checkout_atom::value,
-                                engine::identity{"ws2", "u", "1"}, uint64_t{7});
+                                engine::identity{"ws2", "u", "1"}, uint64_t{7}, uint32_t{0});
   REQUIRE(first.result == std::nullopt);
   REQUIRE(second.result == std::nullopt);
   f.set_day(20001);
@@ -661,7 +665,7 @@ TEST_CASE("leases beyond an expired license's seats end and are not renewed past
   CHECK(ask<pool_reply>(*f.sys, 5s, pool, renew_atom::value, first.lease, uint64_t{7}).result
         == std::nullopt);
   CHECK(ask<pool_reply>(*f.sys, 5s, pool, checkout_atom::value, engine::identity{"ws3", "u", "1"},
-                        uint64_t{7})
+                        uint64_t{7}, uint32_t{0})
           .result
         == engine::errc::no_seats);
   CHECK(f.events_of("seats_reduced", 1) == 1);

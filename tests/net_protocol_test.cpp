@@ -91,6 +91,13 @@ TEST_CASE("well-formed requests parse into their fields", "[net][protocol]") {
   REQUIRE(rn.lease);
   CHECK(rn.lease->to_hex() == "0123456789abcdef0123456789abcdef");
 
+  CHECK(co.wait == 0);
+  auto waiting = parse_ok("CHECKOUT 8 cad wait=600");
+  CHECK(waiting.wait == 600);
+  CHECK(waiting.product == "cad");
+  CHECK(parse_ok("CHECKOUT 8 cad wait=86400").wait == 86400);
+  CHECK(parse_ok("CHECKOUT 8 cad wait=0").wait == 0);
+  CHECK(parse_ok("STATUS 9 queue=8").queue == "8");
   CHECK(parse_ok("STATUS 4").product.empty());
   CHECK(parse_ok("STATUS 4 cad").product == "cad");
   CHECK(parse_ok("PING 5").cmd == proto::command::ping);
@@ -121,6 +128,16 @@ TEST_CASE("malformed requests are refused with a code and the id when readable",
   CHECK(parse_bad("RELEASE 3 computer=x").code == ec::bad_request);
   CHECK(parse_bad(std::string("PING 1\x01")).code == ec::bad_request);
   CHECK(parse_bad("STATUS 4 a b").code == ec::bad_request);
+  // wait= only on CHECKOUT, 0 to a day; queue= only on STATUS, naming a request id.
+  CHECK(parse_bad("CHECKOUT 2 cad wait=86401").message.find("wait must be") != std::string::npos);
+  CHECK(parse_bad("CHECKOUT 2 cad wait=-1").code == ec::bad_request);
+  CHECK(parse_bad("CHECKOUT 2 cad wait=").code == ec::bad_request);
+  CHECK(parse_bad("CHECKOUT 2 cad wait=1s").code == ec::bad_request);
+  CHECK(parse_bad("CHECKOUT 2 cad wait=99999999999").code == ec::bad_request);
+  CHECK(parse_bad("HELLO 1 version=1 computer=a user=b wait=5").code == ec::bad_request);
+  CHECK(parse_bad("STATUS 4 queue=bad/id").code == ec::bad_request);
+  CHECK(parse_bad("STATUS 4 cad queue=7").message.find("no product") != std::string::npos);
+  CHECK(parse_bad("CHECKOUT 2 cad queue=7").code == ec::bad_request);
 }
 
 TEST_CASE("an OK line built field by field", "[net][protocol]") {

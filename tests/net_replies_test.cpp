@@ -40,6 +40,24 @@ TEST_CASE("replies are formatted as docs/PROTOCOL.md shows them", "[net][replies
   CHECK(proto::format("7", proto::status_ok{{{"cad", 3, 10}, {"demo", 0, 5}}})
         == "OK 7 cad=3/10 demo=0/5");
   CHECK(proto::format("7", proto::status_ok{}) == "OK 7");
+  CHECK(proto::format("9", proto::queue_place{"cad", 3, 12})
+        == "OK 9 product=cad position=3 waiting=12");
+  CHECK(proto::format_queued("8", proto::queue_place{"cad", 12, 12})
+        == "QUEUED 8 product=cad position=12 waiting=12");
+}
+
+TEST_CASE("a QUEUED line reads as a place in line, not as a reply", "[net][replies]") {
+  auto r = parsed("QUEUED 8 product=cad position=2 waiting=5");
+  CHECK_FALSE(r.ok);
+  CHECK(r.queued);
+  CHECK(r.id == "8");
+  CHECK_FALSE(proto::read_checkout(r));
+  auto place = proto::read_queue_place(r);
+  REQUIRE(place);
+  CHECK(*place == proto::queue_place{"cad", 2, 5});
+  CHECK_FALSE(parsed("OK 8 product=cad position=2 waiting=5").queued);
+  CHECK_FALSE(proto::read_queue_place(parsed("QUEUED 8 product=cad position=x waiting=5")));
+  CHECK_FALSE(proto::read_queue_place(parsed("ERR 8 NO_SEATS product=cad position=2 waiting=5")));
 }
 
 TEST_CASE("every typed reply survives a round trip", "[net][replies]") {
@@ -50,6 +68,7 @@ TEST_CASE("every typed reply survives a round trip", "[net][replies]") {
   survives_a_round_trip(proto::release_ok{lease}, proto::read_release);
   survives_a_round_trip(proto::status_ok{{{"cad", 3, 10}, {"demo", 0, 5}}}, proto::read_status);
   survives_a_round_trip(proto::status_ok{}, proto::read_status);
+  survives_a_round_trip(proto::queue_place{"cad", 1, 10000}, proto::read_queue_place);
 }
 
 TEST_CASE("reading a reply ignores fields it does not know, in any order", "[net][replies]") {

@@ -37,11 +37,14 @@ typedef enum licd_status {
 typedef enum licd_event {
   LICD_EVENT_CONNECTION_LOST = 0, /* the seat is still held; renewals retry */
   LICD_EVENT_RECONNECTED = 1,
-  LICD_EVENT_LOST = 2,            /* the lease is gone: the application runs unlicensed */
-  LICD_EVENT_REGAINED = 3
+  LICD_EVENT_LOST = 2, /* the lease is gone: the application runs unlicensed */
+  LICD_EVENT_REGAINED = 3,
+  LICD_EVENT_QUEUED = 4 /* while acquiring: no seat now, waiting in the server's queue;
+                           detail "position N of M" (called from the acquiring thread) */
 } licd_event;
 
-/* Called from the library's renewal thread. `detail` is valid during the call only. */
+/* Called from the library's renewal thread (LICD_EVENT_QUEUED: from the thread in
+ * licd_acquire). `detail` is valid during the call only. */
 typedef void (*licd_event_fn)(licd_event event, const char* detail, void* user_data);
 
 typedef struct licd_options licd_options;

@@ -45,6 +45,7 @@ enum class license_event {
   reconnected = LICD_EVENT_RECONNECTED,         ///< the server answers again; same lease renewed
   lost = LICD_EVENT_LOST, ///< the server says the lease is gone, or a whole TTL passed silent
   regained = LICD_EVENT_REGAINED, ///< a seat is held again
+  queued = LICD_EVENT_QUEUED,     ///< acquiring: waiting in the server's queue ("position N of M")
 };
 
 struct license_options {

@@ -16,6 +16,7 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdio>
 #include <iostream>
 #include <iterator>
@@ -96,6 +97,8 @@ int main(int argc, char** argv) {
   std::string lease;
   auto* lease_end = leases->add_subcommand("end", "end one lease now");
   lease_end->add_option("LEASE", lease)->required();
+  auto* queue = app.add_subcommand(
+    "queue", "checkouts waiting for a seat (CHECKOUT ... wait=), in the order they are served");
   licd::licadmin::log_options lo;
   auto* log = app.add_subcommand("log", "the activity log, newest last");
   log->add_option("--lines", lo.lines, "how many of the newest matching events (any number)")
@@ -164,8 +167,9 @@ int main(int argc, char** argv) {
                 << " computers connected over " << text(s["sessions"]) << " sessions\n\n";
       std::vector<std::vector<std::string>> rows;
       for (const auto& p : s["products"])
-        rows.push_back({text(p["product"]), text(p["seats"]), text(p["used"]), text(p["leases"])});
-      table({"PRODUCT", "SEATS", "USED", "LEASES"}, rows);
+        rows.push_back({text(p["product"]), text(p["seats"]), text(p["used"]), text(p["leases"]),
+                        text(p["waiting"])});
+      table({"PRODUCT", "SEATS", "USED", "LEASES", "WAITING"}, rows);
       const auto& m = s["machine"];
       std::cout << "\nmachine: " << text(m["environment"]) << "; hardware factors: "
                 << text(m["factors"]) << '\n';
@@ -262,6 +266,23 @@ int main(int argc, char** argv) {
       confirm(yes, "End lease " + lease + "?");
       auto r = a.call("DELETE", "/api/v1/leases/" + lease);
       json_out ? emit(r) : void(std::cout << "lease " << lease << " ended\n");
+    } else if (queue->parsed()) {
+      auto all = a.call("GET", "/api/v1/queue");
+      if (json_out)
+        return emit(all), 0;
+      std::vector<std::vector<std::string>> rows;
+      auto seconds = [](const json& ms) { return std::to_string(ms.get<int64_t>() / 1000); };
+      auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                      std::chrono::system_clock::now().time_since_epoch())
+                      .count();
+      for (const auto& w : all["waiting"])
+        rows.push_back({text(w["product"]), text(w["position"]), text(w["computer"]),
+                        text(w["user"]), text(w["address"]), text(w["priority"]),
+                        seconds(json(now_ms - w["since_ms"].get<int64_t>())),
+                        seconds(w["wait_left_ms"])});
+      table({"PRODUCT", "POSITION", "COMPUTER", "USER", "ADDRESS", "PRIORITY", "WAITED S",
+             "GIVES UP IN S"},
+            rows);
     } else if (log->parsed()) {
       licd::licadmin::show_log(a, lo, json_out);
     } else if (report_usage->parsed()) {

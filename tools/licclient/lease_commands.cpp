@@ -5,6 +5,7 @@
 #include "client/config.hpp"
 #include "client/seat.hpp"
 #include "client/standalone.hpp"
+#include "net/protocol.hpp"
 
 #include "platform/host.hpp"
 #include "tools/licclient/stop_signal.hpp"
@@ -66,6 +67,11 @@ public:
     checkout_->add_option("--computer", g.computer,
                           "computer name to present (default: this host)");
     checkout_->add_option("--user", g.user, "user name to present (default: the current user)");
+    checkout_
+      ->add_option("--wait", wait_,
+                   "when no seat is free, wait this many seconds in the server's queue for one")
+      ->check(CLI::Range(0u, net::protocol::max_wait_seconds))
+      ->capture_default_str();
     renew_ = app.add_subcommand("renew", "renew a lease");
     renew_->add_option("LEASE", lease_, "lease id")->required();
     release_ = app.add_subcommand("release", "release a lease");
@@ -75,7 +81,9 @@ public:
     hold_ = app.add_subcommand(
       "hold", "check a seat out and keep it, renewing, until interrupted; prints lease events");
     hold_->add_option("PRODUCT", product_, "product name")->required();
-    hold_->add_option("--timeout", hold_timeout_, "seconds to keep trying for a seat")
+    hold_
+      ->add_option("--wait,--timeout", hold_timeout_,
+                   "seconds to wait for a seat (in the server's queue when none is free)")
       ->capture_default_str();
   }
 
@@ -102,7 +110,14 @@ public:
       g_->tls);
     conn->hello(g_->computer, g_->user, std::to_string(platform::process_id()));
     if (checkout_->parsed()) {
-      auto g = conn->checkout(product_);
+      client::connection::waiting w;
+      w.wait = std::chrono::seconds(wait_);
+      w.on_queued = [this](uint32_t position, uint32_t waiting) {
+        // stderr: stdout holds the one result (or its JSON).
+        std::cerr << "licclient: no seat of " << product_ << " now; waiting in line, position "
+                  << position << " of " << waiting << std::endl;
+      };
+      auto g = conn->checkout(product_, w);
       print(*g_,
             {{"lease", g.lease},
              {"product", g.product},
@@ -182,6 +197,7 @@ private:
            *hold_ = nullptr;
   std::string product_, lease_;
   unsigned hold_timeout_ = 30;
+  uint32_t wait_ = 0;
 };
 
 } // namespace
