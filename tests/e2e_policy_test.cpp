@@ -80,7 +80,7 @@ TTL cad 120
   CHECK_THAT(shown["text"].get<std::string>(), Catch::Contains("RESERVE 2 cad GROUP modelers"));
 }
 
-TEST_CASE("a policy reload applies to the next checkout and ends no lease; a wrong one is "
+TEST_CASE("a policy reload applies to the next checkout and ends no lease, a wrong one is "
           "refused and the old one stays",
           "[e2e][policy]") {
   temp_dir dir;

@@ -127,7 +127,7 @@ TEST_CASE("waiting checkouts get freed seats by priority then arrival, before an
                         && Catch::Contains("licd_queue_served_total{product=\"cad\"} 2"));
 }
 
-TEST_CASE("a waiter that hangs up leaves the queue; a wait that runs out gets one refusal",
+TEST_CASE("a waiter that hangs up leaves the queue, and a wait that runs out gets one refusal",
           "[e2e][queue]") {
   admin_fixture f;
   f.licadmin_json({"licenses", "add", f.issue("cad", 1)});

@@ -166,7 +166,7 @@ GROUP lonely
   CHECK(document::parse("# only a comment\n\n").first);
 }
 
-TEST_CASE("EXCLUDE wins over INCLUDE; INCLUDE lets only those named in", "[policy]") {
+TEST_CASE("EXCLUDE wins over INCLUDE, and INCLUDE lets only those named in", "[policy]") {
   auto doc = parse_ok(R"(GROUP team alice bob
 INCLUDE cad GROUP team
 EXCLUDE cad USER bob

@@ -159,7 +159,7 @@ TEST_CASE("a freed seat goes to the first waiter the rules allow, before anyone 
   CHECK(p.admit(identity{"ws9", "zed", "1"}, t0)->code == errc::no_seats);
 }
 
-TEST_CASE("waiters refused for good leave the queue; others give up at their deadline",
+TEST_CASE("waiters refused for good leave the queue, others give up at their deadline",
           "[engine][queue]") {
   pool p("cad", 1);
   auto held = take_seat(p, identity{"ws0", "alice", "1"}, t0);

@@ -23,7 +23,7 @@ namespace {
 const std::string non_ascii = "B\xc3\xbcro-PC \xe2\x9c\x93 \xe6\x97\xa5\xe6\x9c\xac";
 } // namespace
 
-TEST_CASE("UTF-8 and UTF-16 convert both ways; invalid UTF-8 is refused", "[windows]") {
+TEST_CASE("UTF-8 and UTF-16 convert both ways, and invalid UTF-8 is refused", "[windows]") {
   auto wide = platform::to_utf16(non_ascii);
   CHECK(wide == L"B\u00fcro-PC \u2713 \u65e5\u672c");
   CHECK(platform::from_utf16(wide) == non_ascii);

@@ -271,7 +271,8 @@ async function refreshOverview() {
     if (p.seats && p.used >= p.seats) fill.classList.add('full');
     bar.appendChild(fill);
     box.appendChild(bar);
-    box.appendChild(el('span', `${p.used} of ${p.seats} seats in use`, 'count'));
+    box.appendChild(el('span', `${p.used} of ${p.seats} seats in use` +
+      (p.waiting ? `, ${p.waiting} waiting` : ''), 'count'));
     bars.push(box);
   }
   if (!bars.length) bars.push(el('p', 'No products: add a license on the Licenses page.'));
@@ -390,7 +391,15 @@ async function removeLicense(lic) {
 
 // Computers: who holds what, and the Disconnect button.
 async function refreshComputers() {
-  const c = await api('GET', '/api/v1/computers');
+  const [c, q] = await Promise.all([api('GET', '/api/v1/computers'),
+    api('GET', '/api/v1/queue')]);
+  fillTable('queue-table', q.waiting.map((w) => {
+    const tr = row([w.product, w.position, w.computer, w.user, w.address, w.priority,
+      duration((Date.now() - w.since_ms) / 1000), duration(w.wait_left_ms / 1000)]);
+    tr.dataset.computer = w.computer;
+    return tr;
+  }));
+  $('queue-none').hidden = q.waiting.length > 0;
   fillTable('comp-table', c.computers.map((comp) => {
     const leases = el('ul', null, 'leases');
     for (const l of comp.leases) {

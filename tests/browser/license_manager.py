@@ -441,6 +441,26 @@ def main():
         denied = run(*client, "--computer=ws-late", "--user=gina", "checkout", "cad", ok=False)
         check("the fourth computer is denied", denied.returncode == 3, denied.stdout)
 
+        # ---- Who waits: a checkout in the queue shows on the Overview and on Computers
+        waiting = subprocess.Popen(client + ["--computer=ws-queue", "--user=hana", "hold", "cad",
+                                             "--wait=120"],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        holds.append(waiting)
+        wait(d, "a checkout waiting in the queue shows on the Overview",
+             lambda drv: "3 of 3 seats in use, 1 waiting" in text(drv, '[data-product="cad"]'))
+        go(d, "computers")
+        wait(d, "and on Computers, with its place in line",
+             lambda drv: any(r[0] == "cad" and r[1] == "1" and r[2] == "ws-queue"
+                             and r[3] == "hana" and r[4] == "127.0.0.1"
+                             for r in rows(drv, "queue-table"))
+             and not drv.find_element(By.ID, "queue-none").is_displayed())
+        shot(d, "computers-queue")
+        waiting.terminate()
+        wait(d, "a waiter that gives up leaves the list",
+             lambda drv: not rows(drv, "queue-table")
+             and drv.find_element(By.ID, "queue-none").is_displayed())
+        go(d, "overview")
+
         # ---- Usage
         go(d, "usage")
         Select(d.find_element(By.ID, "use-product")).select_by_visible_text("cad")
