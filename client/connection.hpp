@@ -111,6 +111,8 @@ public:
   std::string roundtrip(const std::string& line);
   void send_raw(const std::string& bytes);
   std::string read_line();
+  /// Whether a whole line has been received and not read yet (poll() does not see it).
+  bool line_buffered() const { return inbuf_.find('\n') != std::string::npos; }
 
   /// Whether the connection is over TLS.
   bool secure() const { return ssl_ != nullptr; }

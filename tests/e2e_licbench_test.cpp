@@ -124,6 +124,42 @@ TEST_CASE("licbench renew: every client holds a lease and renews", "[e2e][licben
   CHECK(used_seats(*s.licd) == 0); // licbench gave every seat back
 }
 
+TEST_CASE("licbench queue hands each freed seat to the head of a queue, in order",
+          "[e2e][licbench][queue]") {
+  server_fixture s; // demo: 5 seats
+  auto r = licbench(s.licd->endpoint(),
+                    {"--scenario=queue", "--waiters=300", "--clients=6", "--duration=1"});
+  INFO(r.out);
+  REQUIRE(r.status == 0);
+  auto j = json::parse(r.out);
+  CHECK(j["ok"] == true);
+  CHECK(j["seats"] == 5);
+  CHECK(j["held"] == 5);
+  CHECK(j["queued"] == 300);
+  CHECK(j["handoffs"] > 0);
+  CHECK(j["free_to_grant"]["count"] == j["handoffs"]);
+  CHECK(j["free_to_grant"]["p50_us"] > 0);
+  CHECK(j["out_of_order"] == 0);
+  CHECK(j["wrong_positions"] == 0);
+  CHECK(eventually([&] { return used_seats(*s.licd) == 0; }, std::chrono::seconds(10)));
+}
+
+TEST_CASE("licbench policy checks out as many users and counts denials by rule",
+          "[e2e][licbench][policy]") {
+  temp_dir dir;
+  {
+    std::ofstream policy(dir.path() + "/site.policy");
+    policy << "MAX 1 demo USER *\n"; // 2 users, 4 computers: half the checkouts hit the MAX
+  }
+  server_fixture s({"--demo", "--policy=" + dir.path() + "/site.policy"});
+  auto j = ok_report(licbench(s.licd->endpoint(),
+                              {"--scenario=policy", "--clients=4", "--users=2", "--duration=1"}));
+  CHECK(j["ops"]["checkout"]["count"] > 0);
+  CHECK(j["ops"]["checkout"]["denied_by"]["LIMIT"] > 0);
+  CHECK(j["ops"]["checkout"]["errors"].empty());
+  CHECK(j["seats"]["max_held"] <= 2);
+}
+
 TEST_CASE("licbench's seat check counts net of seats others held before the run",
           "[e2e][licbench]") {
   server_fixture s;

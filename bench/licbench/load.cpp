@@ -32,6 +32,7 @@ namespace proto = net::protocol;
 struct computer {
   std::string name;
   std::string lease; // empty: none held
+  uint32_t number = 0; // its place among all the run's computers
 };
 
 struct pending {
@@ -154,7 +155,12 @@ void worker::send(connection& c, op kind, size_t comp, int64_t start) {
   auto& name = c.computers[comp].name;
   switch (kind) {
     case op::checkout:
-      queue(c, "CHECKOUT " + id + " " + opts_.product + " computer=" + name + "\n");
+      if (opts_.users > 0)
+        queue(c, "CHECKOUT " + id + " " + opts_.product + " computer=" + name
+                   + " user=" + opts_.user_prefix
+                   + std::to_string(c.computers[comp].number % opts_.users) + "\n");
+      else
+        queue(c, "CHECKOUT " + id + " " + opts_.product + " computer=" + name + "\n");
       break;
     case op::renew:
       queue(c, "RENEW " + id + " " + c.computers[comp].lease + "\n");
@@ -218,6 +224,7 @@ void worker::pump(connection& c, int64_t now) {
         send(c, comp.lease.empty() ? op::checkout : op::renew, i, start);
         break;
       case scenario::cycle:
+      case scenario::policy:
         send(c, comp.lease.empty() ? op::checkout : op::release, i, start);
         break;
       case scenario::contend:
@@ -290,9 +297,13 @@ void worker::on_line(connection& c, std::string_view line, int64_t arrival) {
     return;
   }
   auto code = proto::error_code_from_string(r->code);
-  if (code == proto::error_code::no_seats || code == proto::error_code::disconnected) {
-    if (measuring)
+  if (code == proto::error_code::no_seats || code == proto::error_code::disconnected
+      || code == proto::error_code::reserved || code == proto::error_code::limit
+      || code == proto::error_code::excluded) {
+    if (measuring) {
       ++s.denied;
+      ++s.denied_by[r->code];
+    }
     record(p.kind, p.start_ns, now, arrival);
     if (holds_leases() && c.set_up < c.computers.size())
       ++c.set_up; // no seat for this one: it will keep asking during the run
@@ -452,7 +463,7 @@ load_result run_load(const load_options& opts) {
   for (uint32_t i = 0; i < opts.clients; ++i) {
     connection c;
     for (uint32_t k = i; k < computers; k += opts.clients)
-      c.computers.push_back({names[k], ""});
+      c.computers.push_back({names[k], "", k});
     if (opts.rate > 0) // each connection's share of the offered load
       c.interval = static_cast<int64_t>(1e9 * opts.clients / opts.rate);
     per_thread[i % threads].push_back(std::move(c));
@@ -495,6 +506,8 @@ load_result run_load(const load_options& opts) {
       to.latency.merge(from.latency);
       to.at_socket.merge(from.at_socket);
       to.denied += from.denied;
+      for (const auto& [code, n] : from.denied_by)
+        to.denied_by[code] += n;
       for (const auto& [code, n] : from.errors)
         to.errors[code] += n;
       if (to.per_second.size() < from.per_second.size())

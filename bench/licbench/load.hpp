@@ -16,7 +16,8 @@
 
 namespace licd::bench {
 
-enum class scenario { renew, cycle, hold, contend };
+/// policy: cycle with checkouts by many users (`users`), for a server with a site policy.
+enum class scenario { renew, cycle, hold, contend, policy };
 enum class op { checkout, renew, release, connect };
 inline constexpr size_t op_kinds = 4;
 const char* to_string(op o);
@@ -32,6 +33,9 @@ struct load_options {
   double rate = 0;         ///< open loop: total requests per second (0: closed loop)
   uint32_t threads = 2;
   std::string run_id;      ///< prefix of computer names, so runs do not share computers
+  /// Checkouts name a user: user_prefix + (computer number % users); 0: HELLO's (licbench).
+  uint32_t users = 0;
+  std::string user_prefix = "licbench-u";
   bool keep_leases = false; ///< leave the leases held at the end (to test a restart with them)
   /// Speak TLS, verifying the server by `tls_ca` and/or `tls_pin` (null: plain TCP). Made from
   /// them once (net::tls_context::client); the end-of-run connections use the strings.
@@ -48,7 +52,8 @@ struct op_stats {
   /// the same without licbench's own delay in reading replies, where it could tell (one reply
   /// per read).
   histogram at_socket;
-  uint64_t denied = 0;                       ///< NO_SEATS (and DISCONNECTED)
+  uint64_t denied = 0; ///< NO_SEATS, DISCONNECTED and the site policy's RESERVED, LIMIT, EXCLUDED
+  std::map<std::string, uint64_t> denied_by; ///< ... by code
   std::map<std::string, uint64_t> errors;    ///< other ERR codes and connection errors
   std::vector<uint64_t> per_second;          ///< completed per second of the measured phase
 };

@@ -4,6 +4,7 @@
 
 #include "bench/licbench/load.hpp"
 #include "bench/licbench/local_server.hpp"
+#include "bench/licbench/queue_load.hpp"
 #include "licd/version.hpp"
 #include "tools/common/cli.hpp"
 
@@ -73,6 +74,59 @@ double us_per_op(double cores, double ops_per_s) {
   return cores < 0 || ops_per_s <= 0 ? -1 : cores * 1e6 / ops_per_s;
 }
 
+/// `--scenario=queue`: prints its figures; 1 when the queue's order or the seats were wrong.
+int run_queue_scenario(const licd::bench::queue_options& qo, bool json_out) {
+  licd::bench::queue_result q;
+  try {
+    q = licd::bench::run_queue(qo);
+  } catch (const std::exception& e) {
+    std::cerr << "licbench: " << e.what() << '\n';
+    return 4;
+  }
+  bool ok = q.error.empty() && q.out_of_order == 0 && q.wrong_positions == 0 && q.used_within_seats
+            && q.queued == qo.waiters && q.handoffs > 0;
+  if (json_out) {
+    auto latencies = [](const licd::bench::histogram& h) {
+      auto j = latency_json(h);
+      j["count"] = h.count();
+      return j;
+    };
+    json report{{"scenario", "queue"},
+                {"seats", q.seats},
+                {"held", q.held},
+                {"waiters", qo.waiters},
+                {"connections", qo.connections},
+                {"queued", q.queued},
+                {"handoffs", q.handoffs},
+                {"seconds", q.measured_seconds},
+                {"free_to_grant", latencies(q.free_to_grant)},
+                {"release_to_grant", latencies(q.release_to_grant)},
+                {"out_of_order", q.out_of_order},
+                {"wrong_positions", q.wrong_positions},
+                {"used_within_seats", q.used_within_seats},
+                {"error", q.error},
+                {"ok", ok}};
+    std::cout << report.dump() << '\n';
+  } else {
+    std::printf("licbench: queue, %u waiters over %u connections, product %s (%u seats, %u "
+                "taken by licbench)\n",
+                qo.waiters, qo.connections, qo.product.c_str(), q.seats, q.held);
+    std::printf("queued %u; %u seats handed to the head in %.1f s\n", q.queued, q.handoffs,
+                q.measured_seconds);
+    std::printf("%-28s %9s %9s %9s %9s %9s\n", "", "p50 us", "p90 us", "p99 us", "p99.9 us",
+                "max us");
+    std::printf("%-28s", "release OK -> grant OK");
+    print_latencies(q.free_to_grant);
+    std::printf("\n%-28s", "RELEASE sent -> grant OK");
+    print_latencies(q.release_to_grant);
+    std::printf("\nout of order: %u; wrong QUEUED positions: %u; used within seats: %s\n",
+                q.out_of_order, q.wrong_positions, q.used_within_seats ? "yes" : "NO");
+  }
+  if (!q.error.empty())
+    std::cerr << "licbench: the queue run stopped: " << q.error << '\n';
+  return ok ? 0 : 1;
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -85,8 +139,19 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", std::string("licbench ") + licd::version);
   app.add_option("--server", server, "HOST:PORT of licd")->capture_default_str();
   app.add_option("--product", o.product, "product to check out")->capture_default_str();
-  app.add_option("--scenario", scenario_name, "renew, cycle, hold or contend")
-    ->check(CLI::IsMember({"renew", "cycle", "hold", "contend"}))
+  app
+    .add_option("--scenario", scenario_name,
+                "renew, cycle, hold, contend, policy (cycle by --users users, for a server "
+                "with a site policy) or queue (--waiters waiting checkouts; how fast a freed "
+                "seat reaches the head)")
+    ->check(CLI::IsMember({"renew", "cycle", "hold", "contend", "policy", "queue"}))
+    ->capture_default_str();
+  app.add_option("--users", o.users,
+                 "checkouts name this many users, USER_PREFIX0 and on (policy: default 100)");
+  app.add_option("--user-prefix", o.user_prefix, "the users' names before their number")
+    ->capture_default_str();
+  licd::bench::queue_options qo;
+  app.add_option("--waiters", qo.waiters, "queue: checkouts that wait, over --clients connections")
     ->capture_default_str();
   app.add_option("--clients", o.clients, "connections")->capture_default_str();
   app.add_option("--computers", o.computers,
@@ -109,10 +174,13 @@ int main(int argc, char** argv) {
                  "speak TLS; the server's certificate must have this SHA-256 fingerprint");
   if (auto stop = licd::tools::parse_command_line(app, argc, argv))
     return *stop;
-  o.kind = scenario_name == "renew"   ? scenario::renew
-           : scenario_name == "cycle" ? scenario::cycle
-           : scenario_name == "hold"  ? scenario::hold
-                                      : scenario::contend;
+  o.kind = scenario_name == "renew"    ? scenario::renew
+           : scenario_name == "cycle"  ? scenario::cycle
+           : scenario_name == "hold"   ? scenario::hold
+           : scenario_name == "policy" ? scenario::policy
+                                       : scenario::contend;
+  if (o.kind == scenario::policy && o.users == 0)
+    o.users = 100;
   o.duration = std::chrono::milliseconds(static_cast<int64_t>(seconds * 1000));
   o.run_id = std::to_string(::getpid());
   auto colon = server.rfind(':');
@@ -122,6 +190,15 @@ int main(int argc, char** argv) {
   }
   o.host = server.substr(0, colon);
   o.port = static_cast<uint16_t>(std::stoi(server.substr(colon + 1)));
+  if (scenario_name == "queue") {
+    qo.host = o.host;
+    qo.port = o.port;
+    qo.product = o.product;
+    qo.connections = o.clients;
+    qo.duration = o.duration;
+    qo.run_id = "qb" + o.run_id;
+    return run_queue_scenario(qo, json_out);
+  }
   if (server_pid < 0) // a server on this machine's loopback: find it by its listening socket
     server_pid = is_loopback(o.host) ? find_listening_pid(o.port) : 0;
   o.server_pid = server_pid;
@@ -165,6 +242,7 @@ int main(int argc, char** argv) {
     entry["count"] = n;
     entry["ops_per_s"] = k == static_cast<size_t>(op::connect) ? 0.0 : n / r.measured_seconds;
     entry["denied"] = s.denied;
+    entry["denied_by"] = s.denied_by;
     entry["errors"] = s.errors;
     entry["at_socket"] = latency_json(s.at_socket);
     entry["at_socket"]["count"] = s.at_socket.count();
@@ -237,6 +315,10 @@ int main(int argc, char** argv) {
                   static_cast<unsigned long long>(errors));
       for (const auto& [code, n] : s.errors)
         std::printf("          error %s: %llu\n", code.c_str(), static_cast<unsigned long long>(n));
+      if (s.denied_by.size() > 1 || (s.denied_by.size() == 1 && s.denied_by.count("NO_SEATS") == 0))
+        for (const auto& [code, n] : s.denied_by)
+          std::printf("          denied %s: %llu\n", code.c_str(),
+                      static_cast<unsigned long long>(n));
     }
     bool stamped = false;
     for (const auto& s : r.ops)
