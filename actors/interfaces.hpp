@@ -57,7 +57,7 @@ using pool_actor = caf::typed_actor<
   caf::replies_to<queue_atom, uint64_t, uint64_t>::with<uint32_t, uint32_t>,
   /// Admin: the product's waiters, in order.
   caf::replies_to<queue_atom>::with<std::vector<waiter_info>>,
-  /// Internal: waits may have run out.
+  /// Internal: waits may have run out, or a seat a failed grant gave back waits for them.
   caf::reacts_to<queue_due_atom>,
   /// Move a live lease's deadline by one TTL (memory only).
   caf::replies_to<renew_atom, engine::lease_id, uint64_t>::with<pool_reply>,

@@ -176,7 +176,10 @@ void grant(self_ptr self, const engine::identity& who, uint64_t tag, reply_promi
       spdlog::error("grant for product={} computer={} not stored, seat given back: {}",
                     st.seats->product(), who.computer, to_string(*err));
       rp.deliver(not_stored(self, tag, *err, "the grant"));
-      serve_queue(self); // the seat is free again
+      // The seat is free again. The waiters get it a second from now, not at once: with the
+      // disk full, each would fail the same way in turn.
+      if (!st.seats->queue().empty())
+        send_later(st.timers, self, std::chrono::seconds(1), queue_due_atom::value);
       return;
     }
     st.seats->confirm(id);
@@ -594,6 +597,7 @@ pool_actor::behavior_type pool(pool_broker* self, pool_setup setup) {
       // The timers actor may deliver up to its resolution early.
       for (auto& r : st.seats->waits_over(mono_now() + timer_resolution))
         refuse_waiter(self, r, true);
+      serve_queue(self); // after a grant that could not be stored
       arm_queue_timer(self);
     },
     [=](renew_atom, const engine::lease_id& id, uint64_t tag) { return renew(self, id, tag); },

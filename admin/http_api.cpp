@@ -471,11 +471,13 @@ void http_api::routes() {
           throw request_failed(engine::errc::bad_request, "send {\"level\": \"debug\"}");
         level = body["level"].get<std::string>();
       }
-      static constexpr std::array<std::string_view, 7> levels{"trace", "debug",    "info", "warn",
-                                                              "error", "critical", "off"};
-      if (std::find(levels.begin(), levels.end(), level) == levels.end())
-        throw request_failed(engine::errc::bad_request,
-                             "level: one of trace, debug, info, warn, error, critical, off");
+      const auto& levels = defaults::log_levels;
+      if (std::find(levels.begin(), levels.end(), level) == levels.end()) {
+        std::string known;
+        for (auto l : levels)
+          known += (known.empty() ? "" : ", ") + std::string(l);
+        throw request_failed(engine::errc::bad_request, "level: one of " + known);
+      }
       auto before = level_name(spdlog::get_level());
       spdlog::set_level(spdlog::level::from_str(level));
       spdlog::info("admin API: log level {} (was {})", level, before);

@@ -1,9 +1,11 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
+#include <string_view>
 
 /// Every default of licd and its tools, once. The option structs (server_options, pool_policy,
 /// connection_limits, admin::options, the client's) start from these, the command line
@@ -15,6 +17,10 @@ using std::chrono::milliseconds;
 using std::chrono::seconds;
 
 // Where licd listens.
+/// The log levels licd takes (--log-level, the admin API's log-level), most verbose first.
+inline constexpr std::array<std::string_view, 7> log_levels{"trace", "debug",    "info", "warn",
+                                                            "error", "critical", "off"};
+
 inline constexpr uint16_t client_port = 27600;    ///< TCP, the wire protocol
 inline constexpr uint16_t admin_port = 27601;     ///< HTTP, the admin API
 inline constexpr uint16_t discovery_port = 27600; ///< UDP, discovery (0: off)

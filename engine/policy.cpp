@@ -29,20 +29,27 @@ bool has_wildcard(std::string_view s) {
   return s.find_first_of("*?") != std::string_view::npos;
 }
 
+/// The subject keywords, in subject_kind's order.
+constexpr std::array<std::string_view, 6> subject_keywords = {
+  "USER", "HOST", "ADDRESS", "GROUP", "HOST_GROUP", "ADDRESS_GROUP"};
+static_assert(static_cast<size_t>(subject_kind::address_group) + 1 == subject_keywords.size());
+
+/// The rule keywords, in rule_kind's order.
+constexpr std::array<std::string_view, 4> rule_keywords = {"RESERVE", "MAX", "INCLUDE", "EXCLUDE"};
+static_assert(static_cast<size_t>(rule_kind::exclude) + 1 == rule_keywords.size());
+
+std::optional<rule_kind> rule_from(std::string_view upper_word) {
+  for (size_t i = 0; i < rule_keywords.size(); ++i)
+    if (upper_word == rule_keywords[i])
+      return static_cast<rule_kind>(i);
+  return std::nullopt;
+}
+
 std::optional<subject_kind> subject_from(std::string_view word) {
   auto w = upper(word);
-  if (w == "USER")
-    return subject_kind::user;
-  if (w == "HOST")
-    return subject_kind::host;
-  if (w == "ADDRESS")
-    return subject_kind::address;
-  if (w == "GROUP")
-    return subject_kind::group;
-  if (w == "HOST_GROUP")
-    return subject_kind::host_group;
-  if (w == "ADDRESS_GROUP")
-    return subject_kind::address_group;
+  for (size_t i = 0; i < subject_keywords.size(); ++i)
+    if (w == subject_keywords[i])
+      return static_cast<subject_kind>(i);
   return std::nullopt;
 }
 
@@ -117,21 +124,8 @@ std::vector<statement> split(std::string_view text) {
 } // namespace
 
 const char* keyword(subject_kind k) {
-  switch (k) {
-    case subject_kind::user:
-      return "USER";
-    case subject_kind::host:
-      return "HOST";
-    case subject_kind::address:
-      return "ADDRESS";
-    case subject_kind::group:
-      return "GROUP";
-    case subject_kind::host_group:
-      return "HOST_GROUP";
-    case subject_kind::address_group:
-      return "ADDRESS_GROUP";
-  }
-  return "?";
+  auto i = static_cast<size_t>(k);
+  return i < subject_keywords.size() ? subject_keywords[i].data() : "?";
 }
 
 std::optional<std::array<uint8_t, 16>> parse_address(std::string_view text) {
@@ -251,12 +245,15 @@ bool rule::each() const {
   return !is_group(who.kind);
 }
 
-std::string rule::describe() const {
-  static constexpr const char* names[] = {"RESERVE", "MAX", "INCLUDE", "EXCLUDE"};
-  std::string out = "line " + std::to_string(line) + ": " + names[static_cast<int>(kind)] + " ";
+std::string rule::text() const {
+  std::string out(rule_keywords[static_cast<size_t>(kind)]);
   if (kind == rule_kind::reserve || kind == rule_kind::max)
-    out += std::to_string(count) + " ";
-  return out + product + " " + who.describe();
+    out += " " + std::to_string(count);
+  return out + " " + product + " " + who.describe();
+}
+
+std::string rule::describe() const {
+  return "line " + std::to_string(line) + ": " + text();
 }
 
 std::pair<std::shared_ptr<const document>, std::vector<problem>>
@@ -378,9 +375,10 @@ document::parse(std::string_view text) {
     auto key = upper(s.words[0]);
     if (auto kind = subject_from(key); kind && is_group(*kind))
       continue;
-    if (key == "RESERVE" || key == "MAX") {
+    auto kind = rule_from(key);
+    if (kind == rule_kind::reserve || kind == rule_kind::max) {
       rule r;
-      r.kind = key == "RESERVE" ? rule_kind::reserve : rule_kind::max;
+      r.kind = *kind;
       r.line = s.line;
       if (s.words.size() < 2 || !parse_int(s.words[1], r.count)
           || (r.kind == rule_kind::reserve && r.count == 0)) {
@@ -396,9 +394,9 @@ document::parse(std::string_view text) {
       r.product = *product;
       r.who = std::move(*who);
       doc->rules_.push_back(std::move(r));
-    } else if (key == "INCLUDE" || key == "EXCLUDE") {
+    } else if (kind) { // INCLUDE or EXCLUDE
       rule r;
-      r.kind = key == "INCLUDE" ? rule_kind::include : rule_kind::exclude;
+      r.kind = *kind;
       r.line = s.line;
       auto product = product_at(s, 1, true);
       auto who = product ? subject_at(s, 2) : std::nullopt;
@@ -495,13 +493,8 @@ std::string document::describe() const {
       out += " " + m;
     out += "\n";
   }
-  static constexpr const char* names[] = {"RESERVE", "MAX", "INCLUDE", "EXCLUDE"};
-  for (const auto& r : rules_) {
-    out += names[static_cast<int>(r.kind)];
-    if (r.kind == rule_kind::reserve || r.kind == rule_kind::max)
-      out += " " + std::to_string(r.count);
-    out += " " + r.product + " " + r.who.describe() + "\n";
-  }
+  for (const auto& r : rules_)
+    out += r.text() + "\n";
   for (const auto& t : ttls_)
     out += "TTL " + t.product + " " + std::to_string(t.ttl.count()) + "\n";
   for (const auto& p : priorities_)
@@ -541,6 +534,14 @@ tally::tally(product_rules rules)
     each_counts_(rules_.maxes.size()) {
   if (rules_.reserves.size() > 64)
     rules_.reserves.resize(64); // document::parse refuses more than 64 per product
+  for (const auto* r : rules_.reserves)
+    wanted_ += r->count;
+}
+
+uint32_t tally::matched_now() const {
+  if (!matched_now_)
+    matched_now_ = matched(0);
+  return *matched_now_;
 }
 
 uint64_t tally::signature(const requester& r) const {
@@ -602,10 +603,7 @@ uint32_t tally::matched(uint64_t extra) const {
 }
 
 uint32_t tally::reserved_unmet() const {
-  uint64_t wanted = 0;
-  for (const auto* r : rules_.reserves)
-    wanted += r->count;
-  return static_cast<uint32_t>(wanted - matched(0));
+  return static_cast<uint32_t>(wanted_ - matched_now());
 }
 
 int32_t tally::priority(const requester& r) const {
@@ -648,12 +646,10 @@ std::optional<verdict> tally::check(const requester& r, bool holds_seat, uint32_
   }
   if (holds_seat || rules_.reserves.empty() || used >= seats)
     return std::nullopt;
-  uint64_t wanted = 0;
-  for (const auto* x : rules_.reserves)
-    wanted += x->count;
+  const auto wanted = wanted_;
   if (used + 1 + wanted <= seats)
     return std::nullopt; // room for every reservation whoever takes this seat
-  auto before = matched(0);
+  auto before = matched_now();
   auto sig = signature(r);
   if (sig != 0 && matched(sig) == before + 1)
     return std::nullopt; // it takes a seat its reservation still needs
@@ -671,6 +667,7 @@ std::optional<verdict> tally::check(const requester& r, bool holds_seat, uint32_
 }
 
 void tally::count(const owner& o, const std::string& computer, int delta) {
+  matched_now_.reset(); // the holders change
   for (size_t i = 0; i < rules_.maxes.size(); ++i) {
     const auto* m = rules_.maxes[i];
     if (m->who.kind == subject_kind::host

@@ -88,6 +88,7 @@ struct rule {
   /// MAX on a USER, HOST or ADDRESS name or pattern limits each one that matches on its own
   /// ("at most 1 seat per user"); on a group, the group together.
   bool each() const;
+  std::string text() const;     ///< "MAX 1 cad USER *"
   std::string describe() const; ///< "line 12: MAX 1 cad USER *"
 };
 
@@ -201,6 +202,8 @@ private:
   /// The most holders that can be matched to reservations, with `extra` one more of that
   /// signature (0: none).
   uint32_t matched(uint64_t extra) const;
+  /// matched(0), kept until the holders change.
+  uint32_t matched_now() const;
   void count(const owner& o, const std::string& computer, int delta);
 
   product_rules rules_;
@@ -209,6 +212,8 @@ private:
   /// Per MAX rule: seats held by its group (group rules), or per user/address (each-rules).
   std::vector<uint32_t> group_counts_;
   std::vector<std::unordered_map<std::string, uint32_t>> each_counts_;
+  uint64_t wanted_ = 0; ///< the reservations' counts together
+  mutable std::optional<uint32_t> matched_now_;
 };
 
 } // namespace licd::engine::policy

@@ -43,7 +43,8 @@ licd_options::licd_options(CLI::App& app, licd_config& cfg)
     ->check(CLI::Range(1u, 86400u))
     ->capture_default_str();
   app.add_option("--log-level", cfg.log_level, "trace, debug, info, warn, error, critical or off")
-    ->check(CLI::IsMember({"trace", "debug", "info", "warn", "error", "critical", "off"}))
+    ->check(CLI::IsMember(
+      std::vector<std::string>(defaults::log_levels.begin(), defaults::log_levels.end())))
     ->capture_default_str();
   app.add_option("--threads", cfg.threads, "actor scheduler threads (0: one per core)");
   app
