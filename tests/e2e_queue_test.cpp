@@ -186,3 +186,31 @@ TEST_CASE("the client library and licclient wait in the queue for a seat", "[e2e
                   "checkout", "cad", "--wait=90000"});
   CHECK(bad.status != 0);
 }
+
+TEST_CASE("a license added or a policy reloaded gives the waiters their seats at once",
+          "[e2e][queue]") {
+  temp_dir dir;
+  auto file = dir.path() + "/site.policy";
+  write(file, "MAX 1 cad USER *\n");
+  admin_fixture f({"--policy=" + file});
+  f.licadmin_json({"licenses", "add", f.issue("cad", 1)});
+  auto holder = connect_as(f.licd(), "relay");
+  holder->checkout("cad", "ws1", "alice");
+
+  // bob waits for a seat; alice, at her MAX, waits for the rule to let her.
+  auto bob = raw(f.licd(), "wb", "bob");
+  queue_up(*bob, "q1");
+  auto alice = raw(f.licd(), "wa", "alice");
+  queue_up(*alice, "q2");
+  f.licadmin_json({"licenses", "add", f.issue("cad", 2)}); // 3 seats now
+  CHECK_FALSE(granted(*bob, "q1").empty());
+  // The third seat is free, but alice's MAX still holds her back: she keeps waiting.
+  alice->send_raw("STATUS s queue=q2\n");
+  auto place = proto::read_queue_place(read_reply(*alice));
+  REQUIRE(place);
+  CHECK(place->position == 1);
+  write(file, "MAX 2 cad USER *\n");
+  f.licadmin_json({"policy", "reload"});
+  CHECK_FALSE(granted(*alice, "q2").empty());
+  CHECK(used_seats(f.licd(), "cad") == 3);
+}
