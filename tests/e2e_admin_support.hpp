@@ -21,6 +21,12 @@ inline std::string trim(std::string s) {
   return s;
 }
 
+/// Writes `text` to the file at `path`, replacing what it held.
+inline void write_text(const std::string& path, const std::string& text) {
+  std::ofstream out(path, std::ios::trunc);
+  out << text;
+}
+
 inline std::string slurp(const std::string& path) {
   std::ifstream in(path);
   std::stringstream ss;

@@ -11,11 +11,6 @@ using namespace std::chrono_literals;
 
 namespace {
 
-void write(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
-}
-
 /// The message of a refused checkout, or "" when it was granted.
 std::string refused_message(licd::client::connection& c, const std::string& computer,
                             const std::string& user) {
@@ -39,7 +34,7 @@ TEST_CASE("a site policy refuses a checkout by its rules, naming the rule's line
           "[e2e][policy]") {
   temp_dir dir;
   auto file = dir.path() + "/site.policy";
-  write(file, R"(# two seats of cad for the modellers, one each, never the render farm
+  write_text(file, R"(# two seats of cad for the modellers, one each, never the render farm
 GROUP modelers alice bob
 HOST_GROUP farm render-*
 RESERVE 2 cad GROUP modelers
@@ -85,7 +80,7 @@ TEST_CASE("a policy reload applies to the next checkout and ends no lease, a wro
           "[e2e][policy]") {
   temp_dir dir;
   auto file = dir.path() + "/site.policy";
-  write(file, "MAX 2 cad USER *\n");
+  write_text(file, "MAX 2 cad USER *\n");
   admin_fixture f({"--policy=" + file});
   f.licadmin_json({"licenses", "add", f.issue("cad", 5)});
   auto c = connect_as(f.licd(), "relay");
@@ -93,7 +88,7 @@ TEST_CASE("a policy reload applies to the next checkout and ends no lease, a wro
   auto second = c->checkout("cad", "ws2", "bob");
   CHECK(refusal([&] { c->checkout("cad", "ws3", "bob"); }) == "LIMIT");
 
-  write(file, "EXCLUDE cad USER bob\n");
+  write_text(file, "EXCLUDE cad USER bob\n");
   auto reloaded = f.licadmin_json({"policy", "reload"});
   CHECK(reloaded["rules"] == 1);
   CHECK(c->renew(first.lease) > 0); // granted leases run on
@@ -102,7 +97,7 @@ TEST_CASE("a policy reload applies to the next checkout and ends no lease, a wro
   CHECK_THAT(refused_message(*c, "ws3", "bob"), Catch::StartsWith("EXCLUDED"));
   CHECK(refused_message(*c, "ws3", "carol").empty()); // the MAX is gone with the old file
 
-  write(file, "EXCLUDE cad USER bob\nRESERVE x cad USER alice\nALLOW cad USER bob\n");
+  write_text(file, "EXCLUDE cad USER bob\nRESERVE x cad USER alice\nALLOW cad USER bob\n");
   auto bad = f.licadmin({"--json", "policy", "reload"});
   CHECK(bad.status == 2);
   CHECK_THAT(bad.out, Catch::Contains("line 2: RESERVE needs a number")
@@ -114,7 +109,7 @@ TEST_CASE("a policy reload applies to the next checkout and ends no lease, a wro
   CHECK_THAT(refused_message(*c, "ws4", "bob"), Catch::StartsWith("EXCLUDED"));
 
   // SIGHUP reloads too.
-  write(file, "# nothing\n");
+  write_text(file, "# nothing\n");
   REQUIRE(::kill(f.licd().pid(), SIGHUP) == 0);
   CHECK(eventually([&] { return refused_message(*c, "ws4", "bob").empty(); }, 10s));
   CHECK(f.licadmin_json({"policy", "show"})["rules"] == 0);
@@ -124,7 +119,7 @@ TEST_CASE("a wrong policy stops licd at start and fails --check-config, with eve
           "[e2e][policy]") {
   temp_dir dir;
   auto file = dir.path() + "/bad.policy";
-  write(file, "GROUP g alice\nRESERVE 2 cad GROUP nobody\nMAX -1 cad USER *\n");
+  write_text(file, "GROUP g alice\nRESERVE 2 cad GROUP nobody\nMAX -1 cad USER *\n");
   auto check = run_with_stderr({LICD_BINARY, "--check-config", "--policy=" + file});
   CHECK(check.status == 1);
   CHECK_THAT(check.out, Catch::Contains(file + ":2: no GROUP named 'nobody'")
@@ -136,7 +131,7 @@ TEST_CASE("a wrong policy stops licd at start and fails --check-config, with eve
   CHECK_THAT(start.out, Catch::Contains("line 2: no GROUP named 'nobody'"));
   auto missing = run({LICD_BINARY, "--check-config", "--policy=" + dir.path() + "/none"});
   CHECK(missing.status == 1);
-  write(file, "GROUP g alice\nRESERVE 1 cad GROUP g\n");
+  write_text(file, "GROUP g alice\nRESERVE 1 cad GROUP g\n");
   auto fine = run({LICD_BINARY, "--check-config", "--policy=" + file});
   CHECK(fine.status == 0);
   CHECK_THAT(fine.out, Catch::Contains("1 rules, 1 groups"));

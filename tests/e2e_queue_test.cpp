@@ -15,11 +15,6 @@ namespace proto = licd::net::protocol;
 
 namespace {
 
-void write(const std::string& path, const std::string& text) {
-  std::ofstream out(path, std::ios::trunc);
-  out << text;
-}
-
 /// A raw connection that said HELLO (for pipelined requests and the QUEUED lines).
 std::unique_ptr<licd::client::connection> raw(const licd_process& p, const std::string& computer,
                                               const std::string& user) {
@@ -67,7 +62,7 @@ TEST_CASE("waiting checkouts get freed seats by priority then arrival, before an
           "[e2e][queue]") {
   temp_dir dir;
   auto file = dir.path() + "/site.policy";
-  write(file, "GROUP leads carol\nPRIORITY cad GROUP leads 5\n");
+  write_text(file, "GROUP leads carol\nPRIORITY cad GROUP leads 5\n");
   admin_fixture f({"--policy=" + file, "--idle-timeout=1"});
   f.licadmin_json({"licenses", "add", f.issue("cad", 2)});
   // A fresh connection each time: an idle one is closed after a second.
@@ -191,7 +186,7 @@ TEST_CASE("a license added or a policy reloaded gives the waiters their seats at
           "[e2e][queue]") {
   temp_dir dir;
   auto file = dir.path() + "/site.policy";
-  write(file, "MAX 1 cad USER *\n");
+  write_text(file, "MAX 1 cad USER *\n");
   admin_fixture f({"--policy=" + file});
   f.licadmin_json({"licenses", "add", f.issue("cad", 1)});
   auto holder = connect_as(f.licd(), "relay");
@@ -209,7 +204,7 @@ TEST_CASE("a license added or a policy reloaded gives the waiters their seats at
   auto place = proto::read_queue_place(read_reply(*alice));
   REQUIRE(place);
   CHECK(place->position == 1);
-  write(file, "MAX 2 cad USER *\n");
+  write_text(file, "MAX 2 cad USER *\n");
   f.licadmin_json({"policy", "reload"});
   CHECK_FALSE(granted(*alice, "q2").empty());
   CHECK(used_seats(f.licd(), "cad") == 3);

@@ -128,3 +128,32 @@ TEST_CASE("a restart without --demo keeps the demo license's leases", "[e2e][sta
   CHECK(connect_as(*s.licd, "ws1")->renew(lease) > 0);
   CHECK(used_seats(*s.licd) == 1);
 }
+
+TEST_CASE("licd --check-config loads the TLS certificates as licd would, and names a bad one",
+          "[e2e][startup]") {
+  temp_dir dir;
+  auto good = make_tls_cert(dir.path());
+  std::filesystem::create_directories(dir.path() + "/other");
+  auto other = make_tls_cert(dir.path() + "/other");
+  auto ok = run({LICD_BINARY, "--check-config", "--tls-cert=" + good.cert, "--tls-key=" + good.key,
+                 "--admin-tls-cert=" + other.cert, "--admin-tls-key=" + other.key});
+  INFO(ok.out);
+  CHECK(ok.status == 0);
+  CHECK_THAT(ok.out,
+             Catch::Contains("client port TLS: certificate " + good.cert + ", SHA-256 " + good.pin)
+               && Catch::Contains("admin port TLS: certificate " + other.cert)
+               && Catch::Contains("configuration ok"));
+  // The admin key is the other certificate's: refused, naming the files.
+  auto with_stderr = [](std::vector<std::string> argv) {
+    argv.insert(argv.begin(), {"/bin/sh", "-c", "exec \"$@\" 2>&1", "sh"});
+    return run(argv);
+  };
+  auto mismatched = with_stderr({LICD_BINARY, "--check-config", "--admin-tls-cert=" + other.cert,
+                                 "--admin-tls-key=" + good.key});
+  CHECK(mismatched.status == 1);
+  CHECK_THAT(mismatched.out, Catch::Contains(good.key));
+  auto missing = with_stderr({LICD_BINARY, "--check-config",
+                              "--tls-cert=" + dir.path() + "/none.crt", "--tls-key=" + good.key});
+  CHECK(missing.status == 1);
+  CHECK_THAT(missing.out, Catch::Contains("none.crt"));
+}

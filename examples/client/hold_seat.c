@@ -8,7 +8,7 @@
 
 static void on_event(licd_event event, const char* detail, void* user_data) {
   (void)user_data;
-  static const char* names[] = {"connection lost", "reconnected", "lost", "regained"};
+  static const char* names[] = {"connection lost", "reconnected", "lost", "regained", "queued"};
   fprintf(stderr, "license event: %s (%s)\n", names[event], detail);
 }
 

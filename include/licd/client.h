@@ -25,13 +25,13 @@ extern "C" {
 
 typedef enum licd_status {
   LICD_OK = 0,
-  LICD_NO_SEATS = 1,      /* every seat is in use (after retrying until the timeout) */
-  LICD_UNREACHABLE = 2,   /* no server answered */
-  LICD_TLS = 3,           /* the server's certificate did not pass */
-  LICD_NOT_LICENSED = 4,  /* stand-alone mode: no valid license on this machine */
-  LICD_REFUSED = 5,       /* another refusal by the server (the message has its code) */
-  LICD_BAD_ARGUMENT = 6,  /* a bad option, product name or config file */
-  LICD_ERROR = 7          /* anything else */
+  LICD_NO_SEATS = 1,     /* every seat is in use (after waiting in the queue until the timeout) */
+  LICD_UNREACHABLE = 2,  /* no server answered */
+  LICD_TLS = 3,          /* the server's certificate did not pass */
+  LICD_NOT_LICENSED = 4, /* stand-alone mode: no valid license on this machine */
+  LICD_REFUSED = 5,      /* another refusal by the server (the message has its code) */
+  LICD_BAD_ARGUMENT = 6, /* a bad option, product name or config file */
+  LICD_ERROR = 7         /* anything else */
 } licd_status;
 
 typedef enum licd_event {

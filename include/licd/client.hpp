@@ -55,7 +55,7 @@ struct license_options {
   uint16_t discovery_port = 27600;
   std::string computer; ///< default: the host name
   std::string user;     ///< default: the current user
-  std::chrono::milliseconds timeout{30'000}; ///< how long acquire keeps trying for a seat
+  std::chrono::milliseconds timeout{30'000}; ///< how long acquire waits for a seat (in the queue)
   /// TLS: set one of these to talk TLS, verified against a CA (or the self-signed certificate
   /// itself) or a pinned SHA-256 fingerprint.
   std::string tls_ca_file;

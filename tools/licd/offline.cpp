@@ -92,6 +92,14 @@ int check_config(const licd_config& cfg) {
   try {
     for (const auto& path : opts.vendor_keys)
       licd::engine::ed25519::public_key::from_pem(licd::files::read_file(path));
+    // The certificates as licd will load them: readable, PEM, the key the certificate's.
+    if (!opts.tls_cert.empty())
+      std::printf("client port TLS: certificate %s, SHA-256 %s\n", opts.tls_cert.c_str(),
+                  licd::net::tls_context::load(opts.tls_cert, opts.tls_key)->fingerprint().c_str());
+    if (!cfg.admin.tls_cert.empty())
+      std::printf(
+        "admin port TLS: certificate %s, SHA-256 %s\n", cfg.admin.tls_cert.c_str(),
+        licd::net::tls_context::load(cfg.admin.tls_cert, cfg.admin.tls_key)->fingerprint().c_str());
     if (!opts.policy_file.empty()) {
       auto [doc, problems] = licd::read_policy_file(opts.policy_file);
       for (const auto& p : problems)
