@@ -95,6 +95,8 @@ struct pool_status {
   uint64_t queued = 0;            ///< checkouts that joined the queue
   uint64_t served_from_queue = 0; ///< ... and got a seat from it
   uint64_t wait_timeouts = 0;     ///< ... and gave up at the end of their wait
+  /// Computers disconnected by an administrator and refused until (wall clock, ms).
+  std::vector<std::pair<std::string, int64_t>> cooldowns;
 };
 
 /// One checkout waiting in a product's queue, as the admin API shows it.

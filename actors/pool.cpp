@@ -612,6 +612,8 @@ pool_actor::behavior_type pool(pool_broker* self, pool_setup setup) {
       s.used = p.used();
       s.leases = p.lease_count();
       s.waiting = static_cast<uint32_t>(p.queue().size());
+      for (const auto& [computer, until] : p.running_cooldowns(mono_now()))
+        s.cooldowns.emplace_back(computer, until);
       return s;
     },
     [=](has_lease_atom, const engine::lease_id& id) {

@@ -585,7 +585,19 @@ void http_api::routes() {
     auto sessions =
       ask<std::vector<session_info>>(sys_, timeout, srv_.registry(), sessions_atom::value);
     auto leases = ask<std::vector<lease_info>>(sys_, timeout, srv_.registry(), leases_atom::value);
-    reply(res, 200, json{{"computers", computers_json(sessions, leases)}});
+    auto pools = ask<std::vector<pool_status>>(sys_, timeout, srv_.registry(), status_atom::value);
+    auto cooldowns = json::array();
+    auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::system_clock::now().time_since_epoch())
+                    .count();
+    for (const auto& p : pools)
+      for (const auto& [computer, until] : p.cooldowns)
+        cooldowns.push_back(json{{"computer", computer},
+                                 {"product", p.product},
+                                 {"until", iso_time(until)},
+                                 {"seconds_left", (until - now_ms + 999) / 1000}});
+    reply(res, 200,
+          json{{"computers", computers_json(sessions, leases)}, {"cooldowns", cooldowns}});
   });
 
   http.Get("/api/v1/queue", [this, timeout](const httplib::Request&, httplib::Response& res) {

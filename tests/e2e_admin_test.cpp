@@ -220,13 +220,21 @@ TEST_CASE("disconnect frees the seats at once and the cooldown refuses the compu
   // The session is told why, then closed.
   CHECK_THAT(ws1->read_line(), Catch::StartsWith("ERR - DISCONNECTED an administrator disconnected"));
   CHECK_THROWS_AS(ws1->roundtrip("PING 1"), licd::client::connection_error);
-  CHECK(f.licadmin_json({"computers", "list"})["computers"].empty());
+  auto listed = f.licadmin_json({"computers", "list"});
+  CHECK(listed["computers"].empty());
+  // The cooldown is listed, per product, with the time left.
+  REQUIRE(listed["cooldowns"].size() == 1);
+  CHECK(listed["cooldowns"][0]["computer"] == "ws1");
+  CHECK(listed["cooldowns"][0]["product"] == "cad");
+  CHECK(listed["cooldowns"][0]["seconds_left"].get<int>() >= 1);
+  CHECK(listed["cooldowns"][0]["seconds_left"].get<int>() <= 2);
   auto back = connect_as(f.licd(), "ws1", "alice");
   CHECK(refusal([&] { back->checkout("cad"); }) == "DISCONNECTED");
   CHECK(refusal([&] { back->renew(first); }) == "UNKNOWN_LEASE");
   CHECK(connect_as(f.licd(), "ws2")->checkout("cad").used == 1); // others are served
   std::this_thread::sleep_for(2500ms);
   CHECK(back->checkout("cad").used == 2);
+  CHECK(f.licadmin_json({"computers", "list"})["cooldowns"].empty()); // over
 }
 
 TEST_CASE("a force-disconnect's cooldown survives a restart, clean or SIGKILL",

@@ -14,7 +14,6 @@ const state = {
   timer: null,
   busy: false,
   log: { after: null, filter: '' },
-  cooldowns: new Map(), // computer -> time (ms) it may check out again
   charts: {},
   activating: null,
 };
@@ -416,13 +415,11 @@ async function refreshComputers() {
     tr.dataset.computer = comp.computer;
     return tr;
   }));
-  const now = Date.now();
-  const items = [];
-  for (const [name, until] of state.cooldowns) {
-    if (until <= now) state.cooldowns.delete(name);
-    else items.push(el('li', `${name}: may check out again in ${duration((until - now) / 1000)}`));
-  }
-  $('comp-cooldowns').replaceChildren(...items);
+  // licd's own list: one line per computer, the longest of its products' cooldowns.
+  const left = new Map();
+  for (const cd of c.cooldowns) left.set(cd.computer, Math.max(left.get(cd.computer) || 0, cd.seconds_left));
+  $('comp-cooldowns').replaceChildren(...[...left].map(([name, s]) =>
+    el('li', `${name}: may check out again in ${duration(s)}`)));
 }
 
 async function disconnect(computer) {
@@ -431,7 +428,6 @@ async function disconnect(computer) {
     return;
   try {
     const r = await api('POST', `/api/v1/computers/${encodeURIComponent(computer)}/disconnect`);
-    state.cooldowns.set(computer, Date.now() + r.cooldown_seconds * 1000);
     say('comp-result', `Disconnected ${computer}: ${r.leases_ended} leases ended; it may check ` +
       `out again in ${r.cooldown_seconds} s.`);
   } catch (e) {

@@ -408,6 +408,9 @@ def main():
               "may check out again in 120 s" in text(d, "#comp-result"), text(d, "#comp-result"))
         wait(d, "the cooldown is shown afterwards",
              lambda drv: "ws-hold: may check out again in" in text(drv, "#comp-cooldowns"))
+        d.refresh()
+        wait(d, "and after a reload of the page too: licd keeps the list",
+             lambda drv: "ws-hold: may check out again in" in text(drv, "#comp-cooldowns"))
         deadline = time.time() + WAIT
         while time.time() < deadline and not any(l.startswith("lost ") for l in held):
             time.sleep(0.1)

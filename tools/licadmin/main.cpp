@@ -254,6 +254,14 @@ int main(int argc, char** argv) {
       table({"COMPUTER", "USERS", "ADDRESS", "PRODUCTS", "CONNECTED SINCE", "LAST RENEWAL",
              "EXPIRES IN", "LEASES"},
             rows);
+      if (!all["cooldowns"].empty()) {
+        std::cout << "\ndisconnected, cooling down:\n";
+        std::vector<std::vector<std::string>> cooling;
+        for (const auto& cd : all["cooldowns"])
+          cooling.push_back({text(cd["computer"]), text(cd["product"]), text(cd["until"]),
+                             text(cd["seconds_left"])});
+        table({"COMPUTER", "PRODUCT", "UNTIL", "SECONDS LEFT"}, cooling);
+      }
     } else if (comp_disc->parsed()) {
       confirm(yes, "Disconnect " + computer + "? Its leases end and it waits out a cooldown.");
       auto r = a.call("POST", "/api/v1/computers/" + computer + "/disconnect");
