@@ -211,19 +211,28 @@ void arm_queue_timer(self_ptr self) {
   send_later(st.timers, self, *next - mono_now(), queue_due_atom::value);
 }
 
+/// Takes the reply promise of a waiter that leaves the queue (nullopt: none, not reached).
+std::optional<reply_promise> take_promise(self_ptr self, const engine::waiter_key& key) {
+  auto& waiting = self->state.waiting;
+  auto it = waiting.find(key);
+  if (it == waiting.end())
+    return std::nullopt;
+  auto rp = std::move(it->second);
+  waiting.erase(it);
+  return rp;
+}
+
 /// Answers a waiter that leaves the queue without a seat: its wait ran out, or its rules now
 /// refuse it for good. Counted and logged as a denial, with how long it waited.
 void refuse_waiter(self_ptr self, engine::pool::refused_waiter& r, bool timed_out) {
   auto& st = self->state;
-  auto it = st.waiting.find(r.who.key);
-  if (it == st.waiting.end())
+  auto rp = take_promise(self, r.who.key);
+  if (!rp)
     return;
-  auto rp = std::move(it->second);
-  st.waiting.erase(it);
   if (timed_out)
     ++st.counters.wait_timeouts;
   auto waited = std::chrono::duration_cast<std::chrono::seconds>(mono_now() - r.who.since);
-  rp.deliver(
+  rp->deliver(
     deny(self, r.who.who, r.who.key.tag, r.why.code,
          r.why.reason + " (waited " + std::to_string(waited.count()) + " s in the queue)"));
 }
@@ -238,16 +247,14 @@ void serve_queue(self_ptr self) {
   auto now = mono_now();
   std::vector<engine::pool::refused_waiter> refused;
   while (auto w = st.seats->next_waiter(now, refused)) {
-    auto it = st.waiting.find(w->key);
-    if (it == st.waiting.end())
+    auto rp = take_promise(self, w->key);
+    if (!rp)
       continue; // not reached: every waiter has its promise
-    auto rp = std::move(it->second);
-    st.waiting.erase(it);
     ++st.counters.served_from_queue;
     spdlog::debug("product={} seat for waiter computer={} user={} after {} ms", st.seats->product(),
                   w->who.computer, w->who.user,
                   std::chrono::duration_cast<std::chrono::milliseconds>(now - w->since).count());
-    grant(self, w->who, w->key.tag, std::move(rp));
+    grant(self, w->who, w->key.tag, std::move(*rp));
   }
   for (auto& r : refused)
     refuse_waiter(self, r, false);
@@ -574,15 +581,14 @@ pool_actor::behavior_type pool(pool_broker* self, pool_setup setup) {
     [=](unqueue_atom, uint64_t session) {
       auto& st = self->state;
       for (const auto& w : st.seats->leave_queue(session)) {
-        auto it = st.waiting.find(w.key);
-        if (it == st.waiting.end())
+        auto rp = take_promise(self, w.key);
+        if (!rp)
           continue;
         spdlog::info("left the queue product={} computer={} user={}: the connection closed",
                      st.seats->product(), w.who.computer, w.who.user);
-        it->second.deliver(reply_for(self, w.key.tag, engine::errc::no_seats,
-                                     "the connection closed while the checkout waited in the "
-                                     "queue; nothing changed"));
-        st.waiting.erase(it);
+        rp->deliver(reply_for(self, w.key.tag, engine::errc::no_seats,
+                              "the connection closed while the checkout waited in the queue; "
+                              "nothing changed"));
       }
     },
     [=](queue_atom, uint64_t session, uint64_t tag) {

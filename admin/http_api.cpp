@@ -587,9 +587,7 @@ void http_api::routes() {
     auto leases = ask<std::vector<lease_info>>(sys_, timeout, srv_.registry(), leases_atom::value);
     auto pools = ask<std::vector<pool_status>>(sys_, timeout, srv_.registry(), status_atom::value);
     auto cooldowns = json::array();
-    auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::system_clock::now().time_since_epoch())
-                    .count();
+    auto now_ms = wall_now_ms();
     for (const auto& p : pools)
       for (const auto& [computer, until] : p.cooldowns)
         cooldowns.push_back(json{{"computer", computer},

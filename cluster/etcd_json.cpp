@@ -79,6 +79,14 @@ int64_t revision_of(const json& j) {
   return h == j.end() ? 0 : number(*h, "revision");
 }
 
+/// `{"key": ..., "range_end": ...}`, the range left out when empty (the key alone).
+json key_range(std::string_view key, std::string_view range_end) {
+  json j{{"key", base64(key)}};
+  if (!range_end.empty())
+    j["range_end"] = base64(range_end);
+  return j;
+}
+
 json op_json(const op& o) {
   switch (o.what) {
     case op::kind::put: {
@@ -87,19 +95,12 @@ json op_json(const op& o) {
         put["lease"] = std::to_string(o.lease);
       return json{{"request_put", put}};
     }
-    case op::kind::del: {
-      json del{{"key", base64(o.key)}};
-      if (!o.range_end.empty())
-        del["range_end"] = base64(o.range_end);
-      return json{{"request_delete_range", del}};
-    }
+    case op::kind::del:
+      return json{{"request_delete_range", key_range(o.key, o.range_end)}};
     case op::kind::range:
       break;
   }
-  json range{{"key", base64(o.key)}};
-  if (!o.range_end.empty())
-    range["range_end"] = base64(o.range_end);
-  return json{{"request_range", range}};
+  return json{{"request_range", key_range(o.key, o.range_end)}};
 }
 
 } // namespace
@@ -210,10 +211,7 @@ txn_result parse_txn(std::string_view body) {
 }
 
 std::string range_request(std::string_view key, std::string_view range_end) {
-  json j{{"key", base64(key)}};
-  if (!range_end.empty())
-    j["range_end"] = base64(range_end);
-  return j.dump();
+  return key_range(key, range_end).dump();
 }
 
 range_result parse_range(std::string_view body) {
@@ -244,9 +242,7 @@ lease_answer parse_lease(std::string_view body) {
 
 std::string watch_request(std::string_view key, std::string_view range_end,
                           int64_t start_revision) {
-  json create{{"key", base64(key)}};
-  if (!range_end.empty())
-    create["range_end"] = base64(range_end);
+  auto create = key_range(key, range_end);
   if (start_revision > 0)
     create["start_revision"] = std::to_string(start_revision);
   return json{{"create_request", create}}.dump();
