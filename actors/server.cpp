@@ -300,7 +300,7 @@ server::loaded server::load(const server_options& opts) {
   dbo.dir = opts.data_dir;
   dbo.map_size = opts.map_size;
   dbo.max_map_size = opts.max_map_size;
-  l.db = std::make_shared<storage::database>(dbo);
+  l.db = opts.database ? opts.database : std::make_shared<storage::database>(dbo);
   auto& db = *l.db;
   if (db.migrated_from() != 0)
     spdlog::info("data dir {} migrated from format {} to {}", opts.data_dir, db.migrated_from(),

@@ -47,6 +47,8 @@ struct server_options {
   std::string tls_cert; ///< with tls_key: the client port speaks TLS (PEM files)
   std::string tls_key;
   std::string policy_file; ///< the site policy (docs/POLICY.md); empty: none
+  /// The data dir, already open (a cluster node opens it before it leads); null: opened here.
+  std::shared_ptr<storage::database> database;
 };
 
 /// The site policy in force and how its last (re)load went.

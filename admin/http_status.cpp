@@ -35,6 +35,7 @@ int http_status(engine::errc code) {
     case errc::storage_full:
       return 507;
     case errc::too_many_connections:
+    case errc::not_leader:
       return 503;
     case errc::server_error:
     case errc::timeout:

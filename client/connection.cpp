@@ -10,6 +10,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cstring>
 
@@ -342,6 +343,40 @@ std::vector<product_usage> connection::status(const std::string& product) {
   for (auto& p : understood(proto::read_status(r), "STATUS", r).products)
     out.push_back({std::move(p.product), p.seats, p.used});
   return out;
+}
+
+greeted connect_and_hello(const std::vector<std::string>& servers, const std::string& computer,
+                          const std::string& user, const std::string& instance,
+                          connection::duration timeout, const tls_options& tls) {
+  std::vector<std::string> todo(servers.rbegin(), servers.rend()); // a stack: back is next
+  std::vector<std::string> tried;
+  std::string why = "no server given";
+  while (!todo.empty()) {
+    auto endpoint = std::move(todo.back());
+    todo.pop_back();
+    if (std::find(tried.begin(), tried.end(), endpoint) != tried.end())
+      continue;
+    tried.push_back(endpoint);
+    try {
+      auto [host, port] = parse_endpoint(endpoint);
+      auto c = std::make_unique<connection>(host, port, timeout, tls);
+      auto ttl = c->hello(computer, user, instance);
+      return {std::move(c), endpoint, ttl};
+    } catch (const tls_error&) {
+      throw; // a certificate that does not pass is not a reason to try the next server
+    } catch (const refused& e) {
+      if (e.code() != engine::errc::not_leader)
+        throw;
+      why = endpoint + ": " + e.message();
+      if (auto leader = net::protocol::leader_named(e.message()); !leader.empty())
+        todo.push_back(leader);
+    } catch (const connection_error& e) {
+      why = e.what();
+    } catch (const std::invalid_argument& e) {
+      why = e.what();
+    }
+  }
+  throw connection_error(why);
 }
 
 } // namespace licd::client

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
@@ -133,5 +134,22 @@ private:
   std::string inbuf_;
   uint64_t next_id_ = 1;
 };
+
+/// A connection that said HELLO, and to whom.
+struct greeted {
+  std::unique_ptr<connection> conn;
+  std::string endpoint; ///< "host:port" it reached
+  uint32_t ttl = 0;     ///< the server's lease TTL
+};
+
+/// Connects to the first of `servers` ("host:port") that answers and says HELLO. A node of a
+/// cluster that stands by answers NOT_LEADER naming the leader: the leader is tried next, ahead
+/// of the rest of the list. Throws connection_error (tls_error for a certificate that does not
+/// pass, which ends the tries) with the last reason when none could be greeted, `refused` for a
+/// refusal other than NOT_LEADER.
+greeted connect_and_hello(const std::vector<std::string>& servers, const std::string& computer,
+                          const std::string& user, const std::string& instance,
+                          connection::duration timeout = connection::duration{5000},
+                          const tls_options& tls = {});
 
 } // namespace licd::client

@@ -128,25 +128,16 @@ std::vector<std::string> seat::candidates() const {
 }
 
 void seat::connect_any() {
-  std::string why = "no server found (nothing answered the discovery broadcast)";
-  for (const auto& endpoint : candidates()) {
-    try {
-      auto [host, port] = parse_endpoint(endpoint);
-      auto c = std::make_unique<connection>(host, port, opts_.io_timeout, opts_.tls);
-      auto ttl = c->hello(opts_.computer, opts_.user, opts_.instance);
-      std::lock_guard<std::mutex> g(mu_);
-      conn_ = std::move(c);
-      server_ = endpoint;
-      if (ttl_ == 0)
-        ttl_ = ttl;
-      return;
-    } catch (const connection_error& e) {
-      why = e.what();
-    } catch (const std::invalid_argument& e) {
-      why = e.what();
-    }
-  }
-  throw connection_error(why);
+  auto candidates_now = candidates();
+  if (candidates_now.empty())
+    throw connection_error("no server found (nothing answered the discovery broadcast)");
+  auto g = connect_and_hello(candidates_now, opts_.computer, opts_.user, opts_.instance,
+                             opts_.io_timeout, opts_.tls);
+  std::lock_guard<std::mutex> lock(mu_);
+  conn_ = std::move(g.conn);
+  server_ = g.endpoint;
+  if (ttl_ == 0)
+    ttl_ = g.ttl;
 }
 
 void seat::checkout_now(std::chrono::seconds wait) {

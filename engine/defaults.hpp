@@ -30,6 +30,9 @@ inline constexpr const char* discovery_bind = "0.0.0.0";
 inline constexpr const char* data_dir = "/var/lib/licd";
 
 // Leases.
+/// A cluster's etcd lease (--cluster-ttl): a dead leader is replaced after about this long.
+inline constexpr seconds cluster_ttl{3};
+inline constexpr const char* cluster_name = "licd"; ///< --cluster-name
 inline constexpr seconds lease_ttl{600};
 inline constexpr uint32_t max_leases_per_computer = 64; ///< of one product
 inline constexpr seconds disconnect_cooldown{60};

@@ -7,7 +7,7 @@ namespace licd::engine {
 
 namespace {
 
-constexpr std::array<std::string_view, 55> names = {
+constexpr std::array<std::string_view, 56> names = {
   "BAD_REQUEST",
   "LINE_TOO_LONG",
   "UNKNOWN_COMMAND",
@@ -29,6 +29,7 @@ constexpr std::array<std::string_view, 55> names = {
   "TOO_MANY_CONNECTIONS",
   "TIMEOUT",
   "TLS_REQUIRED",
+  "NOT_LEADER",
   "NOT_A_CODE",
   "TEXT_BEFORE",
   "TEXT_AFTER",

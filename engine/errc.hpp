@@ -37,6 +37,8 @@ enum class errc : uint8_t {
   too_many_connections, ///< the connection limit (in total or per address) is reached
   timeout,              ///< no HELLO in time, or idle too long: the connection is closed
   tls_required,         ///< plain text on a TLS port
+  not_leader,           ///< a cluster's standby: another node leads (its address in the message as
+                        ///< `leader=HOST:PORT`, absent while none does); ask it
   // License codes (a license, an activation request or response, a receipt).
   not_a_code,    ///< no "LICD-" marker at all
   text_before,   ///< other text in front of the code

@@ -196,4 +196,25 @@ std::optional<queue_place> read_queue_place(const reply& r) {
   return queue_place{std::move(*product), *position, *waiting};
 }
 
+namespace {
+constexpr std::string_view leader_field = "leader=";
+}
+
+std::string format_not_leader(std::string_view id, std::string_view leader) {
+  if (leader.empty())
+    return format_error(id, error_code::not_leader,
+                        "this node of the cluster stands by and no node leads now: try again in "
+                        "a moment");
+  return format_error(id, error_code::not_leader,
+                      std::string(leader_field) + std::string(leader)
+                        + " this node of the cluster stands by: ask the leader");
+}
+
+std::string leader_named(std::string_view message) {
+  if (message.substr(0, leader_field.size()) != leader_field)
+    return {};
+  auto rest = message.substr(leader_field.size());
+  return std::string(rest.substr(0, rest.find(' ')));
+}
+
 } // namespace licd::net::protocol

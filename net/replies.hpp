@@ -82,6 +82,12 @@ std::string format_queued(std::string_view id, const queue_place& r);
 
 /// The typed reply from a parsed OK line; nullopt when a field is missing or unreadable (or the
 /// line is an ERR).
+/// The reply a cluster's standby gives request `id`: NOT_LEADER, naming `leader` ("host:port")
+/// as `leader=HOST:PORT` when one leads.
+std::string format_not_leader(std::string_view id, std::string_view leader);
+/// The leader a NOT_LEADER message names, or "" when it names none.
+std::string leader_named(std::string_view message);
+
 std::optional<hello_ok> read_hello(const reply& r);
 std::optional<checkout_ok> read_checkout(const reply& r);
 std::optional<renew_ok> read_renew(const reply& r);

@@ -432,6 +432,15 @@ std::string database::meta(const std::string& key) const {
   return v ? std::string(open_seal("meta", key, *v)) : std::string{};
 }
 
+std::map<std::string, std::string> database::meta_all() const {
+  lmdb::txn t(env_, true);
+  std::map<std::string, std::string> out;
+  t.for_each(meta_, [&](std::string_view k, std::string_view v) {
+    out.emplace(k, open_seal("meta", k, v));
+  });
+  return out;
+}
+
 std::vector<std::pair<uint64_t, engine::event>> database::events(uint64_t from,
                                                                  size_t max) const {
   lmdb::txn t(env_, true);
@@ -641,7 +650,18 @@ void database::commit_txn(const std::vector<const change_set*>& sets) {
   }
   if (!usage.empty())
     usage_table::write(t, usage_db_, usage_, usage);
-  t.commit();
+  if (replicator_) {
+    for (const auto& [key, value] : replicator_->replicate(sets))
+      put_sealed(t, meta_, key, value);
+    try {
+      t.commit();
+    } catch (const std::exception& e) {
+      replicator_->not_stored(e.what());
+      throw;
+    }
+  } else {
+    t.commit();
+  }
   next_event_ = next; // only once durable
   keep_reserve();
 }

@@ -8,8 +8,9 @@
 #include <cstdint>
 #include <functional>
 #include <map>
-#include <optional>
+#include <memory>
 #include <mutex>
+#include <optional>
 #include <shared_mutex>
 #include <stdexcept>
 #include <string>
@@ -161,6 +162,26 @@ public:
   void commit(const std::vector<const change_set*>& sets);
   void commit(const change_set& set) { commit(std::vector<const change_set*>{&set}); }
 
+  /// What a commit tells, before it is durable, the copy its changes must reach first (licd on
+  /// a cluster: the leader's fenced write to etcd, cluster/node.hpp).
+  class replicator {
+  public:
+    virtual ~replicator() = default;
+    /// Called in every commit once its changes are in the write transaction, before it is made
+    /// durable. Throws to abandon the commit (nothing stored). Returns meta values to store in
+    /// the same transaction.
+    virtual std::vector<std::pair<std::string, std::string>>
+    replicate(const std::vector<const change_set*>& sets) = 0;
+    /// The commit was replicated but could not be made durable here: this copy now lacks what
+    /// the other has.
+    virtual void not_stored(const std::string& why) noexcept = 0;
+  };
+  /// From now on every commit goes through `r` (null: none). Only between commits.
+  void set_replicator(std::shared_ptr<replicator> r) { replicator_ = std::move(r); }
+
+  /// Every `meta` value (the cluster's first leader copies them to etcd).
+  std::map<std::string, std::string> meta_all() const;
+
 private:
   void commit_txn(const std::vector<const change_set*>& sets);
   /// Builds the roll-ups of an older data dir from its activity log and its leases.
@@ -192,6 +213,7 @@ private:
   std::mutex commit_mutex_; ///< held through a commit (and the roll-ups' update in it)
   uint64_t next_event_ = 1;
   uint32_t migrated_from_ = 0;
+  std::shared_ptr<replicator> replicator_;
 };
 
 /// Record codecs, exposed for tests. Decoding returns false on a malformed value.

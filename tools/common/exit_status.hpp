@@ -26,6 +26,7 @@ inline int exit_status(engine::errc code) {
     case errc::tls_failed:
     case errc::timeout:
     case errc::too_many_connections:
+    case errc::not_leader:
     case errc::tls_required:
       return exit_unreachable;
     case errc::unauthorized:

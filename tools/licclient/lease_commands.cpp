@@ -41,23 +41,6 @@ std::vector<std::string> resolve_servers(const std::string& flag, const std::str
   return {found.front().endpoint()};
 }
 
-/// Connects to the first server of the list that answers.
-std::unique_ptr<client::connection> connect_first(const std::vector<std::string>& servers,
-                                                  const client::tls_options& tls) {
-  std::string why;
-  for (const auto& s : servers) {
-    try {
-      auto [host, port] = client::parse_endpoint(s);
-      return std::make_unique<client::connection>(host, port, std::chrono::milliseconds(5000), tls);
-    } catch (const client::tls_error&) {
-      throw; // a certificate that does not pass is not a reason to try the next server
-    } catch (const client::connection_error& e) {
-      why = e.what();
-    }
-  }
-  throw client::connection_error(why.empty() ? "no server given" : why);
-}
-
 class lease_group final : public command_group {
 public:
   void define(CLI::App& app, globals& g) override {
@@ -105,10 +88,13 @@ public:
     }
     if (hold_->parsed())
       return hold();
-    auto conn = connect_first(
-      resolve_servers(g_->server_flag, checkout_->parsed() ? product_ : "", g_->discovery),
-      g_->tls);
-    conn->hello(g_->computer, g_->user, std::to_string(platform::process_id()));
+    // The first server that answers; a cluster's standby sends it on to the leader.
+    auto conn =
+      client::connect_and_hello(
+        resolve_servers(g_->server_flag, checkout_->parsed() ? product_ : "", g_->discovery),
+        g_->computer, g_->user, std::to_string(platform::process_id()),
+        std::chrono::milliseconds(5000), g_->tls)
+        .conn;
     if (checkout_->parsed()) {
       client::connection::waiting w;
       w.wait = std::chrono::seconds(wait_);

@@ -4,10 +4,12 @@
 #include "actors/ask.hpp"
 #include "actors/server.hpp"
 #include "admin/http_api.hpp"
+#include "cluster/node.hpp"
 #include "engine/ed25519.hpp"
 #include "engine/license_code.hpp"
 #include "licd/version.hpp"
 #include "net/discovery_responder.hpp"
+#include "net/redirect_responder.hpp"
 #include "net/tls_stream.hpp"
 #include "platform/host.hpp"
 #include "storage/database.hpp"
@@ -24,16 +26,19 @@
 #include <spdlog/sinks/stdout_color_sinks.h>
 #include <spdlog/spdlog.h>
 
+#include <linux/close_range.h>
 #include <unistd.h>
 
 #include <pthread.h>
 #include <sys/resource.h>
 
 #include <atomic>
+#include <cerrno>
 #include <condition_variable>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <filesystem>
 #include <functional>
 #include <memory>
@@ -80,11 +85,22 @@ public:
     }
     phase_.store(phase::serving);
   }
-  /// Blocks until a stop signal arrives while serving; returns its name.
+  /// Blocks until a stop signal arrives while serving, or interrupt(); returns the signal's
+  /// name, or nullptr for an interrupt (which is then forgotten).
   const char* wait_for_stop() {
     std::unique_lock lock(mutex_);
-    stopped_.wait(lock, [this] { return signal_ != 0; });
+    stopped_.wait(lock, [this] { return signal_ != 0 || interrupted_; });
+    if (signal_ == 0) {
+      interrupted_ = false;
+      return nullptr;
+    }
     return signal_ == SIGTERM ? "SIGTERM" : "SIGINT";
+  }
+  /// Ends a wait_for_stop without a signal (a cluster standby that now leads).
+  void interrupt() {
+    std::lock_guard lock(mutex_);
+    interrupted_ = true;
+    stopped_.notify_all();
   }
 
 private:
@@ -131,6 +147,7 @@ private:
   std::mutex mutex_;
   std::condition_variable stopped_;
   int signal_ = 0;
+  bool interrupted_ = false;
   std::function<void()> reload_;
   std::thread thread_;
 };
@@ -201,12 +218,97 @@ void serve(caf::actor_system& sys, const licd::data_dir& dir, const licd::licd_c
   licd::files::rewrite_file(dir.files().admin_url_file(), api.url() + "\n", 0644);
   dir.write_port_file(srv.port());
   signals.serving([&srv] { srv.reload_policy(); });
-  spdlog::info("received {}, shutting down", signals.wait_for_stop());
+  const char* stop_signal = nullptr;
+  while (stop_signal == nullptr)
+    stop_signal = signals.wait_for_stop();
+  spdlog::info("received {}, shutting down", stop_signal);
   exit_unless_done_within(stop_patience, 1);
   dir.reset_port_file();
   api.stop();
   discovery.reset();
   srv.stop();
+}
+
+/// The command line licd was started with: a cluster node that loses its lead starts over.
+std::vector<char*> started_as;
+
+/// Starts licd over as it was started (the same process id, so a supervisor sees no exit): what
+/// a cluster node does when it stops leading, so that nothing of the lead it lost (pools,
+/// sessions, queues) survives and it comes back as a standby that catches up from etcd. Every
+/// change it acknowledged is in etcd and its data dir already.
+[[noreturn]] void start_over(const std::string& why) {
+  spdlog::critical("licd starts over as a standby: {}", why);
+  spdlog::default_logger()->flush();
+  // Nothing open may leak into the new image (the client port above all, which the new image
+  // binds again): mark every descriptor close-on-exec, or close them when the kernel cannot.
+  if (::close_range(3, ~0U, CLOSE_RANGE_CLOEXEC) != 0)
+    ::close_range(3, ~0U, 0);
+  ::execv("/proc/self/exe", started_as.data());
+  std::fprintf(stderr, "licd: could not start over (%s): exiting\n", std::strerror(errno));
+  std::_Exit(1);
+}
+
+/// A cluster node until it leads: catches its data dir up with etcd and keeps applying the
+/// leader's changes, answers clients with the leader's address, and campaigns. Returns the node
+/// once it leads (its commits then go to etcd first), or null after a stop signal.
+std::unique_ptr<licd::cluster::node> stand_by(const licd::licd_config& cfg,
+                                              const licd::data_dir& dir,
+                                              std::shared_ptr<licd::storage::database> db,
+                                              stop_signal_thread& signals) {
+  const auto& c = cfg.cluster;
+  licd::cluster::node_options no;
+  no.etcd.endpoints = licd::cluster::etcd::parse_cluster_url(c.url);
+  no.etcd.ca_file = c.etcd_ca;
+  no.etcd.cert_file = c.etcd_cert;
+  no.etcd.key_file = c.etcd_key;
+  no.etcd.user = c.etcd_user;
+  if (!c.etcd_password_file.empty()) {
+    no.etcd.password = licd::files::read_file(c.etcd_password_file);
+    while (!no.etcd.password.empty()
+           && (no.etcd.password.back() == '\n' || no.etcd.password.back() == '\r'))
+      no.etcd.password.pop_back();
+  }
+  no.cluster = c.name;
+  no.ttl = c.ttl;
+  no.self.name = c.node_name;
+  no.self.client = c.advertise.empty() ? licd::platform::host_name("localhost") + ":"
+                                           + std::to_string(cfg.server.port)
+                                       : c.advertise;
+  auto node = std::make_unique<licd::cluster::node>(no, db);
+  node->on_lost(start_over);
+  spdlog::info("cluster {}: node {} joins through etcd {}", c.name, c.node_name, c.url);
+  node->start();
+
+  // The client port answers with the leader's address meanwhile.
+  auto listener = licd::net::open_listen_socket(cfg.server.bind, cfg.server.port);
+  std::shared_ptr<licd::net::tls_context> tls;
+  if (!cfg.server.tls_cert.empty())
+    tls = licd::net::tls_context::load(cfg.server.tls_cert, cfg.server.tls_key);
+  auto self_name = c.node_name;
+  auto* n = node.get();
+  auto responder =
+    std::make_unique<licd::net::redirect_responder>(listener, tls, [n, self_name]() -> std::string {
+      auto leader = n->leader();
+      return leader && leader->name != self_name ? leader->client : std::string{};
+    });
+  spdlog::info("cluster: standing by on {}:{} (clients are sent to the leader)", cfg.server.bind,
+               responder->port());
+  dir.write_port_file(responder->port());
+  signals.serving([] { spdlog::info("a standby has no site policy to reload"); });
+  std::thread campaign([n, &signals] {
+    if (n->wait_for_lead())
+      signals.interrupt();
+  });
+  if (auto sig = signals.wait_for_stop(); sig != nullptr) {
+    spdlog::info("received {}, shutting down", sig);
+    node->stop();
+    campaign.join();
+    return nullptr;
+  }
+  campaign.join();
+  dir.reset_port_file();
+  responder.reset(); // the client port is the leader's server's now
+  return node;
 }
 
 /// Serves: checks the data dir, blocks the stop signals, starts the actor system and serves
@@ -263,6 +365,20 @@ int run_daemon(const licd::licd_config& cfg) {
     licd::data_dir dir(opts.data_dir, cfg.create_data_dir || opts.demo
                                         || opts.data_dir == licd::defaults::data_dir);
     dir.reset_port_file();
+    // A cluster node stands by until it leads; then it serves like a single machine, with its
+    // data dir's commits going to etcd first.
+    auto serving_cfg = cfg;
+    std::unique_ptr<licd::cluster::node> node;
+    if (!cfg.cluster.url.empty()) {
+      licd::storage::database::options dbo;
+      dbo.dir = opts.data_dir;
+      dbo.map_size = opts.map_size;
+      dbo.max_map_size = opts.max_map_size;
+      serving_cfg.server.database = std::make_shared<licd::storage::database>(dbo);
+      node = stand_by(cfg, dir, serving_cfg.server.database, signals);
+      if (!node)
+        return 0;
+    }
     caf::actor_system_config caf_cfg;
     caf_cfg.load<caf::io::middleman>();
     caf_cfg.set("scheduler.max-threads",
@@ -277,7 +393,9 @@ int run_daemon(const licd::licd_config& cfg) {
     // A failure from here on is reported before the actor system is torn down, and that
     // teardown is bounded: licd ends with a message and an exit code, never silently hangs.
     try {
-      serve(sys, dir, cfg, signals);
+      serve(sys, dir, serving_cfg, signals);
+      if (node)
+        node->stop(); // gives the lead up at once: a standby takes over without waiting a TTL
     } catch (const std::exception& e) {
       spdlog::critical("licd cannot run: {}", e.what());
       exit_unless_done_within(std::chrono::seconds(10), 1);
@@ -293,6 +411,8 @@ int run_daemon(const licd::licd_config& cfg) {
 } // namespace
 
 int main(int argc, char** argv) {
+  started_as.assign(argv, argv + argc);
+  started_as.push_back(nullptr);
   licd::licd_config cfg;
   CLI::App app{"licd: network floating-license server"};
   licd::licd_options options(app, cfg);

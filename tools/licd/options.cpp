@@ -1,5 +1,7 @@
 #include "tools/licd/options.hpp"
 
+#include "cluster/etcd_client.hpp"
+#include "cluster/replica.hpp"
 #include "licd/version.hpp"
 #include "net/discovery.hpp"
 #include "platform/host.hpp"
@@ -19,6 +21,7 @@ struct licd_options::numbers {
   uint32_t usage_days = static_cast<uint32_t>(defaults::usage_retention.count() / 24);
   size_t map_mib = defaults::map_size_mib;
   size_t max_map_mib = 0;
+  unsigned cluster_ttl = static_cast<unsigned>(defaults::cluster_ttl.count());
 };
 
 licd_options::licd_options(CLI::App& app, licd_config& cfg)
@@ -171,6 +174,30 @@ licd_options::licd_options(CLI::App& app, licd_config& cfg)
                  "and exit (for a license whose vendor key is gone)");
   app.add_flag("--check-config", cfg.check_config,
                "read the options and the vendor keys, say whether they are fine, and exit");
+  auto& c = cfg.cluster;
+  app.add_option("--cluster", c.url,
+                 "run as a node of a cluster on etcd: etcd:URL[,URL...] (the etcd members' "
+                 "client URLs, docs/CLUSTER.md)");
+  app.add_option("--cluster-name", c.name, "the cluster's name (its keys' prefix in etcd)")
+    ->capture_default_str();
+  app.add_option("--node-name", c.node_name,
+                 "this node's name in the cluster (default: the host "
+                 "name)");
+  app.add_option("--advertise", c.advertise,
+                 "HOST:PORT the other nodes send clients to when this node leads (default: the "
+                 "host name and --port)");
+  app
+    .add_option("--cluster-ttl", n.cluster_ttl,
+                "seconds of this node's etcd lease: a dead leader is replaced after about this "
+                "long")
+    ->capture_default_str()
+    ->check(CLI::Range(2, 60));
+  app.add_option("--etcd-ca", c.etcd_ca, "the CA of the etcd members' certificates (https URLs)");
+  app.add_option("--etcd-cert", c.etcd_cert, "this node's client certificate for etcd (PEM)");
+  app.add_option("--etcd-key", c.etcd_key, "the key of --etcd-cert (PEM)");
+  app.add_option("--etcd-user", c.etcd_user, "etcd user, when etcd's authentication is on");
+  app.add_option("--etcd-password-file", c.etcd_password_file,
+                 "file holding the password of --etcd-user");
 }
 
 licd_options::~licd_options() = default;
@@ -188,6 +215,31 @@ std::string licd_options::finish() {
   o.usage_retention = std::chrono::hours(24) * n.usage_days;
   o.clock_tolerance = std::chrono::hours(n.clock_hours);
   cfg_.admin.cooldown = std::chrono::seconds(n.cooldown);
+  cfg_.cluster.ttl = std::chrono::seconds(n.cluster_ttl);
+  if (cfg_.cluster.url.empty()) {
+    if (!cfg_.cluster.node_name.empty() || !cfg_.cluster.advertise.empty()
+        || !cfg_.cluster.etcd_ca.empty() || !cfg_.cluster.etcd_user.empty())
+      return "--node-name, --advertise and the --etcd-* options need --cluster";
+  } else {
+    if (cfg_.cluster.etcd_cert.empty() != cfg_.cluster.etcd_key.empty())
+      return "--etcd-cert and --etcd-key go together";
+    if (cfg_.cluster.etcd_user.empty() != cfg_.cluster.etcd_password_file.empty())
+      return "--etcd-user and --etcd-password-file go together";
+    if (o.demo)
+      return "--demo runs a single machine: it does not go with --cluster";
+    if (cfg_.cluster.node_name.empty())
+      cfg_.cluster.node_name = platform::host_name("licd");
+    if (!cluster::valid_name(cfg_.cluster.name))
+      return "--cluster-name is 1 to 64 letters, digits, '.', '_' or '-'";
+    if (!cluster::valid_name(cfg_.cluster.node_name))
+      return "--node-name is 1 to 64 letters, digits, '.', '_' or '-' (the host name is not: "
+             "give one)";
+    try {
+      cluster::etcd::parse_cluster_url(cfg_.cluster.url);
+    } catch (const std::invalid_argument& e) {
+      return e.what();
+    }
+  }
   if (!net::discovery::valid_server_name(cfg_.server_name))
     return "--server-name is 1-64 printable characters without spaces";
   if (cfg_.admin.tls_cert.empty() != cfg_.admin.tls_key.empty())

@@ -13,8 +13,20 @@
 
 namespace licd {
 
+/// --cluster and the options that go with it (docs/CLUSTER.md).
+struct cluster_config {
+  std::string url; ///< "etcd:URL[,URL...]"; empty: a single machine
+  std::string name = defaults::cluster_name;
+  std::string node_name; ///< default: the host name
+  std::string advertise; ///< "host:port" clients are sent to (default: the host name, --port)
+  std::chrono::seconds ttl = defaults::cluster_ttl;
+  std::string etcd_ca, etcd_cert, etcd_key; ///< TLS to etcd (https:// URLs)
+  std::string etcd_user, etcd_password_file;
+};
+
 /// Everything licd is told, from its command line and its --config file.
 struct licd_config {
+  cluster_config cluster;
   server_options server;
   admin::options admin;         ///< bind, port, cooldown (the rest is filled in when serving)
   std::string admin_token_file; ///< empty: DATA_DIR/admin.token

@@ -1,0 +1,424 @@
+#include "cluster/node.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
+
+namespace licd::cluster {
+
+namespace {
+
+int64_t now_ms() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+    .count();
+}
+
+/// How often a standby campaigns while it sees no leader, and retries etcd when it cannot
+/// reach it.
+constexpr std::chrono::milliseconds retry_interval{250};
+
+} // namespace
+
+bool is_local_meta(const std::string& key) {
+  return key == "format" || key == applied_revision_meta;
+}
+
+node::node(node_options opts, std::shared_ptr<storage::database> db)
+  : opts_(std::move(opts)), keys_(keys_for(opts_.cluster)), db_(std::move(db)), etcd_(opts_.etcd),
+    watch_etcd_(opts_.etcd) {
+  if (opts_.self.name.empty())
+    throw std::invalid_argument("a cluster node needs a name (--node-name)");
+  if (opts_.ttl < std::chrono::seconds(2))
+    throw std::invalid_argument("the cluster's etcd lease needs at least 2 s");
+  opts_.self.started_ms = now_ms();
+  auto stored = db_->meta(applied_revision_meta);
+  applied_ = stored.empty() ? 0 : std::stoll(stored);
+}
+
+node::~node() {
+  stop();
+}
+
+void node::start() {
+  // Catch up first: a node that had applied nothing, or whose revision etcd has compacted
+  // away, reads the whole state; one that was here before goes on from its revision.
+  // (When etcd has compacted past a returning node's revision, the watch says so and it reads
+  // the whole state then.)
+  auto leader = etcd_.range(keys_.leader());
+  if (applied_ == 0)
+    resync();
+  {
+    std::lock_guard lock(mutex_);
+    if (!leader.kvs.empty())
+      leader_ = decode_node(leader.kvs.front().value);
+  }
+  keeper_ = std::thread([this] { keep(); });
+  watcher_ = std::thread([this] { watch(); });
+}
+
+void node::resync() {
+  auto r = etcd_.txn({}, {etcd::op::range(keys_.state(), etcd::prefix_end(keys_.state())),
+                          etcd::op::range(keys_.log(), etcd::prefix_end(keys_.log()))});
+  if (r.ranges.size() != 2)
+    throw malformed("etcd answered a snapshot read with " + std::to_string(r.ranges.size())
+                    + " ranges");
+  const auto& state = r.ranges[0];
+  std::lock_guard apply(apply_mutex_);
+  if (state.empty()) {
+    // Nothing in etcd yet: the data dir stays as it is (the first leader seeds etcd with it).
+    std::lock_guard lock(mutex_);
+    applied_ = std::max(applied_, r.revision);
+    return;
+  }
+  local_state local;
+  db_->scan_leases([&](storage::lease_record& l) { local.leases.insert(l.id); });
+  for (const auto& l : db_->licenses())
+    local.licenses.insert(l.id);
+  for (const auto& a : db_->activations())
+    local.activations.insert(a.license_id);
+  std::vector<storage::change_set> sets;
+  sets.push_back(from_state(keys_, state, local));
+  int64_t from;
+  {
+    std::lock_guard lock(mutex_);
+    from = applied_;
+  }
+  // The events logged since this node last applied (all of them for a new node), in order.
+  auto log = r.ranges[1];
+  std::sort(log.begin(), log.end(),
+            [](const etcd::kv& a, const etcd::kv& b) { return a.mod_revision < b.mod_revision; });
+  size_t replayed = 0;
+  for (const auto& entry : log) {
+    if (entry.mod_revision <= from)
+      continue;
+    for (auto& cs : decode_log(entry.value))
+      sets.push_back(std::move(cs));
+    ++replayed;
+  }
+  sets.front().put_meta.emplace_back(applied_revision_meta, std::to_string(r.revision));
+  std::vector<const storage::change_set*> ptrs;
+  for (const auto& s : sets)
+    ptrs.push_back(&s);
+  db_->commit(ptrs);
+  spdlog::info("cluster: read the cluster's state from etcd at revision {} ({} leases, {} "
+               "licenses, {} log entries)",
+               r.revision, sets.front().put_leases.size(), sets.front().put_licenses.size(),
+               replayed);
+  std::lock_guard lock(mutex_);
+  applied_ = r.revision;
+  changed_.notify_all();
+}
+
+void node::apply(const std::vector<etcd::watch_event>& events, int64_t revision) {
+  // The election key first: who leads.
+  for (const auto& e : events) {
+    if (e.item.key != keys_.leader())
+      continue;
+    std::lock_guard lock(mutex_);
+    if (e.deleted) {
+      leader_.reset();
+      spdlog::info("cluster: the leader's election key is gone");
+    } else {
+      leader_ = decode_node(e.item.value);
+      if (e.item.version == 1)
+        leader_changes_.fetch_add(1);
+      if (leader_ && leader_->name == opts_.self.name && e.item.lease == lease_ && won_at_ == 0)
+        won_at_ = e.item.create_revision; // our campaign won though its answer was lost
+      spdlog::info("cluster: {} leads", leader_ ? leader_->name : std::string("(unreadable)"));
+    }
+    changed_.notify_all();
+  }
+  std::lock_guard apply(apply_mutex_);
+  if (!leading_.load()) {
+    auto sets = from_events(keys_, events);
+    if (!sets.empty()) {
+      sets.front().put_meta.emplace_back(applied_revision_meta, std::to_string(revision));
+      std::vector<const storage::change_set*> ptrs;
+      for (const auto& s : sets)
+        ptrs.push_back(&s);
+      db_->commit(ptrs);
+    }
+  }
+  std::lock_guard lock(mutex_);
+  applied_ = std::max(applied_, revision);
+  changed_.notify_all();
+}
+
+void node::watch() {
+  while (!lost_.load()) {
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_)
+        return;
+    }
+    int64_t from;
+    {
+      std::lock_guard lock(mutex_);
+      from = applied_ + 1;
+    }
+    bool resync_needed = false;
+    try {
+      watch_etcd_.watch(keys_.prefix, etcd::prefix_end(keys_.prefix), from,
+                        [&](const etcd::watch_message& m) {
+                          if (m.canceled) {
+                            resync_needed = m.compact_revision > 0;
+                            return false;
+                          }
+                          // The events of one revision are one transaction: apply them together.
+                          size_t i = 0;
+                          while (i < m.events.size()) {
+                            auto rev = m.events[i].item.mod_revision;
+                            size_t j = i;
+                            while (j < m.events.size() && m.events[j].item.mod_revision == rev)
+                              ++j;
+                            apply({m.events.begin() + static_cast<std::ptrdiff_t>(i),
+                                   m.events.begin() + static_cast<std::ptrdiff_t>(j)},
+                                  rev);
+                            i = j;
+                          }
+                          return true;
+                        });
+      if (resync_needed) {
+        spdlog::warn("cluster: etcd has compacted the changes after revision {}: reading the "
+                     "whole state again",
+                     from - 1);
+        resync();
+      }
+    } catch (const std::exception& e) {
+      spdlog::warn("cluster: watching etcd: {}", e.what());
+      if (!sleep_for(retry_interval))
+        return;
+    }
+  }
+}
+
+bool node::sleep_for(std::chrono::milliseconds d) {
+  std::unique_lock lock(mutex_);
+  changed_.wait_for(lock, d, [this] { return stopping_; });
+  return !stopping_;
+}
+
+bool node::campaign() {
+  node_info self = opts_.self;
+  int64_t lease;
+  {
+    std::lock_guard lock(mutex_);
+    lease = lease_;
+  }
+  auto r = etcd_.txn({{keys_.leader(), 0}}, {etcd::op::put(keys_.leader(), encode(self), lease)},
+                     {etcd::op::range(keys_.leader())});
+  std::lock_guard lock(mutex_);
+  if (r.succeeded) {
+    won_at_ = r.revision;
+    leader_ = self;
+    changed_.notify_all();
+    spdlog::info("cluster: {} won the election at revision {}", self.name, r.revision);
+    return true;
+  }
+  if (!r.ranges.empty() && !r.ranges.front().empty())
+    leader_ = decode_node(r.ranges.front().front().value);
+  return false;
+}
+
+void node::keep() {
+  auto beat = std::max(opts_.ttl / 3, std::chrono::seconds(1));
+  auto last_ok = std::chrono::steady_clock::now();
+  while (!lost_.load()) {
+    int64_t lease;
+    bool won, no_leader;
+    {
+      std::lock_guard lock(mutex_);
+      if (stopping_)
+        return;
+      lease = lease_;
+      won = won_at_ != 0;
+      no_leader = !leader_;
+    }
+    try {
+      if (lease == 0) {
+        auto g = etcd_.grant(opts_.ttl);
+        etcd_.txn({}, {etcd::op::put(keys_.node(opts_.self.name), encode(opts_.self), g.id)});
+        std::lock_guard lock(mutex_);
+        lease_ = g.id;
+        last_ok = std::chrono::steady_clock::now();
+        continue;
+      }
+      if (!won && no_leader && campaign())
+        continue;
+      auto a = etcd_.keepalive(lease);
+      if (a.ttl <= 0) {
+        if (leading_.load() || won) {
+          lose("its etcd lease lapsed");
+          return;
+        }
+        std::lock_guard lock(mutex_);
+        lease_ = 0; // register again
+        continue;
+      }
+      last_ok = std::chrono::steady_clock::now();
+    } catch (const std::exception& e) {
+      spdlog::warn("cluster: etcd: {}", e.what());
+      if ((leading_.load() || won) && std::chrono::steady_clock::now() - last_ok > opts_.ttl) {
+        lose("etcd could not be reached for " + std::to_string(opts_.ttl.count()) + " s");
+        return;
+      }
+      if (!sleep_for(retry_interval))
+        return;
+      continue;
+    }
+    // A standby without a leader campaigns again soon, and at once when the leader's key goes;
+    // otherwise the next keepalive is due.
+    std::unique_lock lock(mutex_);
+    changed_.wait_for(lock, no_leader ? retry_interval : std::chrono::milliseconds(beat),
+                      [&] { return stopping_ || (!no_leader && !leader_ && won_at_ == 0); });
+  }
+}
+
+bool node::wait_for_lead() {
+  int64_t won;
+  {
+    std::unique_lock lock(mutex_);
+    changed_.wait(
+      lock, [this] { return stopping_ || lost_.load() || (won_at_ != 0 && applied_ >= won_at_); });
+    if (stopping_ || lost_.load())
+      return false;
+    won = won_at_;
+  }
+  // Everything before the election key is applied here (a fenced write of the earlier leader
+  // after it would have failed): from now on this node writes its data dir itself.
+  std::lock_guard apply(apply_mutex_);
+  token_.store(won);
+  auto state = etcd_.range(keys_.state(), etcd::prefix_end(keys_.state()));
+  if (state.kvs.empty())
+    seed();
+  db_->set_replicator(std::shared_ptr<storage::database::replicator>(this, [](auto*) {}));
+  leading_.store(true);
+  spdlog::info("cluster: {} leads (fencing token {}), the data dir caught up at revision {}",
+               opts_.self.name, won, applied_);
+  return true;
+}
+
+void node::seed() {
+  storage::change_set cs;
+  for (auto& [key, value] : db_->meta_all())
+    if (!is_local_meta(key))
+      cs.put_meta.emplace_back(key, value);
+  cs.put_licenses = db_->licenses();
+  cs.put_activations = db_->activations();
+  db_->scan_leases([&](storage::lease_record& l) { cs.put_leases.push_back(std::move(l)); });
+  auto revision = write_fenced(to_ops(keys_, {&cs}, keys_.log(token_.load(), 0)));
+  spdlog::info("cluster: etcd held no state: wrote this data dir's ({} licenses, {} leases) at "
+               "revision {}",
+               cs.put_licenses.size(), cs.put_leases.size(), revision);
+}
+
+int64_t node::write_fenced(std::vector<etcd::op> ops) {
+  int64_t revision = 0;
+  auto token = token_.load();
+  for (size_t at = 0; at < ops.size(); at += max_txn_ops) {
+    auto end = std::min(ops.size(), at + max_txn_ops);
+    std::vector<etcd::op> part(
+      std::make_move_iterator(ops.begin() + static_cast<std::ptrdiff_t>(at)),
+      std::make_move_iterator(ops.begin() + static_cast<std::ptrdiff_t>(end)));
+    auto r = etcd_.txn({{keys_.leader(), token}}, part);
+    if (!r.succeeded) {
+      lose("its election key is gone: another node may lead");
+      throw lost_lead("this node no longer leads the cluster: nothing stored");
+    }
+    revision = r.revision;
+  }
+  return revision;
+}
+
+std::vector<std::pair<std::string, std::string>>
+node::replicate(const std::vector<const storage::change_set*>& sets) {
+  if (!leading_.load() || lost_.load())
+    throw lost_lead("this node does not lead the cluster: nothing stored");
+  auto ops = to_ops(keys_, sets, keys_.log(token_.load(), log_count_.fetch_add(1) + 1));
+  if (ops.empty())
+    return {};
+  auto revision = write_fenced(std::move(ops));
+  std::lock_guard lock(mutex_);
+  applied_ = std::max(applied_, revision);
+  return {{applied_revision_meta, std::to_string(revision)}};
+}
+
+void node::not_stored(const std::string& why) noexcept {
+  lose("a change written to etcd could not be stored in the data dir (" + why + ")");
+}
+
+void node::lose(const std::string& why) {
+  if (lost_.exchange(true))
+    return;
+  bool was_leading = leading_.exchange(false);
+  spdlog::critical("cluster: {} {}: {}", opts_.self.name,
+                   was_leading ? "stops leading" : "gives up its campaign", why);
+  std::function<void(const std::string&)> f;
+  {
+    std::lock_guard lock(mutex_);
+    f = on_lost_;
+    changed_.notify_all();
+  }
+  if (f)
+    f(why);
+}
+
+void node::on_lost(std::function<void(const std::string&)> f) {
+  std::lock_guard lock(mutex_);
+  on_lost_ = std::move(f);
+}
+
+std::optional<node_info> node::leader() const {
+  std::lock_guard lock(mutex_);
+  return leader_;
+}
+
+cluster_status node::status() {
+  cluster_status s;
+  s.cluster = opts_.cluster;
+  s.self = opts_.self.name;
+  s.leading = leading_.load();
+  s.token = s.leading ? token_.load() : 0;
+  s.leader_changes = leader_changes_.load();
+  {
+    std::lock_guard lock(mutex_);
+    s.leader = leader_;
+    s.applied_revision = applied_;
+  }
+  s.members = etcd_.health();
+  try {
+    for (const auto& kv : etcd_.range(keys_.nodes(), etcd::prefix_end(keys_.nodes())).kvs)
+      if (auto n = decode_node(kv.value))
+        s.nodes.push_back(*n);
+  } catch (const std::exception& e) {
+    spdlog::warn("cluster: reading the nodes from etcd: {}", e.what());
+  }
+  return s;
+}
+
+void node::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopping_)
+      return;
+    stopping_ = true;
+    changed_.notify_all();
+  }
+  watch_etcd_.stop_watch();
+  if (keeper_.joinable())
+    keeper_.join();
+  if (watcher_.joinable())
+    watcher_.join();
+  if (lease_ != 0) {
+    try {
+      etcd_.revoke(lease_); // the election key goes now, not a TTL later
+    } catch (const std::exception& e) {
+      spdlog::warn("cluster: could not give up the etcd lease: {}", e.what());
+    }
+  }
+  if (leading_.exchange(false))
+    db_->set_replicator(nullptr); // the server (its store) has stopped: no commit is running
+}
+
+} // namespace licd::cluster
