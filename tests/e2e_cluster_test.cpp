@@ -1,0 +1,359 @@
+// A licd cluster (docs/CLUSTER.md) on three real etcd members and three licd nodes on loopback:
+// the leader SIGKILLed under contention again and again (with one etcd member stopped on the
+// way), the leader frozen past its etcd lease (fencing), and the whole cluster stopped and
+// started again. The checker trusts only what clients were told (tests/chaos_support.hpp).
+
+#include "chaos_support.hpp"
+
+#include <httplib.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <fstream>
+#include <sstream>
+
+using namespace licd::test;
+using namespace licd::test::chaos;
+using licd::client::connect_and_hello;
+
+namespace {
+
+/// One etcd member, a child process with its output in a log file.
+class etcd_member {
+public:
+  etcd_member(std::string name, std::string dir, uint16_t client, uint16_t peer,
+              std::string initial_cluster)
+    : name_(std::move(name)), dir_(std::move(dir)), client_(client), peer_(peer),
+      initial_(std::move(initial_cluster)) {
+    start();
+  }
+  ~etcd_member() { stop(SIGKILL); }
+  etcd_member(const etcd_member&) = delete;
+  etcd_member& operator=(const etcd_member&) = delete;
+
+  void start() {
+    auto c = "http://127.0.0.1:" + std::to_string(client_);
+    auto p = "http://127.0.0.1:" + std::to_string(peer_);
+    std::vector<std::string> args{"etcd",
+                                  "--name=" + name_,
+                                  "--data-dir=" + dir_,
+                                  "--listen-client-urls=" + c,
+                                  "--advertise-client-urls=" + c,
+                                  "--listen-peer-urls=" + p,
+                                  "--initial-advertise-peer-urls=" + p,
+                                  "--initial-cluster=" + initial_,
+                                  "--initial-cluster-state=new"};
+    auto log = dir_ + ".log";
+    pid_ = ::fork();
+    REQUIRE(pid_ >= 0);
+    if (pid_ == 0) {
+      int fd = ::open(log.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+      ::dup2(fd, 1);
+      ::dup2(fd, 2);
+      std::vector<char*> argv;
+      for (auto& a : args)
+        argv.push_back(a.data());
+      argv.push_back(nullptr);
+      ::execvp("etcd", argv.data());
+      std::fprintf(stderr, "cannot run etcd (install etcd-server): %s\n", std::strerror(errno));
+      std::_Exit(127);
+    }
+  }
+  void stop(int sig = SIGTERM) {
+    if (pid_ <= 0)
+      return;
+    ::kill(pid_, sig);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+    pid_ = -1;
+  }
+  bool healthy() const {
+    httplib::Client c("127.0.0.1", client_);
+    c.set_connection_timeout(1, 0);
+    c.set_read_timeout(2, 0);
+    auto r = c.Get("/health");
+    return r && r->status == 200 && r->body.find("\"true\"") != std::string::npos;
+  }
+  std::string url() const { return "http://127.0.0.1:" + std::to_string(client_); }
+
+private:
+  std::string name_, dir_;
+  uint16_t client_, peer_;
+  std::string initial_;
+  int pid_ = -1;
+};
+
+std::string member_name(int i) {
+  std::string name = "etcd";
+  name.push_back(static_cast<char>('0' + i));
+  return name;
+}
+
+/// Three etcd members, three licd nodes (their own data dirs and client ports), a vendor key.
+struct cluster_fixture {
+  temp_dir tmp;
+  std::string keys = tmp.path() + "/keys";
+  std::vector<std::unique_ptr<etcd_member>> etcd;
+  std::array<uint16_t, 3> ports{};
+  std::array<std::unique_ptr<licd_process>, 3> nodes;
+  std::string lease_ttl;
+
+  explicit cluster_fixture(int lease_ttl_seconds = 8)
+    : lease_ttl(std::to_string(lease_ttl_seconds)) {
+    REQUIRE(run({LICGEN_BINARY, "keygen", "--out=" + keys}).status == 0);
+    std::array<uint16_t, 3> client{}, peer{};
+    std::string initial;
+    for (int i = 0; i < 3; ++i) {
+      client[i] = free_port();
+      peer[i] = free_port();
+      ports[i] = free_port();
+      if (i > 0)
+        initial += ',';
+      initial.append(member_name(i)).append("=http://127.0.0.1:").append(std::to_string(peer[i]));
+    }
+    for (int i = 0; i < 3; ++i)
+      etcd.push_back(std::make_unique<etcd_member>(
+        member_name(i), tmp.path() + "/" + member_name(i), client[i], peer[i], initial));
+    wait_for_etcd();
+    for (int i = 0; i < 3; ++i)
+      start(i);
+    REQUIRE(eventually([&] { return leader() >= 0; }, 20s));
+  }
+  ~cluster_fixture() {
+    for (auto& n : nodes)
+      if (n)
+        std::cerr << "---- " << n->log_path() << " ----\n" << n->log();
+  }
+
+  void wait_for_etcd() {
+    REQUIRE(eventually(
+      [&] {
+        return std::all_of(etcd.begin(), etcd.end(), [](const auto& m) { return m->healthy(); });
+      },
+      30s));
+  }
+  std::string cluster_url() const {
+    std::string out = "etcd:";
+    for (size_t i = 0; i < etcd.size(); ++i) {
+      if (i > 0)
+        out += ',';
+      out += etcd[i]->url();
+    }
+    return out;
+  }
+  std::string data(int i) const { return tmp.path() + "/node" + std::to_string(i); }
+  std::string endpoint(int i) const { return "127.0.0.1:" + std::to_string(ports[i]); }
+  std::vector<std::string> endpoints() const { return {endpoint(0), endpoint(1), endpoint(2)}; }
+
+  void start(int i) {
+    nodes[i] = std::make_unique<licd_process>(
+      data(i),
+      std::vector<std::string>{"--port=" + std::to_string(ports[i]), "--cluster=" + cluster_url(),
+                               "--node-name=node" + std::to_string(i), "--advertise=" + endpoint(i),
+                               "--vendor-key=" + keys + "/vendor.pub", "--lease-ttl=" + lease_ttl});
+  }
+
+  /// The node that answers HELLO (the others say NOT_LEADER), or -1.
+  int leader() const {
+    for (int i = 0; i < 3; ++i) {
+      try {
+        licd::client::connection c("127.0.0.1", ports[i], 1000ms);
+        c.hello("probe", "probe", "1");
+        return i;
+      } catch (const std::exception&) {
+      }
+    }
+    return -1;
+  }
+
+  void add_license(const std::string& product, int seats) {
+    auto code = run({LICGEN_BINARY, "issue", "--key=" + keys + "/vendor.key",
+                     "--product=" + product, "--seats=" + std::to_string(seats)});
+    REQUIRE(code.status == 0);
+    auto l = leader();
+    REQUIRE(l >= 0);
+    auto added = run({LICADMIN_BINARY, "--data-dir=" + data(l), "licenses", "add", code.out});
+    INFO(added.out);
+    REQUIRE(added.status == 0);
+  }
+};
+
+} // namespace
+
+TEST_CASE("cluster: the leader SIGKILLed under contention, again and again, loses no "
+          "acknowledged lease and never grants more seats than there are",
+          "[e2e][cluster][slow]") {
+  const int clients = env_int("LICD_CLUSTER_CLIENTS", 24);
+  const int seats = env_int("LICD_CLUSTER_SEATS", 8);
+  const int kills = env_int("LICD_CLUSTER_KILLS", 4);
+  const auto ttl = std::chrono::seconds(8);
+  cluster_fixture f(static_cast<int>(ttl.count()));
+  f.add_license("cad", seats);
+
+  observations obs;
+  std::atomic<bool> stop{false};
+  std::vector<std::atomic<int64_t>> last_reply(static_cast<size_t>(clients));
+  std::vector<std::thread> threads;
+  for (int i = 0; i < clients; ++i) {
+    // Each client's list starts at another node: most first meet a standby and are sent on.
+    auto servers = f.endpoints();
+    std::rotate(servers.begin(), servers.begin() + i % 3, servers.end());
+    threads.emplace_back(run_client, i, servers, std::chrono::milliseconds(ttl), std::cref(stop),
+                         std::ref(last_reply[static_cast<size_t>(i)]), std::ref(obs));
+  }
+
+  std::mt19937 rng(20261206);
+  std::vector<double> failover_ms;
+  for (int k = 0; k < kills; ++k) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(1500 + rng() % 1500));
+    if (k == kills / 2) {
+      // One etcd member stops for good: two of three still make a quorum.
+      f.etcd[rng() % 3]->stop();
+    }
+    auto old = f.leader();
+    REQUIRE(old >= 0);
+    auto killed_at = clock_type::now();
+    f.nodes[old]->kill();
+    // The first new leader to greet a client.
+    int now_leader = -1;
+    REQUIRE(eventually(
+      [&] {
+        now_leader = f.leader();
+        return now_leader >= 0;
+      },
+      30s));
+    CHECK(now_leader != old);
+    auto ready = clock_type::now();
+    failover_ms.push_back(std::chrono::duration<double, std::milli>(ready - killed_at).count());
+    // Every client hears from the new leader again (a liveness bound, not a speed figure).
+    bool all_back = eventually(
+      [&] {
+        return std::all_of(last_reply.begin(), last_reply.end(), [&](const auto& t) {
+          return t.load() >= ready.time_since_epoch().count();
+        });
+      },
+      20s);
+    INFO("kill " << k + 1 << " of " << kills);
+    CHECK(all_back);
+    f.start(old); // back as a standby, catching up from its own revision
+  }
+  std::this_thread::sleep_for(1s);
+  stop = true;
+  for (auto& t : threads)
+    t.join();
+
+  std::sort(failover_ms.begin(), failover_ms.end());
+  for (const auto& v : obs.violations)
+    UNSCOPED_INFO(v);
+  CHECK(obs.violations.empty());                              // no acknowledged lease lost
+  CHECK(max_overlap(obs.held) <= static_cast<size_t>(seats)); // never more holders than seats
+  CHECK(obs.grants > static_cast<uint64_t>(seats));           // the run really contended
+  CHECK(obs.denials > 0);
+  CHECK(obs.renewals > 0);
+  CHECK(obs.releases > 0);
+  std::cerr << "cluster: kills " << kills << ", clients " << clients << ", seats " << seats
+            << ", operations " << obs.operations << ", grants " << obs.grants << ", renewals "
+            << obs.renewals << ", releases " << obs.releases << ", denials " << obs.denials
+            << ", max concurrent holders " << max_overlap(obs.held) << ", failover (kill to the "
+            << "new leader's first HELLO) median " << failover_ms[failover_ms.size() / 2]
+            << " ms, max " << failover_ms.back() << " ms\n";
+}
+
+TEST_CASE("cluster: a leader frozen past its etcd lease grants nothing once thawed, and comes "
+          "back as a standby",
+          "[e2e][cluster][slow]") {
+  cluster_fixture f;
+  f.add_license("cad", 2);
+  auto old = f.leader();
+  REQUIRE(old >= 0);
+  // A client of the old leader, greeted before the freeze.
+  licd::client::connection late("127.0.0.1", f.ports[old], 30'000ms);
+  late.hello("late", "late", "1");
+  ::kill(f.nodes[old]->pid(), SIGSTOP);
+  // Its request waits in the socket while it is frozen.
+  late.send_raw("CHECKOUT 7 cad\n");
+  int now_leader = -1;
+  REQUIRE(eventually(
+    [&] {
+      now_leader = f.leader();
+      return now_leader >= 0 && now_leader != old;
+    },
+    30s));
+  // The new leader gives both seats away.
+  auto a = connect_and_hello(f.endpoints(), "a", "a", "1");
+  auto b = connect_and_hello(f.endpoints(), "b", "b", "1");
+  a.conn->checkout("cad");
+  b.conn->checkout("cad");
+  ::kill(f.nodes[old]->pid(), SIGCONT);
+  // The old leader may not grant: its write to etcd is refused (fenced), or it notices first
+  // that it lost its lead and starts over, closing the connection.
+  std::string reply;
+  try {
+    reply = late.read_line();
+  } catch (const licd::client::connection_error& e) {
+    reply = std::string("closed: ") + e.what();
+  }
+  INFO(reply);
+  CHECK(reply.rfind("OK", 0) != 0);
+  CHECK(eventually(
+    [&] { return f.nodes[old]->log().find("starts over as a standby") != std::string::npos; },
+    20s));
+  CHECK(f.nodes[old]->running()); // the same process, started over
+  // It stands by now: it sends clients to the leader.
+  CHECK(eventually(
+    [&] {
+      try {
+        licd::client::connection c("127.0.0.1", f.ports[old], 1000ms);
+        c.hello("x", "x", "1");
+        return false;
+      } catch (const licd::client::refused& e) {
+        return e.code() == licd::engine::errc::not_leader
+               && e.message().find("leader=" + f.endpoint(now_leader)) == 0;
+      } catch (const std::exception&) {
+        return false;
+      }
+    },
+    20s));
+  // Both seats are still a's and b's: nothing the old leader did took one.
+  auto s = a.conn->status("cad");
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].used == 2);
+}
+
+TEST_CASE("cluster: stopped and started again whole, it keeps every lease, and a standby sends "
+          "licclient to the leader",
+          "[e2e][cluster][slow]") {
+  cluster_fixture f;
+  f.add_license("cad", 3);
+  auto g = connect_and_hello(f.endpoints(), "w1", "u1", "1");
+  auto l1 = g.conn->checkout("cad").lease;
+  auto l2 = g.conn->checkout("cad", "w2", "u2").lease;
+  g.conn.reset();
+  for (auto& n : f.nodes)
+    CHECK(n->terminate() == 0);
+  for (auto& m : f.etcd)
+    m->stop();
+  for (auto& m : f.etcd)
+    m->start();
+  f.wait_for_etcd();
+  for (int i = 0; i < 3; ++i)
+    f.start(i);
+  REQUIRE(eventually([&] { return f.leader() >= 0; }, 30s));
+  auto again = connect_and_hello(f.endpoints(), "w1", "u1", "1");
+  CHECK(again.conn->renew(l1) > 0);
+  CHECK(again.conn->renew(l2) > 0);
+  auto s = again.conn->status("cad");
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].used == 2);
+  // licclient pointed at a standby only reaches the leader through its redirect.
+  auto standby = (f.leader() + 1) % 3;
+  auto r = run({LICCLIENT_BINARY, "--server=" + f.endpoint(standby), "checkout", "cad",
+                "--computer=w3", "--user=u3"});
+  INFO(r.out);
+  CHECK(r.status == 0);
+  CHECK(r.out.find("3 of 3 seats in use") != std::string::npos);
+}
