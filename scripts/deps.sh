@@ -9,6 +9,7 @@ packages=(
   libbenchmark-dev netcat-openbsd faketime openssl curl libgoogle-perftools-dev gnuplot-nox
   zlib1g-dev tzdata
   libjs-chart.js chromium chromium-driver python3-selenium
+  etcd-server etcd-client
 )
 missing=()
 for p in "${packages[@]}"; do
