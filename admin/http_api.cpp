@@ -6,6 +6,7 @@
 #include "admin/prometheus.hpp"
 #include "admin/reports.hpp"
 #include "admin/ui_assets.hpp"
+#include "cluster/node.hpp"
 #include "engine/errc_json.hpp"
 #include "engine/fields.hpp"
 #include "licd/version.hpp"
@@ -686,8 +687,49 @@ void http_api::routes() {
     auto uptime = std::chrono::duration<double>(std::chrono::steady_clock::now() - started_);
     admin_counters admin{too_large_.load(std::memory_order_relaxed)};
     auto store = ask<store_stats>(sys_, timeout, srv_.store(), status_atom::value);
-    res.set_content(prometheus_text(pools, store, srv_.metrics(), admin, uptime.count()),
+    std::optional<cluster_counters> cluster;
+    if (opts_.cluster != nullptr)
+      cluster =
+        cluster_counters{opts_.cluster->name(), opts_.cluster->leading(),
+                         opts_.cluster->leader_changes(), opts_.cluster->applied_revision()};
+    res.set_content(prometheus_text(pools, store, srv_.metrics(), admin, uptime.count(),
+                                    cluster ? &*cluster : nullptr),
                     "text/plain; version=0.0.4");
+  });
+
+  // The cluster as etcd sees it (asks etcd: a blocking call on this HTTP thread).
+  http.Get("/api/v1/cluster", [this](const httplib::Request&, httplib::Response& res) {
+    if (opts_.cluster == nullptr) {
+      reply(res, 200, json{{"enabled", false}});
+      return;
+    }
+    auto s = opts_.cluster->status();
+    auto node = [](const cluster::node_info& n) {
+      return json{{"name", n.name},
+                  {"client", n.client},
+                  {"admin", n.admin},
+                  {"started", iso_time(n.started_ms)}};
+    };
+    auto nodes = json::array();
+    for (const auto& n : s.nodes) {
+      auto j = node(n);
+      j["leads"] = s.leader && s.leader->name == n.name;
+      nodes.push_back(j);
+    }
+    auto members = json::array();
+    for (const auto& [endpoint, health] : s.members)
+      members.push_back(json{{"endpoint", endpoint}, {"health", health}});
+    reply(res, 200,
+          json{{"enabled", true},
+               {"cluster", s.cluster},
+               {"self", s.self},
+               {"leading", s.leading},
+               {"leader", s.leader ? node(*s.leader) : json(nullptr)},
+               {"nodes", nodes},
+               {"etcd", members},
+               {"applied_revision", s.applied_revision},
+               {"fencing_token", s.token},
+               {"elections", s.leader_changes}});
   });
 
   http.Get("/api/v1/policy", [this](const httplib::Request&, httplib::Response& res) {

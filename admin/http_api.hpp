@@ -19,6 +19,10 @@ namespace httplib {
 class Server;
 }
 
+namespace licd::cluster {
+class node;
+}
+
 namespace licd::admin {
 
 struct options {
@@ -35,6 +39,8 @@ struct options {
   std::string server_name;       ///< shown in the server status and the License Manager
   /// The options in force, as licd was started (name, value), for the Server page.
   std::vector<std::pair<std::string, std::string>> settings;
+  /// The cluster node this licd is (docs/CLUSTER.md); null: a single machine.
+  cluster::node* cluster = nullptr;
   std::chrono::milliseconds session_idle = defaults::admin_session_idle;
   std::chrono::milliseconds session_max = defaults::admin_session_max;
 };

@@ -44,7 +44,7 @@ void per_product(std::string& out, const std::vector<pool_status>& pools, const 
 
 std::string prometheus_text(const std::vector<pool_status>& pools, const store_stats& store,
                             const request_metrics& m, const admin_counters& admin,
-                            double uptime_seconds) {
+                            double uptime_seconds, const cluster_counters* cluster) {
   std::string out;
   header(out, "licd_build_info", "gauge", "The running licd version.");
   sample(out, "licd_build_info", std::string("version=\"") + version + "\"", 1);
@@ -156,6 +156,18 @@ std::string prometheus_text(const std::vector<pool_status>& pools, const store_s
     sample(out, "licd_request_duration_seconds_sum", kind,
            static_cast<double>(h.sum_ns.load()) / 1e9);
     sample(out, "licd_request_duration_seconds_count", kind, static_cast<double>(count));
+  }
+  if (cluster != nullptr) {
+    auto node = "node=\"" + cluster->node + "\"";
+    header(out, "licd_cluster_leader", "gauge", "1 while this node leads its cluster.");
+    sample(out, "licd_cluster_leader", node, cluster->leading ? 1 : 0);
+    header(out, "licd_cluster_elections_total", "counter",
+           "Leaders this node has seen take over (failovers among them) since it started.");
+    sample(out, "licd_cluster_elections_total", node, static_cast<double>(cluster->elections));
+    header(out, "licd_cluster_applied_revision", "gauge",
+           "The etcd revision this node's data dir holds.");
+    sample(out, "licd_cluster_applied_revision", node,
+           static_cast<double>(cluster->applied_revision));
   }
   return out;
 }

@@ -200,10 +200,11 @@ bool node::sleep_for(std::chrono::milliseconds d) {
 }
 
 bool node::campaign() {
-  node_info self = opts_.self;
+  node_info self;
   int64_t lease;
   {
     std::lock_guard lock(mutex_);
+    self = opts_.self;
     lease = lease_;
   }
   auto r = etcd_.txn({{keys_.leader(), 0}}, {etcd::op::put(keys_.leader(), encode(self), lease)},
@@ -238,7 +239,12 @@ void node::keep() {
     try {
       if (lease == 0) {
         auto g = etcd_.grant(opts_.ttl);
-        etcd_.txn({}, {etcd::op::put(keys_.node(opts_.self.name), encode(opts_.self), g.id)});
+        node_info self;
+        {
+          std::lock_guard lock(mutex_);
+          self = opts_.self;
+        }
+        etcd_.txn({}, {etcd::op::put(keys_.node(self.name), encode(self), g.id)});
         std::lock_guard lock(mutex_);
         lease_ = g.id;
         last_ok = std::chrono::steady_clock::now();
@@ -367,6 +373,28 @@ void node::lose(const std::string& why) {
 void node::on_lost(std::function<void(const std::string&)> f) {
   std::lock_guard lock(mutex_);
   on_lost_ = std::move(f);
+}
+
+void node::set_admin_url(const std::string& url) {
+  node_info self;
+  int64_t lease;
+  {
+    std::lock_guard lock(mutex_);
+    opts_.self.admin = url;
+    self = opts_.self;
+    lease = lease_;
+  }
+  try {
+    std::vector<etcd::op> ops{etcd::op::put(keys_.node(self.name), encode(self), lease)};
+    if (leading_.load())
+      ops.push_back(etcd::op::put(keys_.leader(), encode(self), lease));
+    std::vector<etcd::created_at> fence;
+    if (leading_.load())
+      fence.push_back({keys_.leader(), token_.load()});
+    etcd_.txn(fence, ops);
+  } catch (const std::exception& e) {
+    spdlog::warn("cluster: could not publish the admin API's address: {}", e.what());
+  }
 }
 
 std::optional<node_info> node::leader() const {

@@ -80,6 +80,14 @@ public:
   /// The cluster as etcd sees it now (asks etcd: blocking).
   cluster_status status();
   uint64_t leader_changes() const { return leader_changes_.load(); }
+  const std::string& name() const { return opts_.self.name; }
+  int64_t applied_revision() const {
+    std::lock_guard lock(mutex_);
+    return applied_;
+  }
+
+  /// The leader's admin API is up at `url`: said in `leader` and `nodes/<name>` (best effort).
+  void set_admin_url(const std::string& url);
 
   /// Ends the threads; a leading node gives its lead up at once (revokes its etcd lease).
   void stop();
@@ -104,7 +112,7 @@ private:
   int64_t write_fenced(std::vector<etcd::op> ops);
   bool sleep_for(std::chrono::milliseconds d); ///< false: stopping
 
-  node_options opts_;
+  node_options opts_; ///< opts_.self.admin changes under mutex_ (set_admin_url)
   keys keys_;
   std::shared_ptr<storage::database> db_;
   etcd::client etcd_;

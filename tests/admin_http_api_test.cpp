@@ -257,3 +257,19 @@ TEST_CASE("the Server page's log level and options in force", "[admin][ui]") {
   CHECK(c.Post("/api/v1/server/log-level", "info", "text/plain")->status == 200);
   CHECK(nlohmann::json::parse(c.Get("/api/v1/server")->body)["log_level"] == "info");
 }
+
+TEST_CASE("a single machine says so where a cluster node lists its cluster, and has no cluster "
+          "metrics",
+          "[admin]") {
+  ui_fixture f;
+  auto c = f.client();
+  c.set_bearer_token_auth(f.admin.token);
+  auto res = c.Get("/api/v1/cluster");
+  REQUIRE(res);
+  CHECK(res->status == 200);
+  CHECK(nlohmann::json::parse(res->body) == nlohmann::json{{"enabled", false}});
+  auto metrics = c.Get("/metrics");
+  REQUIRE(metrics);
+  CHECK(metrics->body.find("licd_cluster_") == std::string::npos);
+  CHECK(metrics->body.find("licd_seats") != std::string::npos);
+}

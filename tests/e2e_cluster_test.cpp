@@ -6,6 +6,7 @@
 #include "chaos_support.hpp"
 
 #include <httplib.h>
+#include <nlohmann/json.hpp>
 
 #include <fcntl.h>
 #include <signal.h>
@@ -349,6 +350,37 @@ TEST_CASE("cluster: stopped and started again whole, it keeps every lease, and a
   auto s = again.conn->status("cad");
   REQUIRE(s.size() == 1);
   CHECK(s[0].used == 2);
+  // The leader's admin API and licadmin say who leads, the nodes and etcd's health.
+  auto l = f.leader();
+  REQUIRE(l >= 0);
+  auto st = run({LICADMIN_BINARY, "--data-dir=" + f.data(l), "--json", "cluster", "status"});
+  INFO(st.out);
+  REQUIRE(st.status == 0);
+  auto c = nlohmann::json::parse(st.out);
+  CHECK(c["enabled"] == true);
+  CHECK(c["leading"] == true);
+  CHECK(c["leader"]["name"] == "node" + std::to_string(l));
+  CHECK(c["leader"]["client"] == f.endpoint(l));
+  CHECK(c["nodes"].size() == 3);
+  REQUIRE(c["etcd"].size() == 3);
+  for (const auto& m : c["etcd"])
+    CHECK(m["health"] == "ok");
+  CHECK(c["fencing_token"].get<int64_t>() > 0);
+  auto table = run({LICADMIN_BINARY, "--data-dir=" + f.data(l), "cluster", "status"});
+  CHECK(table.out.find("node" + std::to_string(l) + " leads") != std::string::npos);
+  auto slurp = [](const std::string& path) {
+    std::ifstream in(path);
+    std::string text;
+    std::getline(in, text);
+    return text;
+  };
+  httplib::Client admin(slurp(f.data(l) + "/admin.url"));
+  auto m =
+    admin.Get("/metrics", {{"Authorization", "Bearer " + slurp(f.data(l) + "/admin.token")}});
+  REQUIRE(m);
+  CHECK(m->body.find("licd_cluster_leader{node=\"node" + std::to_string(l) + "\"} 1")
+        != std::string::npos);
+  CHECK(m->body.find("licd_cluster_elections_total{node=") != std::string::npos);
   // licclient pointed at a standby only reaches the leader through its redirect.
   auto standby = (f.leader() + 1) % 3;
   auto r = run({LICCLIENT_BINARY, "--server=" + f.endpoint(standby), "checkout", "cad",

@@ -99,6 +99,10 @@ int main(int argc, char** argv) {
   lease_end->add_option("LEASE", lease)->required();
   auto* queue = app.add_subcommand(
     "queue", "checkouts waiting for a seat (CHECKOUT ... wait=), in the order they are served");
+  auto* cluster = app.add_subcommand("cluster", "the licd cluster on etcd (docs/CLUSTER.md)")
+                    ->require_subcommand(1);
+  auto* cluster_status =
+    cluster->add_subcommand("status", "the nodes, which one leads, and the etcd members' health");
   licd::licadmin::log_options lo;
   auto* log = app.add_subcommand("log", "the activity log, newest last");
   log->add_option("--lines", lo.lines, "how many of the newest matching events (any number)")
@@ -291,6 +295,29 @@ int main(int argc, char** argv) {
       table({"PRODUCT", "POSITION", "COMPUTER", "USER", "ADDRESS", "PRIORITY", "WAITED S",
              "GIVES UP IN S"},
             rows);
+    } else if (cluster_status->parsed()) {
+      auto c = a.call("GET", "/api/v1/cluster");
+      if (json_out)
+        return emit(c), 0;
+      if (!c["enabled"].get<bool>()) {
+        std::cout << "licd runs as a single machine (no --cluster)\n";
+        return 0;
+      }
+      std::cout << "cluster " << text(c["cluster"]) << ": "
+                << (c["leader"].is_null() ? std::string("no node leads now")
+                                          : text(c["leader"]["name"]) + " leads")
+                << " (this is " << text(c["self"]) << ", " << text(c["elections"])
+                << " elections seen since it started)\n";
+      std::vector<std::vector<std::string>> nodes;
+      for (const auto& n : c["nodes"])
+        nodes.push_back({text(n["name"]), n["leads"].get<bool>() ? "leader" : "standby",
+                         text(n["client"]), text(n["admin"]), text(n["started"])});
+      table({"NODE", "ROLE", "CLIENTS AT", "ADMIN API", "STARTED"}, nodes);
+      std::vector<std::vector<std::string>> members;
+      for (const auto& m : c["etcd"])
+        members.push_back({text(m["endpoint"]), text(m["health"])});
+      std::cout << '\n';
+      table({"ETCD MEMBER", "HEALTH"}, members);
     } else if (log->parsed()) {
       licd::licadmin::show_log(a, lo, json_out);
     } else if (report_usage->parsed()) {

@@ -169,7 +169,7 @@ void exit_unless_done_within(std::chrono::seconds patience, int code) {
 /// Serves until a stop signal: the engine, discovery and the admin API, then the files that tell
 /// tools where licd listens. Throws when any of them cannot start.
 void serve(caf::actor_system& sys, const licd::data_dir& dir, const licd::licd_config& cfg,
-           stop_signal_thread& signals) {
+           stop_signal_thread& signals, licd::cluster::node* node) {
   licd::server srv{sys, cfg.server};
   auto admin = cfg.admin;
   admin.token = load_or_make_token(cfg.admin_token_file, dir.path());
@@ -213,7 +213,10 @@ void serve(caf::actor_system& sys, const licd::data_dir& dir, const licd::licd_c
     spdlog::info("answering discovery on {}:{}/udp as {}", discovery_bind, discovery->port(),
                  server_name);
   }
+  admin.cluster = node;
   licd::admin::http_api api{sys, srv, admin};
+  if (node != nullptr)
+    node->set_admin_url(api.url());
   // In place: the file keeps its disk block, so a restart on a full disk still writes it.
   licd::files::rewrite_file(dir.files().admin_url_file(), api.url() + "\n", 0644);
   dir.write_port_file(srv.port());
@@ -393,7 +396,7 @@ int run_daemon(const licd::licd_config& cfg) {
     // A failure from here on is reported before the actor system is torn down, and that
     // teardown is bounded: licd ends with a message and an exit code, never silently hangs.
     try {
-      serve(sys, dir, serving_cfg, signals);
+      serve(sys, dir, serving_cfg, signals, node.get());
       if (node)
         node->stop(); // gives the lead up at once: a standby takes over without waiting a TTL
     } catch (const std::exception& e) {
