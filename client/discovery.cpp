@@ -1,5 +1,7 @@
 #include "client/discovery.hpp"
 
+#include "client/connection.hpp"
+
 #include "platform/socket.hpp"
 
 #ifdef _WIN32
@@ -11,6 +13,7 @@
 
 #include <algorithm>
 #include <stdexcept>
+#include <tuple>
 
 namespace licd::client {
 
@@ -105,6 +108,14 @@ std::vector<found_server> discover(const std::vector<std::string>& products,
       char host[INET_ADDRSTRLEN] = {};
       inet_ntop(AF_INET, &from.sin_addr, host, sizeof(host));
       found_server s{a->id, host, a->port, a->name, a->tls, a->products};
+      if (!a->leader.empty()) {
+        // A cluster's standby: the leader it names is the server to use.
+        try {
+          std::tie(s.host, s.port) = parse_endpoint(a->leader);
+        } catch (const std::invalid_argument&) {
+          continue;
+        }
+      }
       bool seen = std::any_of(found.begin(), found.end(), [&](const found_server& f) {
         return (!s.id.empty() && f.id == s.id) || (f.host == s.host && f.port == s.port);
       });

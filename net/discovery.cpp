@@ -83,6 +83,8 @@ std::string format(const answer& a) {
   if (!a.name.empty())
     out += " name=" + a.name;
   out += " port=" + std::to_string(a.port) + " tls=" + (a.tls ? "1" : "0");
+  if (!a.leader.empty())
+    out += " leader=" + a.leader;
   for (const auto& p : a.products) {
     auto field = " product=" + p.product + "," + std::to_string(p.seats) + ","
                  + std::to_string(p.free);
@@ -119,6 +121,10 @@ std::optional<answer> parse_answer(std::string_view datagram) {
         return std::nullopt;
     } else if (key == "tls") {
       a.tls = value == "1";
+    } else if (key == "leader") {
+      if (!printable(value) || value.find(':') == std::string_view::npos)
+        return std::nullopt;
+      a.leader = value;
     } else if (key == "product") {
       auto f = split(value, ',');
       product_seats p;

@@ -27,7 +27,8 @@ struct product_seats {
   uint32_t free = 0;
 };
 
-/// "LICD-SERVER 1 id=ID name=NAME port=PORT tls=0|1 [product=NAME,SEATS,FREE ...]". The server's
+/// "LICD-SERVER 1 id=ID name=NAME port=PORT tls=0|1 [leader=HOST:PORT] [product=NAME,SEATS,FREE
+/// ...]". The server's
 /// address is where the datagram came from.
 struct answer {
   std::string id; ///< the server installation's key id (16 hex digits): one server, many routes
@@ -35,6 +36,9 @@ struct answer {
   uint16_t port = 0;
   bool tls = false;
   std::vector<product_seats> products;
+  /// A cluster's standby (docs/CLUSTER.md): "HOST:PORT" of the leader, where clients go
+  /// instead (`leader=`); empty otherwise.
+  std::string leader;
 };
 
 /// A server name discovery can carry: 1-64 printable characters, no spaces.

@@ -79,6 +79,15 @@ TEST_CASE("discovery datagrams round-trip and refuse what is not theirs", "[clie
   CHECK(back->tls);
   REQUIRE(back->products.size() == 2);
   CHECK(back->products[0].free == 2);
+  CHECK(back->leader.empty());
+  // A cluster's standby names its leader.
+  auto standby = a;
+  standby.products.clear();
+  standby.leader = "10.0.0.2:27600";
+  auto named = d::parse_answer(d::format(standby));
+  REQUIRE(named);
+  CHECK(named->leader == "10.0.0.2:27600");
+  CHECK_FALSE(d::parse_answer("LICD-SERVER 1 port=1 leader=nohost"));     // no port in it
   CHECK_FALSE(d::parse_answer("LICD-SERVER 1 name=x"));                   // no port
   CHECK_FALSE(d::parse_answer("LICD-SERVER 1 port=1 product=cad,5"));     // a damaged product
   // An answer never grows past one datagram: products that do not fit are left out.

@@ -5,6 +5,8 @@
 
 #include "chaos_support.hpp"
 
+#include "client/discovery.hpp"
+
 #include <httplib.h>
 #include <nlohmann/json.hpp>
 
@@ -150,12 +152,13 @@ struct cluster_fixture {
   std::string endpoint(int i) const { return "127.0.0.1:" + std::to_string(ports[i]); }
   std::vector<std::string> endpoints() const { return {endpoint(0), endpoint(1), endpoint(2)}; }
 
-  void start(int i) {
-    nodes[i] = std::make_unique<licd_process>(
-      data(i),
-      std::vector<std::string>{"--port=" + std::to_string(ports[i]), "--cluster=" + cluster_url(),
-                               "--node-name=node" + std::to_string(i), "--advertise=" + endpoint(i),
-                               "--vendor-key=" + keys + "/vendor.pub", "--lease-ttl=" + lease_ttl});
+  void start(int i, std::vector<std::string> extra = {}) {
+    std::vector<std::string> args{
+      "--port=" + std::to_string(ports[i]),   "--cluster=" + cluster_url(),
+      "--node-name=node" + std::to_string(i), "--advertise=" + endpoint(i),
+      "--vendor-key=" + keys + "/vendor.pub", "--lease-ttl=" + lease_ttl};
+    args.insert(args.end(), extra.begin(), extra.end());
+    nodes[i] = std::make_unique<licd_process>(data(i), args);
   }
 
   /// The node that answers HELLO (the others say NOT_LEADER), or -1.
@@ -341,8 +344,11 @@ TEST_CASE("cluster: stopped and started again whole, it keeps every lease, and a
   for (auto& m : f.etcd)
     m->start();
   f.wait_for_etcd();
-  for (int i = 0; i < 3; ++i)
-    f.start(i);
+  std::array<uint16_t, 3> discovery{};
+  for (int i = 0; i < 3; ++i) {
+    discovery[i] = free_port(SOCK_DGRAM);
+    f.start(i, {"--discovery-port=" + std::to_string(discovery[i]), "--discovery-bind=127.0.0.1"});
+  }
   REQUIRE(eventually([&] { return f.leader() >= 0; }, 30s));
   auto again = connect_and_hello(f.endpoints(), "w1", "u1", "1");
   CHECK(again.conn->renew(l1) > 0);
@@ -383,6 +389,13 @@ TEST_CASE("cluster: stopped and started again whole, it keeps every lease, and a
   CHECK(m->body.find("licd_cluster_elections_total{node=") != std::string::npos);
   // licclient pointed at a standby only reaches the leader through its redirect.
   auto standby = (f.leader() + 1) % 3;
+  // A standby answers discovery with the leader's address.
+  licd::client::discovery_options o;
+  o.port = discovery[standby];
+  o.targets = {"127.0.0.1"};
+  auto found = licd::client::discover({"cad"}, o);
+  REQUIRE(found.size() == 1);
+  CHECK(found[0].endpoint() == f.endpoint(l));
   auto r = run({LICCLIENT_BINARY, "--server=" + f.endpoint(standby), "checkout", "cad",
                 "--computer=w3", "--user=u3"});
   INFO(r.out);

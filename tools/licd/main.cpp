@@ -296,6 +296,31 @@ std::unique_ptr<licd::cluster::node> stand_by(const licd::licd_config& cfg,
     });
   spdlog::info("cluster: standing by on {}:{} (clients are sent to the leader)", cfg.server.bind,
                responder->port());
+  // Discovery answers with the leader's address. The server key (its id) is the cluster's,
+  // replicated like everything else (none yet in a cluster that never had a leader).
+  std::unique_ptr<licd::net::discovery_responder> discovery;
+  if (cfg.discovery_port != 0) {
+    std::string id;
+    if (auto pem = db->meta("server_key"); !pem.empty())
+      id = licd::engine::hex64(
+        licd::engine::ed25519::private_key::from_pem(pem).public_part().key_id());
+    auto port = responder->port();
+    bool tls_on = tls != nullptr;
+    auto server_name = cfg.server_name;
+    discovery = std::make_unique<licd::net::discovery_responder>(
+      cfg.discovery_bind, cfg.discovery_port,
+      [n, self_name, id, port, tls_on, server_name](const auto&) {
+        licd::net::discovery::answer a;
+        a.id = id;
+        a.name = server_name;
+        a.port = port;
+        a.tls = tls_on;
+        auto leader = n->leader();
+        if (leader && leader->name != self_name)
+          a.leader = leader->client;
+        return a;
+      });
+  }
   dir.write_port_file(responder->port());
   signals.serving([] { spdlog::info("a standby has no site policy to reload"); });
   std::thread campaign([n, &signals] {
@@ -310,6 +335,7 @@ std::unique_ptr<licd::cluster::node> stand_by(const licd::licd_config& cfg,
   }
   campaign.join();
   dir.reset_port_file();
+  discovery.reset(); // the discovery port too
   responder.reset(); // the client port is the leader's server's now
   return node;
 }
