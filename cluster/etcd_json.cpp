@@ -204,9 +204,12 @@ txn_result parse_txn(std::string_view body) {
   if (auto s = j.find("succeeded"); s != j.end())
     r.succeeded = s->is_boolean() && s->get<bool>();
   if (auto responses = j.find("responses"); responses != j.end() && responses->is_array())
-    for (const auto& x : *responses)
+    for (const auto& x : *responses) {
       if (auto range = x.find("response_range"); range != x.end())
         r.ranges.push_back(kvs_of(*range));
+      if (auto del = x.find("response_delete_range"); del != x.end() && del->is_object())
+        r.deleted += number(*del, "deleted");
+    }
   return r;
 }
 

@@ -60,6 +60,7 @@ struct txn_result {
   bool succeeded = false;
   int64_t revision = 0;                ///< the store's revision after it
   std::vector<std::vector<kv>> ranges; ///< each range operation's keys, in order
+  int64_t deleted = 0;                 ///< keys its delete operations removed
 };
 /// Throws std::runtime_error when the body is not a transaction's answer.
 txn_result parse_txn(std::string_view body);

@@ -18,6 +18,9 @@ int64_t now_ms() {
 /// reach it.
 constexpr std::chrono::milliseconds retry_interval{250};
 
+/// How often the leader deletes the log entries older than log_retention from etcd.
+constexpr std::chrono::minutes log_prune_interval{10};
+
 } // namespace
 
 bool is_local_meta(const std::string& key) {
@@ -225,6 +228,7 @@ bool node::campaign() {
 void node::keep() {
   auto beat = std::max(opts_.ttl / 3, std::chrono::seconds(1));
   auto last_ok = std::chrono::steady_clock::now();
+  auto last_prune = std::chrono::steady_clock::now();
   while (!lost_.load()) {
     int64_t lease;
     bool won, no_leader;
@@ -263,6 +267,13 @@ void node::keep() {
         continue;
       }
       last_ok = std::chrono::steady_clock::now();
+      if (leading_.load() && last_ok - last_prune >= log_prune_interval) {
+        last_prune = last_ok;
+        auto cutoff = now_ms() - std::chrono::milliseconds(log_retention).count();
+        if (auto n = prune_log(cutoff); n > 0)
+          spdlog::info("cluster: deleted {} log entries older than {} h from etcd", n,
+                       log_retention.count());
+      }
     } catch (const std::exception& e) {
       spdlog::warn("cluster: etcd: {}", e.what());
       if ((leading_.load() || won) && std::chrono::steady_clock::now() - last_ok > opts_.ttl) {
@@ -313,7 +324,9 @@ void node::seed() {
   cs.put_licenses = db_->licenses();
   cs.put_activations = db_->activations();
   db_->scan_leases([&](storage::lease_record& l) { cs.put_leases.push_back(std::move(l)); });
-  auto revision = write_fenced(to_ops(keys_, {&cs}, keys_.log(token_.load(), 0)));
+  if (cs.empty())
+    return; // a new cluster on a new data dir: nothing to write
+  auto revision = write_fenced(to_ops(keys_, {&cs}, keys_.log(now_ms(), token_.load(), 0)));
   spdlog::info("cluster: etcd held no state: wrote this data dir's ({} licenses, {} leases) at "
                "revision {}",
                cs.put_licenses.size(), cs.put_leases.size(), revision);
@@ -341,7 +354,7 @@ std::vector<std::pair<std::string, std::string>>
 node::replicate(const std::vector<const storage::change_set*>& sets) {
   if (!leading_.load() || lost_.load())
     throw lost_lead("this node does not lead the cluster: nothing stored");
-  auto ops = to_ops(keys_, sets, keys_.log(token_.load(), log_count_.fetch_add(1) + 1));
+  auto ops = to_ops(keys_, sets, keys_.log(now_ms(), token_.load(), log_count_.fetch_add(1) + 1));
   if (ops.empty())
     return {};
   auto revision = write_fenced(std::move(ops));
@@ -373,6 +386,18 @@ void node::lose(const std::string& why) {
 void node::on_lost(std::function<void(const std::string&)> f) {
   std::lock_guard lock(mutex_);
   on_lost_ = std::move(f);
+}
+
+int64_t node::prune_log(int64_t before_ms) {
+  if (!leading_.load())
+    throw lost_lead("only the leader prunes the log");
+  auto r = etcd_.txn({{keys_.leader(), token_.load()}},
+                     {etcd::op::del(keys_.log(), keys_.log_before(before_ms))});
+  if (!r.succeeded) {
+    lose("its election key is gone: another node may lead");
+    throw lost_lead("this node no longer leads the cluster");
+  }
+  return r.deleted;
 }
 
 void node::set_admin_url(const std::string& url) {

@@ -86,6 +86,10 @@ public:
     return applied_;
   }
 
+  /// While leading: deletes the log entries written before `before_ms` from etcd (fenced);
+  /// returns how many. The keeper does it every `log_prune_interval` for `log_retention`.
+  int64_t prune_log(int64_t before_ms);
+
   /// The leader's admin API is up at `url`: said in `leader` and `nodes/<name>` (best effort).
   void set_admin_url(const std::string& url);
 

@@ -136,10 +136,16 @@ std::string keys::activation(uint64_t license_id) const {
 std::string keys::meta(std::string_view key) const {
   return state() + "meta/" + std::string(key);
 }
-std::string keys::log(int64_t token, uint64_t count) const {
-  char buf[48];
-  std::snprintf(buf, sizeof buf, "%020lld/%020llu", static_cast<long long>(token),
-                static_cast<unsigned long long>(count));
+std::string keys::log(int64_t at_ms, int64_t token, uint64_t count) const {
+  char buf[72];
+  std::snprintf(buf, sizeof buf, "%020lld/%020lld/%020llu", static_cast<long long>(at_ms),
+                static_cast<long long>(token), static_cast<unsigned long long>(count));
+  return log() + buf;
+}
+
+std::string keys::log_before(int64_t at_ms) const {
+  char buf[24];
+  std::snprintf(buf, sizeof buf, "%020lld", static_cast<long long>(at_ms));
   return log() + buf;
 }
 

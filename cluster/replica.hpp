@@ -3,6 +3,7 @@
 #include "cluster/etcd_json.hpp"
 #include "storage/records.hpp"
 
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <optional>
@@ -21,9 +22,9 @@
 /// - `nodes/<name>`: each running node's `node_info`, attached to its etcd lease.
 /// - `s/lease/<32 hex>`, `s/license/<16 hex>`, `s/activation/<16 hex>`, `s/meta/<key>`: the
 ///   state, one key per record (the values as `encode_*` below make them).
-/// - `log/<20-digit token>/<20-digit count>`: one per committed group that logged or counted
-///   events: the events in order (the activity log and the usage roll-ups are made from them on
-///   every node).
+/// - `log/<20-digit ms>/<20-digit token>/<20-digit count>`: one per committed group that logged
+///   or counted events: the events in order (the activity log and the usage roll-ups are made
+///   from them on every node); the leader deletes those older than `log_retention`.
 namespace licd::cluster {
 
 struct keys {
@@ -38,7 +39,11 @@ struct keys {
   std::string activation(uint64_t license_id) const;
   std::string meta(std::string_view key) const;
   std::string log() const { return prefix + "log/"; }
-  std::string log(int64_t token, uint64_t count) const;
+  /// A log entry's key: when it was written (wall clock, ms), by which leader (its token), the
+  /// how-manieth of that leader: keys sort by time, so old entries go in one range delete.
+  std::string log(int64_t at_ms, int64_t token, uint64_t count) const;
+  /// The end of the range of log entries written before `at_ms`.
+  std::string log_before(int64_t at_ms) const;
 };
 
 /// Whether `name` may name a cluster or a node: 1 to 64 of [A-Za-z0-9._-].
@@ -92,6 +97,10 @@ struct local_state {
 /// keys are only put (a meta value is never deleted). Throws `malformed`.
 storage::change_set from_state(const keys& k, const std::vector<etcd::kv>& kvs,
                                const local_state& local);
+
+/// How long etcd keeps the log entries: a node away for longer still catches up the state, but
+/// its activity log and reports miss the events of the time it lost.
+inline constexpr std::chrono::hours log_retention{24};
 
 /// etcd refuses a transaction of more operations than this (its --max-txn-ops default): a
 /// group with more is written in several transactions.

@@ -54,7 +54,7 @@ TEST_CASE("a group's changes become one etcd operation per key, the last change 
   other.put_leases.push_back(lease(8, "ws-2"));
   other.put_meta.emplace_back("clock_seen_ms", "123");
   other.put_licenses.push_back({5, "LICD-CODE", 99});
-  auto ops = cluster::to_ops(k, {&grant, &release, &other}, k.log(20, 1));
+  auto ops = cluster::to_ops(k, {&grant, &release, &other}, k.log(1'700'000'000'000, 20, 1));
   REQUIRE(ops.size() == 5); // lease 7 (deleted), lease 8, meta, license, the log entry
   std::map<std::string, const etcd::op*> by_key;
   for (const auto& o : ops)
@@ -64,8 +64,13 @@ TEST_CASE("a group's changes become one etcd operation per key, the last change 
   CHECK(by_key.at(k.lease({1, 8}))->what == etcd::op::kind::put);
   CHECK(by_key.at(k.meta("clock_seen_ms"))->value == "123");
   CHECK(by_key.count(k.license(5)) == 1);
-  CHECK(by_key.at(k.log(20, 1))->what == etcd::op::kind::put);
-  CHECK(k.log(20, 1) == "/licd/site/log/00000000000000000020/00000000000000000001");
+  CHECK(by_key.at(k.log(1'700'000'000'000, 20, 1))->what == etcd::op::kind::put);
+  CHECK(k.log(1'700'000'000'000, 20, 1)
+        == "/licd/site/log/00000001700000000000/00000000000000000020/00000000000000000001");
+  // Old entries lie below log_before(t); those written at t or later above it.
+  CHECK(k.log(1'699'999'999'999, 99, 99) < k.log_before(1'700'000'000'000));
+  CHECK(k.log(1'700'000'000'000, 0, 0) > k.log_before(1'700'000'000'000));
+  CHECK(k.log_before(1) > k.log());
 
   // What a standby makes of the transaction: the same state and the same events, in order.
   auto sets = cluster::from_events(k, as_events(ops, 30));
@@ -101,7 +106,7 @@ TEST_CASE("events kept out of a full data dir's log stay out of it on every node
   // A group without events writes no log entry.
   change_set quiet;
   quiet.erase_leases.push_back({1, 2});
-  auto ops = cluster::to_ops(k, {&quiet}, k.log(1, 1));
+  auto ops = cluster::to_ops(k, {&quiet}, k.log(5, 1, 1));
   REQUIRE(ops.size() == 1);
   CHECK(ops[0].key == k.lease({1, 2}));
 }
@@ -113,7 +118,7 @@ TEST_CASE("a full catch-up takes etcd's state and drops what etcd no longer has"
   have.put_leases.push_back(lease(3, "ws-3"));
   have.put_activations.push_back({5, 0xabc, "LICD-RESPONSE"});
   std::vector<etcd::kv> kvs;
-  for (const auto& o : cluster::to_ops(k, {&have}, k.log(1, 1)))
+  for (const auto& o : cluster::to_ops(k, {&have}, k.log(5, 1, 1)))
     kvs.push_back({o.key, o.value, 1, 1, 1, 0});
   cluster::local_state local;
   local.leases = {{1, 3}, {1, 4}}; // lease 4 ended while this node was away
@@ -141,7 +146,7 @@ TEST_CASE("keys and values licd did not write are refused, not guessed at", "[cl
   CHECK_THROWS_AS(cluster::from_events(k, one(k.lease({1, 2}), "too few fields")),
                   cluster::malformed);
   CHECK_THROWS_AS(cluster::from_events(k, one(k.state() + "what/1", "x")), cluster::malformed);
-  CHECK_THROWS_AS(cluster::from_events(k, one(k.log(1, 1), "not json")), cluster::malformed);
+  CHECK_THROWS_AS(cluster::from_events(k, one(k.log(5, 1, 1), "not json")), cluster::malformed);
   // The election key and the nodes' keys are no part of the state.
   CHECK(cluster::from_events(k, one(k.leader(), "{}")).empty());
   CHECK(cluster::from_events(k, one(k.node("n1"), "{}")).empty());

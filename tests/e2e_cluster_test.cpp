@@ -6,6 +6,8 @@
 #include "chaos_support.hpp"
 
 #include "client/discovery.hpp"
+#include "cluster/node.hpp"
+#include "storage/database.hpp"
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -16,7 +18,9 @@
 #include <unistd.h>
 
 #include <array>
+#include <filesystem>
 #include <fstream>
+#include <limits>
 #include <sstream>
 
 using namespace licd::test;
@@ -401,4 +405,74 @@ TEST_CASE("cluster: stopped and started again whole, it keeps every lease, and a
   INFO(r.out);
   CHECK(r.status == 0);
   CHECK(r.out.find("3 of 3 seats in use") != std::string::npos);
+}
+
+TEST_CASE("cluster node in process: the leader's commits reach etcd and a standby's data dir, "
+          "old log entries are pruned, and a standby may not prune",
+          "[e2e][cluster]") {
+  temp_dir tmp;
+  auto client = free_port(), peer = free_port();
+  etcd_member etcd(member_name(0), tmp.path() + "/etcd", client, peer,
+                   member_name(0) + "=http://127.0.0.1:" + std::to_string(peer));
+  REQUIRE(eventually([&] { return etcd.healthy(); }, 30s));
+  auto open = [&](const std::string& name) {
+    licd::storage::database::options o;
+    o.dir = tmp.path() + "/" + name;
+    std::filesystem::create_directories(o.dir);
+    o.map_size = size_t{64} << 20;
+    return std::make_shared<licd::storage::database>(o);
+  };
+  auto options = [&](const std::string& name) {
+    licd::cluster::node_options o;
+    o.etcd.endpoints = {etcd.url()};
+    o.cluster = "inproc";
+    o.self = {name, name + ":1", "", 0};
+    o.ttl = std::chrono::seconds(2);
+    return o;
+  };
+  auto db1 = open("a"), db2 = open("b");
+  auto a = std::make_unique<licd::cluster::node>(options("a"), db1);
+  a->start();
+  REQUIRE(a->wait_for_lead());
+  licd::cluster::node b(options("b"), db2);
+  b.start();
+
+  licd::storage::change_set grant;
+  grant.put_leases.push_back({{7, 9}, "cad", "ws-1", "alice", "1", 1'700'000'000'000});
+  licd::engine::event e;
+  e.at_ms = 1'700'000'000'000;
+  e.product = "cad";
+  e.computer = "ws-1";
+  e.user = "alice";
+  e.lease = licd::engine::lease_id{7, 9}.to_hex();
+  grant.events.push_back(e);
+  db1->commit(grant); // through the replicator: etcd first
+  CHECK(eventually([&] { return db2->leases().size() == 1; }, 10s));
+  CHECK(db2->leases().at(0).computer == "ws-1");
+  CHECK(db2->events(1, 10).size() == 1);
+  CHECK(std::stoll(db2->meta(licd::cluster::applied_revision_meta)) > 0);
+
+  licd::cluster::etcd::client_options co;
+  co.endpoints = {etcd.url()};
+  licd::cluster::etcd::client direct(co);
+  auto keys = licd::cluster::keys_for("inproc");
+  auto log_entries = [&] {
+    return direct.range(keys.log(), licd::cluster::etcd::prefix_end(keys.log())).kvs.size();
+  };
+  CHECK(log_entries() == 1);
+  CHECK_THROWS_AS(b.prune_log(std::numeric_limits<int64_t>::max()), licd::cluster::lost_lead);
+  CHECK(a->prune_log(e.at_ms) == 0); // written now, not before then
+  CHECK(log_entries() == 1);
+  auto later = std::chrono::duration_cast<std::chrono::milliseconds>(
+                 std::chrono::system_clock::now().time_since_epoch())
+                 .count()
+               + 1000;
+  CHECK(a->prune_log(later) == 1);
+  CHECK(log_entries() == 0);
+
+  // The leader steps down (gives its etcd lease back): the standby takes over at once.
+  a->stop();
+  a.reset();
+  CHECK(b.wait_for_lead());
+  CHECK(b.leading());
 }
