@@ -230,7 +230,14 @@ engine::activation_request request_for(self_ptr self, const engine::installed_li
   req.product = l.lic.product;
   if (bind.server_key)
     req.requester_key = bind.server_key->public_part().raw();
-  req.factors = engine::fingerprint_of(bind.machine, l.lic.id);
+  // In a cluster: every node's machine, so that the response is valid on any of them.
+  std::vector<engine::fingerprint> machines;
+  if (bind.cluster_machines)
+    for (const auto& m : bind.cluster_machines())
+      machines.push_back(engine::fingerprint_of(m, l.lic.id));
+  if (machines.empty())
+    machines.push_back(engine::fingerprint_of(bind.machine, l.lic.id));
+  req.factors = engine::cluster_fingerprint(machines);
   return req;
 }
 
@@ -403,6 +410,9 @@ license_info describe(const engine::installed_license& l, const engine::state_co
   if (!l.activation.empty()) {
     i.hardware = std::to_string(l.hardware.matched) + " of " + std::to_string(l.hardware.total)
                  + " factors match (" + std::to_string(l.hardware.required) + " needed)";
+    if (l.hardware.machines > 1)
+      i.hardware +=
+        ", activated for a cluster of " + std::to_string(l.hardware.machines) + " machines";
     i.activated_on = engine::format_date(l.activated_day);
   }
   i.issued = engine::format_date(l.lic.issued_day);

@@ -23,6 +23,9 @@ struct binding {
   /// The server's own key: its public part goes into activation requests, and it signs release
   /// receipts. Made at first start and kept in LMDB.
   std::optional<engine::ed25519::private_key> server_key;
+  /// In a cluster (docs/CLUSTER.md): every node's machine, this one's among them, for an
+  /// activation request valid on any of them. Null or empty: this machine alone. Must not block.
+  std::function<std::vector<engine::machine_facts>()> cluster_machines;
 };
 
 struct licenses_setup {

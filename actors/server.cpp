@@ -312,6 +312,7 @@ server::loaded server::load(const server_options& opts) {
     spdlog::warn("hardware binding: {}", w);
   l.bind.machine = machine_.facts;
   l.bind.tolerance = opts.fingerprint_tolerance;
+  l.bind.cluster_machines = opts.cluster_machines;
   l.bind.server_key = server_key(db);
   server_id_ = engine::hex64(l.bind.server_key->public_part().key_id());
   for (const auto& path : opts.vendor_keys) {

@@ -10,6 +10,7 @@
 #include <caf/actor_system.hpp>
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -47,6 +48,8 @@ struct server_options {
   std::string tls_cert; ///< with tls_key: the client port speaks TLS (PEM files)
   std::string tls_key;
   std::string policy_file; ///< the site policy (docs/POLICY.md); empty: none
+  /// A cluster node's view of every node's machine (binding::cluster_machines); null: none.
+  std::function<std::vector<engine::machine_facts>()> cluster_machines;
   /// The data dir, already open (a cluster node opens it before it leads); null: opened here.
   std::shared_ptr<storage::database> database;
 };

@@ -49,12 +49,16 @@ void node::start() {
   // (When etcd has compacted past a returning node's revision, the watch says so and it reads
   // the whole state then.)
   auto leader = etcd_.range(keys_.leader());
+  auto nodes = etcd_.range(keys_.nodes(), etcd::prefix_end(keys_.nodes()));
   if (applied_ == 0)
     resync();
   {
     std::lock_guard lock(mutex_);
     if (!leader.kvs.empty())
       leader_ = decode_node(leader.kvs.front().value);
+    for (const auto& kv : nodes.kvs)
+      if (auto n = decode_node(kv.value))
+        nodes_[kv.key] = *n;
   }
   keeper_ = std::thread([this] { keep(); });
   watcher_ = std::thread([this] { watch(); });
@@ -114,8 +118,16 @@ void node::resync() {
 }
 
 void node::apply(const std::vector<etcd::watch_event>& events, int64_t revision) {
-  // The election key first: who leads.
+  // Who is registered, and who leads.
   for (const auto& e : events) {
+    if (e.item.key.rfind(keys_.nodes(), 0) == 0) {
+      std::lock_guard lock(mutex_);
+      if (e.deleted)
+        nodes_.erase(e.item.key);
+      else if (auto n = decode_node(e.item.value))
+        nodes_[e.item.key] = *n;
+      continue;
+    }
     if (e.item.key != keys_.leader())
       continue;
     std::lock_guard lock(mutex_);
@@ -420,6 +432,19 @@ void node::set_admin_url(const std::string& url) {
   } catch (const std::exception& e) {
     spdlog::warn("cluster: could not publish the admin API's address: {}", e.what());
   }
+}
+
+std::vector<engine::machine_facts> node::machines() const {
+  std::lock_guard lock(mutex_);
+  std::vector<engine::machine_facts> out;
+  bool self_seen = false;
+  for (const auto& [key, n] : nodes_) {
+    out.push_back(n.machine);
+    self_seen = self_seen || n.name == opts_.self.name;
+  }
+  if (!self_seen)
+    out.push_back(opts_.self.machine);
+  return out;
 }
 
 std::optional<node_info> node::leader() const {

@@ -8,6 +8,7 @@
 #include <chrono>
 #include <condition_variable>
 #include <functional>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -77,6 +78,9 @@ public:
   bool leading() const { return leading_.load(); }
   /// The leader as last seen in etcd (nullopt: none now).
   std::optional<node_info> leader() const;
+  /// Every registered node's machine, by node name (this node's included), as last seen in
+  /// etcd. Does not block (binding::cluster_machines).
+  std::vector<engine::machine_facts> machines() const;
   /// The cluster as etcd sees it now (asks etcd: blocking).
   cluster_status status();
   uint64_t leader_changes() const { return leader_changes_.load(); }
@@ -127,6 +131,7 @@ private:
   bool stopping_ = false;
   int64_t lease_ = 0;
   std::optional<node_info> leader_;
+  std::map<std::string, node_info> nodes_; ///< registered nodes (their keys under nodes/)
   int64_t won_at_ = 0; ///< the revision this node's campaign won at (0: not won)
   int64_t applied_ = 0;
   std::function<void(const std::string&)> on_lost_;

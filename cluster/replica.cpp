@@ -166,8 +166,15 @@ keys keys_for(std::string_view name) {
 }
 
 std::string encode(const node_info& n) {
-  return json{
-    {"name", n.name}, {"client", n.client}, {"admin", n.admin}, {"started_ms", n.started_ms}}
+  json machine{{"machine_id", n.machine.machine_id},
+               {"dmi_uuid", n.machine.dmi_uuid},
+               {"hostname", n.machine.hostname},
+               {"macs", n.machine.macs}};
+  return json{{"name", n.name},
+              {"client", n.client},
+              {"admin", n.admin},
+              {"started_ms", n.started_ms},
+              {"machine", machine}}
     .dump();
 }
 
@@ -180,6 +187,15 @@ std::optional<node_info> decode_node(std::string_view value) {
   n.client = j.value("client", "");
   n.admin = j.value("admin", "");
   n.started_ms = j.value("started_ms", int64_t{0});
+  if (auto m = j.find("machine"); m != j.end() && m->is_object()) {
+    n.machine.machine_id = m->value("machine_id", "");
+    n.machine.dmi_uuid = m->value("dmi_uuid", "");
+    n.machine.hostname = m->value("hostname", "");
+    if (auto macs = m->find("macs"); macs != m->end() && macs->is_array())
+      for (const auto& mac : *macs)
+        if (mac.is_string())
+          n.machine.macs.push_back(mac.get<std::string>());
+  }
   return n;
 }
 

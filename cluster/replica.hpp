@@ -1,6 +1,7 @@
 #pragma once
 
 #include "cluster/etcd_json.hpp"
+#include "engine/fingerprint.hpp"
 #include "storage/records.hpp"
 
 #include <chrono>
@@ -59,8 +60,13 @@ struct node_info {
   std::string client; ///< "host:port" clients reach it at
   std::string admin;  ///< its admin API's URL (may be empty)
   int64_t started_ms = 0;
+  /// Its machine's facts, for a cluster's activation (docs/CLUSTER.md): they stay in the site's
+  /// etcd; only their hashes, salted per license, go into an activation request.
+  engine::machine_facts machine;
   bool operator==(const node_info& o) const {
-    return name == o.name && client == o.client && admin == o.admin && started_ms == o.started_ms;
+    return name == o.name && client == o.client && admin == o.admin && started_ms == o.started_ms
+           && machine.machine_id == o.machine.machine_id && machine.dmi_uuid == o.machine.dmi_uuid
+           && machine.hostname == o.machine.hostname && machine.macs == o.machine.macs;
   }
 };
 std::string encode(const node_info& n);

@@ -31,7 +31,7 @@ bool read_factors(byte_reader& r, fingerprint& fp) {
   for (uint64_t i = 0; i < n; ++i) {
     uint64_t kind = 0;
     factor f;
-    if (!r.uint(1, kind) || !r.uint(8, f.hash) || kind < 1 || kind > 4)
+    if (!r.uint(1, kind) || !r.uint(8, f.hash) || kind < 1 || kind > 5)
       return false;
     f.kind = static_cast<factor_kind>(kind);
     fp.push_back(f);

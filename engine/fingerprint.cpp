@@ -43,6 +43,8 @@ std::string_view to_string(factor_kind k) {
       return "dmi-uuid";
     case factor_kind::mac:
       return "mac";
+    case factor_kind::node:
+      return "node";
     case factor_kind::hostname:
       return "hostname";
   }
@@ -67,7 +69,9 @@ fingerprint fingerprint_of(const machine_facts& facts, uint64_t salt) {
   return fp;
 }
 
-fingerprint_match match(const fingerprint& bound, const fingerprint& here, size_t tolerance) {
+namespace {
+
+fingerprint_match match_one(const fingerprint& bound, const fingerprint& here, size_t tolerance) {
   fingerprint_match m;
   m.total = bound.size();
   m.required = m.total > tolerance ? m.total - tolerance : 1;
@@ -75,6 +79,49 @@ fingerprint_match match(const fingerprint& bound, const fingerprint& here, size_
     if (std::find(here.begin(), here.end(), f) != here.end())
       ++m.matched;
   return m;
+}
+
+} // namespace
+
+fingerprint cluster_fingerprint(const std::vector<fingerprint>& machines) {
+  if (machines.size() == 1)
+    return machines.front();
+  fingerprint out;
+  for (size_t i = 0; i < machines.size(); ++i) {
+    out.push_back({factor_kind::node, i});
+    out.insert(out.end(), machines[i].begin(), machines[i].end());
+  }
+  return out;
+}
+
+std::vector<fingerprint> machines_of(const fingerprint& fp) {
+  std::vector<fingerprint> out;
+  for (const auto& f : fp) {
+    if (f.kind == factor_kind::node)
+      out.emplace_back();
+    else if (out.empty())
+      out.emplace_back(1, f);
+    else
+      out.back().push_back(f);
+  }
+  if (out.empty())
+    out.emplace_back();
+  return out;
+}
+
+fingerprint_match match(const fingerprint& bound, const fingerprint& here, size_t tolerance) {
+  auto machines = machines_of(bound);
+  fingerprint_match best;
+  for (const auto& m : machines) {
+    auto now = match_one(m, here, tolerance);
+    bool better = now.ok() != best.ok() ? now.ok()
+                                        : now.matched * std::max<size_t>(best.total, 1)
+                                            > best.matched * std::max<size_t>(now.total, 1);
+    if (better || best.total == 0)
+      best = now;
+  }
+  best.machines = machines.size();
+  return best;
 }
 
 } // namespace licd::engine

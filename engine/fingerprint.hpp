@@ -19,7 +19,9 @@ struct machine_facts {
 };
 
 /// The numbers are part of the activation code format.
-enum class factor_kind : uint8_t { machine_id = 1, dmi_uuid = 2, mac = 3, hostname = 4 };
+/// `node` is no fact: in a cluster's fingerprint it starts the factors of each node's machine (its
+/// hash is the node's place, 0, 1, ...).
+enum class factor_kind : uint8_t { machine_id = 1, dmi_uuid = 2, mac = 3, hostname = 4, node = 5 };
 
 std::string_view to_string(factor_kind k);
 
@@ -39,15 +41,24 @@ inline constexpr size_t max_mac_factors = 4;
 
 fingerprint fingerprint_of(const machine_facts& facts, uint64_t salt);
 
+/// A cluster's fingerprint (docs/CLUSTER.md, "Activation"): each machine's factors after a
+/// `node` marker. One machine's is its own fingerprint, unmarked.
+fingerprint cluster_fingerprint(const std::vector<fingerprint>& machines);
+/// The machines a fingerprint binds: one, or each node's of a cluster's.
+std::vector<fingerprint> machines_of(const fingerprint& fp);
+
 struct fingerprint_match {
   size_t matched = 0;  ///< factors of the bound fingerprint that this machine still has
   size_t total = 0;    ///< factors in the bound fingerprint
   size_t required = 0; ///< how many must match
+  size_t machines = 1; ///< machines the fingerprint binds (a cluster's nodes)
   bool ok() const { return total > 0 && matched >= required; }
 };
 
 /// How far `here` matches `bound`, allowing `tolerance` of bound's factors to differ (at least
 /// one must always match). Extra factors here (a new network card) do not count against it.
+/// For a cluster's fingerprint: the match with the machine that matches best (counts of that
+/// machine's factors).
 fingerprint_match match(const fingerprint& bound, const fingerprint& here, size_t tolerance);
 
 } // namespace licd::engine

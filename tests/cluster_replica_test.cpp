@@ -157,7 +157,11 @@ TEST_CASE("keys and values licd did not write are refused, not guessed at", "[cl
 }
 
 TEST_CASE("a node's self-description and --cluster's URL list", "[cluster][replica]") {
-  cluster::node_info n{"n1", "10.0.0.1:27600", "http://10.0.0.1:27601", 5};
+  cluster::node_info n{"n1",
+                       "10.0.0.1:27600",
+                       "http://10.0.0.1:27601",
+                       5,
+                       {"0f1e", "4c4c", "lic1", {"02:00:00:aa:00:01", "02:00:00:aa:00:02"}}};
   CHECK(cluster::decode_node(cluster::encode(n)) == n);
   CHECK_FALSE(cluster::decode_node("nope"));
   CHECK(etcd::parse_cluster_url("etcd:http://a:2379,https://b:2379/")

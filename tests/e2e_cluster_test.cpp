@@ -162,7 +162,13 @@ struct cluster_fixture {
       "--node-name=node" + std::to_string(i), "--advertise=" + endpoint(i),
       "--vendor-key=" + keys + "/vendor.pub", "--lease-ttl=" + lease_ttl};
     args.insert(args.end(), extra.begin(), extra.end());
-    nodes[i] = std::make_unique<licd_process>(data(i), args);
+    // Each node on a machine of its own, as on a site.
+    auto facts = tmp.path() + "/machine" + std::to_string(i);
+    std::ofstream(facts, std::ios::trunc)
+      << "machine-id=" << std::string(31, 'a') << i << "\nmac=02:00:00:00:00:0" << i
+      << "\nhostname=lic" << i << "\n";
+    nodes[i] = std::make_unique<licd_process>(
+      data(i), args, std::vector<std::string>{"LICD_MACHINE_FACTS=" + facts});
   }
 
   /// The node that answers HELLO (the others say NOT_LEADER), or -1.
@@ -407,6 +413,56 @@ TEST_CASE("cluster: stopped and started again whole, it keeps every lease, and a
   CHECK(r.out.find("3 of 3 seats in use") != std::string::npos);
 }
 
+TEST_CASE("cluster: a license activated for the cluster counts its seats on whichever node leads",
+          "[e2e][cluster][slow]") {
+  cluster_fixture f;
+  auto code = run({LICGEN_BINARY, "issue", "--key=" + f.keys + "/vendor.key", "--product=cad",
+                   "--seats=2", "--activation=required"});
+  REQUIRE(code.status == 0);
+  auto l = f.leader();
+  REQUIRE(l >= 0);
+  auto admin = [&](int node, std::vector<std::string> args) {
+    args.insert(args.begin(), {LICADMIN_BINARY, "--data-dir=" + f.data(node), "--json"});
+    auto r = run(args);
+    INFO(r.out);
+    REQUIRE(r.status == 0);
+    return nlohmann::json::parse(r.out);
+  };
+  std::string id = admin(l, {"licenses", "add", code.out})["id"];
+  auto request = admin(l, {"licenses", "activate", id})["request"].get<std::string>();
+  auto response = run({LICGEN_BINARY, "activate", "--key=" + f.keys + "/vendor.key", request});
+  REQUIRE(response.status == 0);
+  auto activated = admin(l, {"licenses", "activate", id, "--response=" + response.out});
+  CHECK(activated["license"]["state"] == "active");
+  CHECK(activated["license"]["hardware"]
+        == "3 of 3 factors match (2 needed), activated for a cluster of 3 machines");
+  auto g = connect_and_hello(f.endpoints(), "w1", "u1", "1");
+  auto held = g.conn->checkout("cad").lease;
+  g.conn.reset();
+
+  // The leader's machine dies: the next leader, another machine, counts the same seats.
+  f.nodes[l]->kill();
+  int next = -1;
+  REQUIRE(eventually(
+    [&] {
+      next = f.leader();
+      return next >= 0 && next != l;
+    },
+    30s));
+  // (The admin API starts just after the client port.)
+  REQUIRE(eventually([&] { return std::filesystem::exists(f.data(next) + "/admin.url"); }, 10s));
+  auto shown = admin(next, {"licenses", "show", id});
+  CHECK(shown["state"] == "active");
+  CHECK(shown["hardware"]
+        == "3 of 3 factors match (2 needed), activated for a cluster of 3 machines");
+  auto again = connect_and_hello(f.endpoints(), "w1", "u1", "1");
+  CHECK(again.conn->renew(held) > 0);
+  auto s = again.conn->status("cad");
+  REQUIRE(s.size() == 1);
+  CHECK(s[0].seats == 2);
+  CHECK(s[0].used == 1);
+}
+
 TEST_CASE("cluster node in process: the leader's commits reach etcd and a standby's data dir, "
           "old log entries are pruned, and a standby may not prune",
           "[e2e][cluster]") {
@@ -426,7 +482,7 @@ TEST_CASE("cluster node in process: the leader's commits reach etcd and a standb
     licd::cluster::node_options o;
     o.etcd.endpoints = {etcd.url()};
     o.cluster = "inproc";
-    o.self = {name, name + ":1", "", 0};
+    o.self = {name, name + ":1", "", 0, {}};
     o.ttl = std::chrono::seconds(2);
     return o;
   };

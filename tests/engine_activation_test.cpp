@@ -121,6 +121,44 @@ TEST_CASE("an activation round trip: request, signed response, check", "[engine]
   CHECK(resp.requester_key == req.requester_key);
 }
 
+TEST_CASE("a cluster's activation binds every node's machine, and any of them matches",
+          "[engine][activation][cluster]") {
+  vendor v;
+  auto server = ed25519::private_key::generate();
+  auto third = machine_b();
+  third.machine_id = "77777777777777777777777777777777";
+  third.hostname = "lic3";
+  third.macs = {"0a:00:00:00:00:03"};
+  std::vector<fingerprint> machines{fingerprint_of(machine_a(), 9), fingerprint_of(machine_b(), 9),
+                                    fingerprint_of(third, 9)};
+  auto req = request_for(9, machine_a(), server);
+  req.factors = cluster_fingerprint(machines);
+  CHECK(req.factors.size() == machines[0].size() + machines[1].size() + machines[2].size() + 3);
+  CHECK(machines_of(req.factors) == machines);
+  // Through the codes and the vendor's signature, unchanged.
+  auto resp = accepted(check_response(
+    issue_response(accepted(decode_request(encode_request(req))), v.key, 20000), v.ring()));
+  REQUIRE(resp.factors == req.factors);
+  for (const auto& m : {machine_a(), machine_b(), third}) {
+    auto here = match(resp.factors, fingerprint_of(m, 9), 1);
+    CHECK(here.ok());
+    CHECK(here.machines == 3);
+    CHECK(here.matched == here.total); // counted against that machine's own factors
+  }
+  // A machine that is none of them does not match; nor does a mix of two of them.
+  machine_facts stranger{"00000000000000000000000000000001", "", "stranger", {"0a:ff:ff:ff:ff:ff"}};
+  CHECK_FALSE(match(resp.factors, fingerprint_of(stranger, 9), 1).ok());
+  // (2 of a's 5 factors and 2 of b's 4: each machine on its own is too far off.)
+  auto mix = machine_a();
+  mix.dmi_uuid = machine_b().dmi_uuid;
+  mix.hostname = machine_b().hostname;
+  mix.macs = {machine_a().macs[0]};
+  CHECK_FALSE(match(resp.factors, fingerprint_of(mix, 9), 1).ok());
+  // One machine's fingerprint stays as it always was: no marker.
+  CHECK(cluster_fingerprint({machines[0]}) == machines[0]);
+  CHECK(match(machines[0], machines[0], 1).machines == 1);
+}
+
 TEST_CASE("a tampered or foreign response is refused", "[engine][activation]") {
   vendor v, stranger;
   auto server = ed25519::private_key::generate();

@@ -12,6 +12,7 @@
 #include "net/redirect_responder.hpp"
 #include "net/tls_stream.hpp"
 #include "platform/host.hpp"
+#include "platform/machine.hpp"
 #include "storage/database.hpp"
 #include "storage/files.hpp"
 #include "tools/common/cli.hpp"
@@ -274,6 +275,7 @@ std::unique_ptr<licd::cluster::node> stand_by(const licd::licd_config& cfg,
   no.cluster = c.name;
   no.ttl = c.ttl;
   no.self.name = c.node_name;
+  no.self.machine = licd::platform::probe_machine().facts;
   no.self.client = c.advertise.empty() ? licd::platform::host_name("localhost") + ":"
                                            + std::to_string(cfg.server.port)
                                        : c.advertise;
@@ -407,6 +409,8 @@ int run_daemon(const licd::licd_config& cfg) {
       node = stand_by(cfg, dir, serving_cfg.server.database, signals);
       if (!node)
         return 0;
+      auto* n = node.get();
+      serving_cfg.server.cluster_machines = [n] { return n->machines(); };
     }
     caf::actor_system_config caf_cfg;
     caf_cfg.load<caf::io::middleman>();

@@ -200,9 +200,14 @@ int main(int argc, char** argv) {
                   << '\n';
         return 0;
       }
+      auto machines = engine::machines_of(r.factors);
       std::cerr << "activation of license " << engine::hex64(r.license_id) << " ("
-                << type_name(r.type) << ", product " << r.product << ") on a machine with "
-                << r.factors.size() << " hardware factors:\n";
+                << type_name(r.type) << ", product " << r.product << ") on ";
+      if (machines.size() > 1)
+        std::cerr << "a cluster of " << machines.size() << " machines (any of them may serve it)";
+      else
+        std::cerr << "a machine with " << r.factors.size() << " hardware factors";
+      std::cerr << ":\n";
       std::cout << response << '\n';
       return 0;
     }
