@@ -11,6 +11,24 @@ namespace {
 /// progress only every ten minutes, and a connection that died silently must be noticed).
 constexpr std::chrono::seconds watch_quiet{30};
 
+/// Why a call did not get an answer, in words.
+std::string why_unanswered(const std::string& endpoint, httplib::Error e) {
+  switch (e) {
+    case httplib::Error::SSLServerVerification:
+      return endpoint
+             + ": its TLS certificate did not pass verification (give its CA with "
+               "--etcd-ca)";
+    case httplib::Error::SSLConnection:
+      return endpoint
+             + ": the TLS handshake failed (a client certificate it wants: "
+               "--etcd-cert and --etcd-key?)";
+    case httplib::Error::Connection:
+      return endpoint + ": cannot connect";
+    default:
+      return endpoint + ": " + httplib::to_string(e);
+  }
+}
+
 std::string etcd_message(const httplib::Result& r) {
   try {
     auto j = nlohmann::json::parse(r->body);
@@ -93,7 +111,7 @@ std::string client::token() {
     auto c = connect(opts_.endpoints[i]);
     auto r = c->Post("/v3/auth/authenticate", body.dump(), "application/json");
     if (!r)
-      why = opts_.endpoints[i] + ": " + httplib::to_string(r.error());
+      why = why_unanswered(opts_.endpoints[i], r.error());
     else if (r->status != 200)
       throw unavailable("etcd refused user '" + opts_.user + "': " + etcd_message(r));
     else
@@ -126,7 +144,7 @@ std::string client::call_member(size_t member, const std::string& path, const st
     headers.emplace("Authorization", t);
   auto r = c->Post(path.c_str(), headers, body, "application/json");
   if (!r)
-    throw unavailable(opts_.endpoints[member] + ": " + httplib::to_string(r.error()));
+    throw unavailable(why_unanswered(opts_.endpoints[member], r.error()));
   if (r->status == 401
       || (r->status != 200 && etcd_message(r).find("token") != std::string::npos)) {
     std::lock_guard lock(mutex_);
@@ -244,9 +262,10 @@ void client::watch(std::string_view key, std::string_view range_end, int64_t sta
       throw std::runtime_error("etcd's watch stream: " + failure);
     if (heard || !go_on || stop_watch_.load())
       return; // it ran (and ended, timed out or was stopped): the caller watches again
-    why += (why.empty() ? "" : "; ") + opts_.endpoints[member] + ": "
-           + (err != httplib::Error::Success ? httplib::to_string(err)
-                                             : "answered " + std::to_string(res.status));
+    why += (why.empty() ? "" : "; ")
+           + (err != httplib::Error::Success
+                ? why_unanswered(opts_.endpoints[member], err)
+                : opts_.endpoints[member] + ": answered " + std::to_string(res.status));
   }
   throw unavailable("no etcd member answered /v3/watch (" + why + ")");
 }
@@ -264,7 +283,7 @@ std::vector<std::pair<std::string, std::string>> client::health() {
     auto c = connect(endpoint);
     auto r = c->Get("/health");
     if (!r) {
-      out.emplace_back(endpoint, httplib::to_string(r.error()));
+      out.emplace_back(endpoint, why_unanswered(endpoint, r.error()));
       continue;
     }
     auto j = nlohmann::json::parse(r->body, nullptr, false);

@@ -21,6 +21,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <optional>
 #include <sstream>
 
 using namespace licd::test;
@@ -32,10 +33,12 @@ namespace {
 /// One etcd member, a child process with its output in a log file.
 class etcd_member {
 public:
+  /// `tls`: the certificate and key it serves its clients with, which must show one signed by
+  /// the certificate itself (a self-signed certificate is its own CA).
   etcd_member(std::string name, std::string dir, uint16_t client, uint16_t peer,
-              std::string initial_cluster)
+              std::string initial_cluster, std::optional<tls_files> tls = std::nullopt)
     : name_(std::move(name)), dir_(std::move(dir)), client_(client), peer_(peer),
-      initial_(std::move(initial_cluster)) {
+      initial_(std::move(initial_cluster)), tls_(std::move(tls)) {
     start();
   }
   ~etcd_member() { stop(SIGKILL); }
@@ -43,7 +46,7 @@ public:
   etcd_member& operator=(const etcd_member&) = delete;
 
   void start() {
-    auto c = "http://127.0.0.1:" + std::to_string(client_);
+    auto c = url();
     auto p = "http://127.0.0.1:" + std::to_string(peer_);
     std::vector<std::string> args{"etcd",
                                   "--name=" + name_,
@@ -54,6 +57,10 @@ public:
                                   "--initial-advertise-peer-urls=" + p,
                                   "--initial-cluster=" + initial_,
                                   "--initial-cluster-state=new"};
+    if (tls_) {
+      args.insert(args.end(), {"--cert-file=" + tls_->cert, "--key-file=" + tls_->key,
+                               "--trusted-ca-file=" + tls_->cert, "--client-cert-auth"});
+    }
     auto log = dir_ + ".log";
     pid_ = ::fork();
     REQUIRE(pid_ >= 0);
@@ -79,18 +86,25 @@ public:
     pid_ = -1;
   }
   bool healthy() const {
-    httplib::Client c("127.0.0.1", client_);
+    auto made = tls_ ? std::make_unique<httplib::Client>(url(), tls_->cert, tls_->key)
+                     : std::make_unique<httplib::Client>(url());
+    auto& c = *made;
+    if (tls_)
+      c.set_ca_cert_path(tls_->cert.c_str());
     c.set_connection_timeout(1, 0);
     c.set_read_timeout(2, 0);
     auto r = c.Get("/health");
     return r && r->status == 200 && r->body.find("\"true\"") != std::string::npos;
   }
-  std::string url() const { return "http://127.0.0.1:" + std::to_string(client_); }
+  std::string url() const {
+    return (tls_ ? "https" : "http") + std::string("://127.0.0.1:") + std::to_string(client_);
+  }
 
 private:
   std::string name_, dir_;
   uint16_t client_, peer_;
   std::string initial_;
+  std::optional<tls_files> tls_;
   int pid_ = -1;
 };
 
@@ -531,4 +545,46 @@ TEST_CASE("cluster node in process: the leader's commits reach etcd and a standb
   a.reset();
   CHECK(b.wait_for_lead());
   CHECK(b.leading());
+}
+
+TEST_CASE("cluster: licd reaches etcd over TLS with a client certificate, and says why it cannot "
+          "without the CA",
+          "[e2e][cluster]") {
+  temp_dir tmp;
+  auto tls = make_tls_cert(tmp.path());
+  auto client = free_port(), peer = free_port();
+  etcd_member etcd(member_name(0), tmp.path() + "/etcd", client, peer,
+                   member_name(0) + "=http://127.0.0.1:" + std::to_string(peer), tls);
+  REQUIRE(eventually([&] { return etcd.healthy(); }, 30s));
+  auto port = free_port();
+  std::vector<std::string> args{"--port=" + std::to_string(port),
+                                "--cluster=etcd:" + etcd.url(),
+                                "--node-name=secure",
+                                "--advertise=127.0.0.1:" + std::to_string(port),
+                                "--etcd-ca=" + tls.cert,
+                                "--etcd-cert=" + tls.cert,
+                                "--etcd-key=" + tls.key};
+  {
+    licd_process node(tmp.path() + "/node", args);
+    CHECK(eventually(
+      [&] {
+        try {
+          licd::client::connection c("127.0.0.1", node.port(), 1000ms);
+          c.hello("w", "u", "1");
+          return true; // it leads: its writes went to etcd over TLS
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      20s));
+    CHECK(node.log().find("secure leads") != std::string::npos);
+  }
+  // Without the CA the member's certificate does not pass: licd says so and exits.
+  auto refused = run({LICD_BINARY, "--data-dir=" + tmp.path() + "/other", "--create-data-dir",
+                      "--port=0", "--admin-port=0", "--discovery-port=0",
+                      "--cluster=etcd:" + etcd.url(), "--node-name=other", "--allow-root"});
+  INFO(refused.out);
+  CHECK(refused.status == 1);
+  CHECK(refused.out.find("did not pass verification (give its CA with --etcd-ca)")
+        != std::string::npos);
 }

@@ -258,7 +258,7 @@ std::vector<char*> started_as;
 std::unique_ptr<licd::cluster::node> stand_by(const licd::licd_config& cfg,
                                               const licd::data_dir& dir,
                                               std::shared_ptr<licd::storage::database> db,
-                                              stop_signal_thread& signals) {
+                                              stop_signal_thread& signals, uint16_t& port) {
   const auto& c = cfg.cluster;
   licd::cluster::node_options no;
   no.etcd.endpoints = licd::cluster::etcd::parse_cluster_url(c.url);
@@ -276,16 +276,17 @@ std::unique_ptr<licd::cluster::node> stand_by(const licd::licd_config& cfg,
   no.ttl = c.ttl;
   no.self.name = c.node_name;
   no.self.machine = licd::platform::probe_machine().facts;
-  no.self.client = c.advertise.empty() ? licd::platform::host_name("localhost") + ":"
-                                           + std::to_string(cfg.server.port)
-                                       : c.advertise;
+  // The client port first (a port in use stops the start at once), so that its number is known.
+  auto listener = licd::net::open_listen_socket(cfg.server.bind, cfg.server.port);
+  no.self.client = c.advertise.empty()
+                     ? licd::platform::host_name("localhost") + ":" + std::to_string(listener.port)
+                     : c.advertise;
   auto node = std::make_unique<licd::cluster::node>(no, db);
   node->on_lost(start_over);
   spdlog::info("cluster {}: node {} joins through etcd {}", c.name, c.node_name, c.url);
   node->start();
 
   // The client port answers with the leader's address meanwhile.
-  auto listener = licd::net::open_listen_socket(cfg.server.bind, cfg.server.port);
   std::shared_ptr<licd::net::tls_context> tls;
   if (!cfg.server.tls_cert.empty())
     tls = licd::net::tls_context::load(cfg.server.tls_cert, cfg.server.tls_key);
@@ -336,6 +337,7 @@ std::unique_ptr<licd::cluster::node> stand_by(const licd::licd_config& cfg,
     return nullptr;
   }
   campaign.join();
+  port = responder->port(); // the leader serves where the standby answered (--port=0 too)
   dir.reset_port_file();
   discovery.reset(); // the discovery port too
   responder.reset(); // the client port is the leader's server's now
@@ -406,7 +408,7 @@ int run_daemon(const licd::licd_config& cfg) {
       dbo.map_size = opts.map_size;
       dbo.max_map_size = opts.max_map_size;
       serving_cfg.server.database = std::make_shared<licd::storage::database>(dbo);
-      node = stand_by(cfg, dir, serving_cfg.server.database, signals);
+      node = stand_by(cfg, dir, serving_cfg.server.database, signals, serving_cfg.server.port);
       if (!node)
         return 0;
       auto* n = node.get();
