@@ -48,8 +48,14 @@ bench_wait_for_port() {
   return 1
 }
 
-# bench_add_license DATA_DIR KEYS_DIR PRODUCT SEATS: installs a signed license code.
+# bench_add_license DATA_DIR KEYS_DIR PRODUCT SEATS: installs a signed license code (trying
+# again for up to 10 s: a cluster node's admin API starts just after it takes the lead).
 bench_add_license() {
-  "$build/tools/licadmin" --data-dir="$1" licenses add \
-    "$("$build/tools/licgen" issue --key="$2/vendor.key" --product="$3" --seats="$4")" > /dev/null
+  local code i
+  code=$("$build/tools/licgen" issue --key="$2/vendor.key" --product="$3" --seats="$4")
+  for ((i = 0; i < 100; ++i)); do
+    "$build/tools/licadmin" --data-dir="$1" licenses add "$code" > /dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  "$build/tools/licadmin" --data-dir="$1" licenses add "$code" > /dev/null
 }

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
+#include <future>
 
 namespace licd::cluster {
 
@@ -20,6 +21,9 @@ constexpr std::chrono::milliseconds retry_interval{250};
 
 /// How often the leader deletes the log entries older than log_retention from etcd.
 constexpr std::chrono::minutes log_prune_interval{10};
+
+/// A commit of more than max_txn_ops operations goes to etcd in this many transactions at once.
+constexpr size_t max_parallel_txns = 8;
 
 } // namespace
 
@@ -345,19 +349,44 @@ void node::seed() {
 }
 
 int64_t node::write_fenced(std::vector<etcd::op> ops) {
-  int64_t revision = 0;
   auto token = token_.load();
+  std::vector<std::vector<etcd::op>> parts;
   for (size_t at = 0; at < ops.size(); at += max_txn_ops) {
     auto end = std::min(ops.size(), at + max_txn_ops);
-    std::vector<etcd::op> part(
-      std::make_move_iterator(ops.begin() + static_cast<std::ptrdiff_t>(at)),
-      std::make_move_iterator(ops.begin() + static_cast<std::ptrdiff_t>(end)));
-    auto r = etcd_.txn({{keys_.leader(), token}}, part);
-    if (!r.succeeded) {
+    parts.emplace_back(std::make_move_iterator(ops.begin() + static_cast<std::ptrdiff_t>(at)),
+                       std::make_move_iterator(ops.begin() + static_cast<std::ptrdiff_t>(end)));
+  }
+  // The parts name different keys (to_ops gives each key one operation), so their order does
+  // not matter: they go to etcd side by side, each fenced on its own.
+  int64_t revision = 0;
+  bool refused = false;
+  auto write = [&](std::vector<etcd::op>& part) {
+    return etcd_.txn({{keys_.leader(), token}}, part);
+  };
+  for (size_t at = 0; at < parts.size(); at += max_parallel_txns) {
+    auto end = std::min(parts.size(), at + max_parallel_txns);
+    std::vector<std::future<etcd::txn_result>> pending;
+    for (size_t i = at + 1; i < end; ++i)
+      pending.push_back(std::async(std::launch::async, write, std::ref(parts[i])));
+    std::exception_ptr failed;
+    auto take = [&](auto get) {
+      try {
+        auto r = get();
+        refused = refused || !r.succeeded;
+        revision = std::max(revision, r.revision);
+      } catch (...) {
+        failed = std::current_exception();
+      }
+    };
+    take([&] { return write(parts[at]); });
+    for (auto& f : pending)
+      take([&] { return f.get(); });
+    if (refused) {
       lose("its election key is gone: another node may lead");
       throw lost_lead("this node no longer leads the cluster: nothing stored");
     }
-    revision = r.revision;
+    if (failed)
+      std::rethrow_exception(failed);
   }
   return revision;
 }
