@@ -11,6 +11,9 @@ namespace {
 /// progress only every ten minutes, and a connection that died silently must be noticed).
 constexpr std::chrono::seconds watch_quiet{30};
 
+/// How long signing in may take.
+constexpr std::chrono::seconds auth_patience{10};
+
 /// Why a call did not get an answer, in words.
 std::string why_unanswered(const std::string& endpoint, httplib::Error e) {
   switch (e) {
@@ -29,16 +32,51 @@ std::string why_unanswered(const std::string& endpoint, httplib::Error e) {
   }
 }
 
-std::string etcd_message(const httplib::Result& r) {
+/// An answer of the gateway: its status and body. etcd 3.4's gateway sends an error's body
+/// chunked with an HTTP trailer, which cpp-httplib 0.11 cannot read to the end: the status and
+/// the body arrive before that, so they are kept (and the connection is not used again).
+struct reply {
+  httplib::Error error = httplib::Error::Success; ///< no status came
+  int status = 0;
+  std::string body;
+  bool complete = false; ///< the whole response was read (the connection may be used again)
+};
+
+reply post(httplib::Client& c, const std::string& path, const httplib::Headers& headers,
+           const std::string& body) {
+  reply out;
+  httplib::Request req;
+  req.method = "POST";
+  req.path = path;
+  req.headers = headers;
+  req.body = body;
+  req.set_header("Content-Type", "application/json");
+  req.response_handler = [&](const httplib::Response& r) {
+    out.status = r.status;
+    return true;
+  };
+  req.content_receiver = [&](const char* data, size_t size, uint64_t, uint64_t) {
+    out.body.append(data, size);
+    return true;
+  };
+  httplib::Response res;
+  httplib::Error err = httplib::Error::Success;
+  out.complete = c.send(req, res, err);
+  if (out.status == 0)
+    out.error = err == httplib::Error::Success ? httplib::Error::Unknown : err;
+  return out;
+}
+
+std::string etcd_message(const reply& r) {
   try {
-    auto j = nlohmann::json::parse(r->body);
+    auto j = nlohmann::json::parse(r.body);
     if (j.contains("message") && j["message"].is_string())
       return j["message"].get<std::string>();
     if (j.contains("error") && j["error"].is_string())
       return j["error"].get<std::string>();
   } catch (const std::exception&) {
   }
-  return r->body.substr(0, 200);
+  return r.body.substr(0, 200);
 }
 
 } // namespace
@@ -109,13 +147,14 @@ std::string client::token() {
   std::string why;
   for (size_t i = 0; i < opts_.endpoints.size() && answer.empty(); ++i) {
     auto c = connect(opts_.endpoints[i]);
-    auto r = c->Post("/v3/auth/authenticate", body.dump(), "application/json");
-    if (!r)
-      why = why_unanswered(opts_.endpoints[i], r.error());
-    else if (r->status != 200)
+    c->set_read_timeout(auth_patience.count(), 0); // etcd checks the password with bcrypt: slow
+    auto r = post(*c, "/v3/auth/authenticate", {}, body.dump());
+    if (r.status == 0)
+      why = why_unanswered(opts_.endpoints[i], r.error);
+    else if (r.status != 200)
       throw unavailable("etcd refused user '" + opts_.user + "': " + etcd_message(r));
     else
-      answer = r->body;
+      answer = r.body;
   }
   if (answer.empty())
     throw unavailable("no etcd member answered (" + why + ")");
@@ -139,23 +178,34 @@ std::string client::call_member(size_t member, const std::string& path, const st
   }
   if (!c)
     c = connect(opts_.endpoints[member]);
-  httplib::Headers headers;
-  if (auto t = token(); !t.empty())
-    headers.emplace("Authorization", t);
-  auto r = c->Post(path.c_str(), headers, body, "application/json");
-  if (!r)
-    throw unavailable(why_unanswered(opts_.endpoints[member], r.error()));
-  if (r->status == 401
-      || (r->status != 200 && etcd_message(r).find("token") != std::string::npos)) {
+  auto send_once = [&] {
+    httplib::Headers headers;
+    if (auto t = token(); !t.empty())
+      headers.emplace("Authorization", t);
+    return post(*c, path, headers, body);
+  };
+  auto r = send_once();
+  for (int attempt = 0; attempt < 2; ++attempt) {
+    if (attempt > 0)
+      r = send_once();
+    if (r.status == 0)
+      throw unavailable(why_unanswered(opts_.endpoints[member], r.error));
+    bool expired = !opts_.user.empty()
+                   && (r.status == 401
+                       || (r.status != 200 && etcd_message(r).find("token") != std::string::npos));
+    if (!expired)
+      break;
     std::lock_guard lock(mutex_);
-    token_.clear(); // expired: the next call authenticates again
+    token_.clear(); // etcd's token expired (it lives 5 minutes unused): authenticate again
   }
-  if (r->status >= 500)
-    throw unavailable(opts_.endpoints[member] + " answered " + std::to_string(r->status) + ": "
+  if (r.status >= 500)
+    throw unavailable(opts_.endpoints[member] + " answered " + std::to_string(r.status) + ": "
                       + etcd_message(r));
-  if (r->status != 200)
+  if (r.status != 200)
     throw std::runtime_error("etcd refused " + path + ": " + etcd_message(r));
-  std::string out = std::move(r->body);
+  if (!r.complete)
+    throw unavailable(opts_.endpoints[member] + ": the answer to " + path + " broke off");
+  std::string out = std::move(r.body);
   std::lock_guard lock(mutex_);
   idle_[member].push_back(std::move(c));
   preferred_ = member;

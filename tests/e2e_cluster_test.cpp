@@ -588,3 +588,47 @@ TEST_CASE("cluster: licd reaches etcd over TLS with a client certificate, and sa
   CHECK(refused.out.find("did not pass verification (give its CA with --etcd-ca)")
         != std::string::npos);
 }
+
+TEST_CASE("cluster: licd signs in to an etcd with authentication on, and says why it cannot "
+          "without the password",
+          "[e2e][cluster]") {
+  temp_dir tmp;
+  auto client = free_port(), peer = free_port();
+  etcd_member etcd(member_name(0), tmp.path() + "/etcd", client, peer,
+                   member_name(0) + "=http://127.0.0.1:" + std::to_string(peer));
+  REQUIRE(eventually([&] { return etcd.healthy(); }, 30s));
+  auto etcdctl = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), {"env", "ETCDCTL_API=3", "etcdctl", "--endpoints=" + etcd.url()});
+    return run(args);
+  };
+  REQUIRE(etcdctl({"user", "add", "root", "--new-user-password=s3cret-pw"}).status == 0);
+  REQUIRE(etcdctl({"auth", "enable"}).status == 0);
+  auto password = tmp.path() + "/etcd.password";
+  std::ofstream(password) << "s3cret-pw\n";
+  auto port = free_port();
+  {
+    licd_process node(tmp.path() + "/node",
+                      {"--port=" + std::to_string(port), "--cluster=etcd:" + etcd.url(),
+                       "--node-name=signed-in", "--etcd-user=root",
+                       "--etcd-password-file=" + password});
+    CHECK(eventually(
+      [&] {
+        try {
+          licd::client::connection c("127.0.0.1", node.port(), 1000ms);
+          c.hello("w", "u", "1");
+          return true; // it leads: it read, campaigned and wrote with its token
+        } catch (const std::exception&) {
+          return false;
+        }
+      },
+      20s));
+  }
+  std::ofstream(password, std::ios::trunc) << "wrong\n";
+  auto refused = run({LICD_BINARY, "--data-dir=" + tmp.path() + "/other", "--create-data-dir",
+                      "--port=0", "--admin-port=0", "--discovery-port=0",
+                      "--cluster=etcd:" + etcd.url(), "--node-name=other", "--etcd-user=root",
+                      "--etcd-password-file=" + password, "--allow-root"});
+  INFO(refused.out);
+  CHECK(refused.status == 1);
+  CHECK(refused.out.find("etcd refused user 'root'") != std::string::npos);
+}
