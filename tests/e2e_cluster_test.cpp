@@ -114,6 +114,28 @@ std::string member_name(int i) {
   return name;
 }
 
+/// One etcd member of its own, healthy.
+std::unique_ptr<etcd_member> one_etcd_member(const temp_dir& tmp,
+                                             std::optional<tls_files> tls = std::nullopt) {
+  auto client = free_port(), peer = free_port();
+  auto m = std::make_unique<etcd_member>(
+    member_name(0), tmp.path() + "/etcd", client, peer,
+    member_name(0) + "=http://127.0.0.1:" + std::to_string(peer), std::move(tls));
+  REQUIRE(eventually([&] { return m->healthy(); }, 30s));
+  return m;
+}
+
+/// Whether licd on `port` answers HELLO (a cluster node that leads; a standby says NOT_LEADER).
+bool greets(uint16_t port) {
+  try {
+    licd::client::connection c("127.0.0.1", port, 1000ms);
+    c.hello("probe", "probe", "1");
+    return true;
+  } catch (const std::exception&) {
+    return false;
+  }
+}
+
 /// Three etcd members, three licd nodes (their own data dirs and client ports), a vendor key.
 struct cluster_fixture {
   temp_dir tmp;
@@ -187,14 +209,9 @@ struct cluster_fixture {
 
   /// The node that answers HELLO (the others say NOT_LEADER), or -1.
   int leader() const {
-    for (int i = 0; i < 3; ++i) {
-      try {
-        licd::client::connection c("127.0.0.1", ports[i], 1000ms);
-        c.hello("probe", "probe", "1");
+    for (int i = 0; i < 3; ++i)
+      if (greets(ports[i]))
         return i;
-      } catch (const std::exception&) {
-      }
-    }
     return -1;
   }
 
@@ -481,10 +498,8 @@ TEST_CASE("cluster node in process: the leader's commits reach etcd and a standb
           "old log entries are pruned, and a standby may not prune",
           "[e2e][cluster]") {
   temp_dir tmp;
-  auto client = free_port(), peer = free_port();
-  etcd_member etcd(member_name(0), tmp.path() + "/etcd", client, peer,
-                   member_name(0) + "=http://127.0.0.1:" + std::to_string(peer));
-  REQUIRE(eventually([&] { return etcd.healthy(); }, 30s));
+  auto etcd_owner = one_etcd_member(tmp);
+  auto& etcd = *etcd_owner;
   auto open = [&](const std::string& name) {
     licd::storage::database::options o;
     o.dir = tmp.path() + "/" + name;
@@ -552,10 +567,8 @@ TEST_CASE("cluster: licd reaches etcd over TLS with a client certificate, and sa
           "[e2e][cluster]") {
   temp_dir tmp;
   auto tls = make_tls_cert(tmp.path());
-  auto client = free_port(), peer = free_port();
-  etcd_member etcd(member_name(0), tmp.path() + "/etcd", client, peer,
-                   member_name(0) + "=http://127.0.0.1:" + std::to_string(peer), tls);
-  REQUIRE(eventually([&] { return etcd.healthy(); }, 30s));
+  auto etcd_owner = one_etcd_member(tmp, tls);
+  auto& etcd = *etcd_owner;
   auto port = free_port();
   std::vector<std::string> args{"--port=" + std::to_string(port),
                                 "--cluster=etcd:" + etcd.url(),
@@ -566,17 +579,8 @@ TEST_CASE("cluster: licd reaches etcd over TLS with a client certificate, and sa
                                 "--etcd-key=" + tls.key};
   {
     licd_process node(tmp.path() + "/node", args);
-    CHECK(eventually(
-      [&] {
-        try {
-          licd::client::connection c("127.0.0.1", node.port(), 1000ms);
-          c.hello("w", "u", "1");
-          return true; // it leads: its writes went to etcd over TLS
-        } catch (const std::exception&) {
-          return false;
-        }
-      },
-      20s));
+    // It leads: its writes went to etcd over TLS
+    CHECK(eventually([&] { return greets(node.port()); }, 20s));
     CHECK(node.log().find("secure leads") != std::string::npos);
   }
   // Without the CA the member's certificate does not pass: licd says so and exits.
@@ -593,10 +597,8 @@ TEST_CASE("cluster: licd signs in to an etcd with authentication on, and says wh
           "without the password",
           "[e2e][cluster]") {
   temp_dir tmp;
-  auto client = free_port(), peer = free_port();
-  etcd_member etcd(member_name(0), tmp.path() + "/etcd", client, peer,
-                   member_name(0) + "=http://127.0.0.1:" + std::to_string(peer));
-  REQUIRE(eventually([&] { return etcd.healthy(); }, 30s));
+  auto etcd_owner = one_etcd_member(tmp);
+  auto& etcd = *etcd_owner;
   auto etcdctl = [&](std::vector<std::string> args) {
     args.insert(args.begin(), {"env", "ETCDCTL_API=3", "etcdctl", "--endpoints=" + etcd.url()});
     return run(args);
@@ -611,17 +613,8 @@ TEST_CASE("cluster: licd signs in to an etcd with authentication on, and says wh
                       {"--port=" + std::to_string(port), "--cluster=etcd:" + etcd.url(),
                        "--node-name=signed-in", "--etcd-user=root",
                        "--etcd-password-file=" + password});
-    CHECK(eventually(
-      [&] {
-        try {
-          licd::client::connection c("127.0.0.1", node.port(), 1000ms);
-          c.hello("w", "u", "1");
-          return true; // it leads: it read, campaigned and wrote with its token
-        } catch (const std::exception&) {
-          return false;
-        }
-      },
-      20s));
+    // It leads: it read, campaigned and wrote with its token
+    CHECK(eventually([&] { return greets(node.port()); }, 20s));
   }
   std::ofstream(password, std::ios::trunc) << "wrong\n";
   auto refused = run({LICD_BINARY, "--data-dir=" + tmp.path() + "/other", "--create-data-dir",
