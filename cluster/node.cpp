@@ -76,6 +76,8 @@ void node::resync() {
                     + " ranges");
   const auto& state = r.ranges[0];
   std::lock_guard apply(apply_mutex_);
+  if (leading_.load())
+    return; // it led meanwhile: its data dir is the state now
   if (state.empty()) {
     // Nothing in etcd yet: the data dir stays as it is (the first leader seeds etcd with it).
     std::lock_guard lock(mutex_);
@@ -177,11 +179,13 @@ void node::watch() {
       from = applied_ + 1;
     }
     bool resync_needed = false;
+    int64_t compacted_at = 0;
     try {
       watch_etcd_.watch(keys_.prefix, etcd::prefix_end(keys_.prefix), from,
                         [&](const etcd::watch_message& m) {
                           if (m.canceled) {
                             resync_needed = m.compact_revision > 0;
+                            compacted_at = m.compact_revision;
                             return false;
                           }
                           // The events of one revision are one transaction: apply them together.
@@ -198,7 +202,16 @@ void node::watch() {
                           }
                           return true;
                         });
-      if (resync_needed) {
+      if (resync_needed && leading_.load()) {
+        // The leader's data dir is the state: it only needs to know the nodes again.
+        auto nodes = etcd_.range(keys_.nodes(), etcd::prefix_end(keys_.nodes()));
+        std::lock_guard lock(mutex_);
+        nodes_.clear();
+        for (const auto& kv : nodes.kvs)
+          if (auto n = decode_node(kv.value))
+            nodes_[kv.key] = *n;
+        applied_ = std::max(applied_, std::max(compacted_at, nodes.revision));
+      } else if (resync_needed) {
         spdlog::warn("cluster: etcd has compacted the changes after revision {}: reading the "
                      "whole state again",
                      from - 1);
