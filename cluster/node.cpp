@@ -18,6 +18,15 @@ int64_t now_ms() {
 /// How often a standby campaigns while it sees no leader, and retries etcd when it cannot
 /// reach it.
 constexpr std::chrono::milliseconds retry_interval{250};
+/// A standby that cannot reach etcd waits longer each time, up to this (the leader keeps
+/// retry_interval: it has a TTL to keep).
+constexpr std::chrono::milliseconds max_retry_interval{5'000};
+
+/// Whether the n-th failure in a row is worth a log line (1, 2, 4, 8, ...): an etcd that stays
+/// away must not fill the log.
+bool worth_logging(uint64_t n) {
+  return (n & (n - 1)) == 0;
+}
 
 /// How often the leader deletes the log entries older than log_retention from etcd.
 constexpr std::chrono::minutes log_prune_interval{10};
@@ -167,6 +176,8 @@ void node::apply(const std::vector<etcd::watch_event>& events, int64_t revision)
 }
 
 void node::watch() {
+  uint64_t failures = 0;
+  auto pause = retry_interval;
   while (!lost_.load()) {
     {
       std::lock_guard lock(mutex_);
@@ -217,10 +228,14 @@ void node::watch() {
                      from - 1);
         resync();
       }
+      failures = 0;
+      pause = retry_interval;
     } catch (const std::exception& e) {
-      spdlog::warn("cluster: watching etcd: {}", e.what());
-      if (!sleep_for(retry_interval))
+      if (worth_logging(++failures))
+        spdlog::warn("cluster: watching etcd ({} failures in a row): {}", failures, e.what());
+      if (!sleep_for(pause))
         return;
+      pause = std::min(pause * 2, max_retry_interval);
     }
   }
 }
@@ -258,6 +273,8 @@ void node::keep() {
   auto beat = std::max(opts_.ttl / 3, std::chrono::seconds(1));
   auto last_ok = std::chrono::steady_clock::now();
   auto last_prune = std::chrono::steady_clock::now();
+  uint64_t failures = 0;
+  auto pause = retry_interval;
   while (!lost_.load()) {
     int64_t lease;
     bool won, no_leader;
@@ -304,15 +321,20 @@ void node::keep() {
                        log_retention.count());
       }
     } catch (const std::exception& e) {
-      spdlog::warn("cluster: etcd: {}", e.what());
-      if ((leading_.load() || won) && std::chrono::steady_clock::now() - last_ok > opts_.ttl) {
+      if (worth_logging(++failures))
+        spdlog::warn("cluster: etcd ({} failures in a row): {}", failures, e.what());
+      bool keeping_a_lead = leading_.load() || won;
+      if (keeping_a_lead && std::chrono::steady_clock::now() - last_ok > opts_.ttl) {
         lose("etcd could not be reached for " + std::to_string(opts_.ttl.count()) + " s");
         return;
       }
-      if (!sleep_for(retry_interval))
+      if (!sleep_for(keeping_a_lead ? retry_interval : pause))
         return;
+      pause = std::min(pause * 2, max_retry_interval);
       continue;
     }
+    failures = 0;
+    pause = retry_interval;
     // A standby without a leader campaigns again soon, and at once when the leader's key goes;
     // otherwise the next keepalive is due.
     std::unique_lock lock(mutex_);
