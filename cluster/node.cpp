@@ -69,12 +69,17 @@ void node::start() {
     std::lock_guard lock(mutex_);
     if (!leader.kvs.empty())
       leader_ = decode_node(leader.kvs.front().value);
-    for (const auto& kv : nodes.kvs)
-      if (auto n = decode_node(kv.value))
-        nodes_[kv.key] = *n;
+    know_nodes(nodes.kvs);
   }
   keeper_ = std::thread([this] { keep(); });
   watcher_ = std::thread([this] { watch(); });
+}
+
+void node::know_nodes(const std::vector<etcd::kv>& kvs) {
+  nodes_.clear();
+  for (const auto& kv : kvs)
+    if (auto n = decode_node(kv.value))
+      nodes_[kv.key] = *n;
 }
 
 void node::resync() {
@@ -217,10 +222,7 @@ void node::watch() {
         // The leader's data dir is the state: it only needs to know the nodes again.
         auto nodes = etcd_.range(keys_.nodes(), etcd::prefix_end(keys_.nodes()));
         std::lock_guard lock(mutex_);
-        nodes_.clear();
-        for (const auto& kv : nodes.kvs)
-          if (auto n = decode_node(kv.value))
-            nodes_[kv.key] = *n;
+        know_nodes(nodes.kvs);
         applied_ = std::max(applied_, std::max(compacted_at, nodes.revision));
       } else if (resync_needed) {
         spdlog::warn("cluster: etcd has compacted the changes after revision {}: reading the "

@@ -111,6 +111,8 @@ private:
   /// Reads the state and the log from etcd in one snapshot and makes the data dir hold it.
   void resync();
   void apply(const std::vector<etcd::watch_event>& events, int64_t revision);
+  /// The registered nodes are those of `kvs` (a range of `nodes/`). Under mutex_.
+  void know_nodes(const std::vector<etcd::kv>& kvs);
   /// One campaign: true when this node now holds the election key.
   bool campaign();
   /// Writes the data dir's whole state to etcd (the first leader of an empty cluster).

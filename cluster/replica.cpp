@@ -1,5 +1,6 @@
 #include "cluster/replica.hpp"
 
+#include "engine/code_block.hpp"
 #include "storage/database.hpp"
 
 #include <nlohmann/json.hpp>
@@ -12,12 +13,6 @@ namespace licd::cluster {
 namespace {
 
 using json = nlohmann::json;
-
-std::string hex16(uint64_t v) {
-  char buf[17];
-  std::snprintf(buf, sizeof buf, "%016llx", static_cast<unsigned long long>(v));
-  return buf;
-}
 
 std::optional<uint64_t> from_hex16(std::string_view text) {
   if (text.size() != 16)
@@ -50,14 +45,6 @@ std::optional<int64_t> number(std::string_view text) {
     v = v * 10 + (c - '0');
   }
   return v;
-}
-
-std::string encode_license(const storage::license_record& r) {
-  return std::to_string(r.installed_at_ms) + "\t" + r.code;
-}
-
-std::string encode_activation(const storage::activation_record& r) {
-  return hex16(r.nonce) + "\t" + r.response;
 }
 
 /// One state record, decoded from its key (below `keys::state()`) and value, into `into`.
@@ -128,10 +115,10 @@ std::string keys::lease(const engine::lease_id& id) const {
   return state() + "lease/" + id.to_hex();
 }
 std::string keys::license(uint64_t id) const {
-  return state() + "license/" + hex16(id);
+  return state() + "license/" + engine::hex64(id);
 }
 std::string keys::activation(uint64_t license_id) const {
-  return state() + "activation/" + hex16(license_id);
+  return state() + "activation/" + engine::hex64(license_id);
 }
 std::string keys::meta(std::string_view key) const {
   return state() + "meta/" + std::string(key);
@@ -242,11 +229,11 @@ std::vector<etcd::op> to_ops(const keys& k, const std::vector<const storage::cha
     for (const auto& [key, value] : s->put_meta)
       last[k.meta(key)] = value;
     for (const auto& l : s->put_licenses)
-      last[k.license(l.id)] = encode_license(l);
+      last[k.license(l.id)] = storage::encode_license_value(l);
     for (auto id : s->erase_licenses)
       last[k.license(id)] = std::nullopt;
     for (const auto& a : s->put_activations)
-      last[k.activation(a.license_id)] = encode_activation(a);
+      last[k.activation(a.license_id)] = storage::encode_activation_value(a);
     for (auto id : s->erase_activations)
       last[k.activation(id)] = std::nullopt;
     for (const auto& l : s->put_leases)

@@ -128,6 +128,14 @@ std::string encode_lease_value(const lease_record& r) {
   return out;
 }
 
+std::string encode_license_value(const license_record& r) {
+  return std::to_string(r.installed_at_ms) + "\t" + r.code;
+}
+
+std::string encode_activation_value(const activation_record& r) {
+  return engine::hex64(r.nonce) + "\t" + r.response;
+}
+
 bool decode_lease(std::string_view key, std::string_view value, lease_record& out) {
   if (key.size() != 16)
     return false;
@@ -628,12 +636,11 @@ void database::commit_txn(const std::vector<const change_set*>& sets) {
     for (const auto& [key, value] : s->put_meta)
       put_sealed(t, meta_, key, value);
     for (const auto& l : s->put_licenses)
-      put_sealed(t, licenses_, u64_key(l.id), std::to_string(l.installed_at_ms) + "\t" + l.code);
+      put_sealed(t, licenses_, u64_key(l.id), encode_license_value(l));
     for (auto id : s->erase_licenses)
       t.erase(licenses_, u64_key(id));
     for (const auto& a : s->put_activations)
-      put_sealed(t, activations_, u64_key(a.license_id),
-                 engine::hex64(a.nonce) + "\t" + a.response);
+      put_sealed(t, activations_, u64_key(a.license_id), encode_activation_value(a));
     for (auto id : s->erase_activations)
       t.erase(activations_, u64_key(id));
     for (const auto& l : s->put_leases) {

@@ -220,5 +220,8 @@ private:
 std::string encode_lease_key(const engine::lease_id& id);
 std::string encode_lease_value(const lease_record& r);
 bool decode_lease(std::string_view key, std::string_view value, lease_record& out);
+/// A license's and an activation's stored value (their key is the license id).
+std::string encode_license_value(const license_record& r);
+std::string encode_activation_value(const activation_record& r);
 
 } // namespace licd::storage

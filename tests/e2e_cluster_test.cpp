@@ -4,6 +4,7 @@
 // started again. The checker trusts only what clients were told (tests/chaos_support.hpp).
 
 #include "chaos_support.hpp"
+#include "e2e_admin_support.hpp"
 
 #include "client/discovery.hpp"
 #include "cluster/node.hpp"
@@ -200,11 +201,23 @@ struct cluster_fixture {
     args.insert(args.end(), extra.begin(), extra.end());
     // Each node on a machine of its own, as on a site.
     auto facts = tmp.path() + "/machine" + std::to_string(i);
-    std::ofstream(facts, std::ios::trunc)
-      << "machine-id=" << std::string(31, 'a') << i << "\nmac=02:00:00:00:00:0" << i
-      << "\nhostname=lic" << i << "\n";
+    auto n = std::to_string(i);
+    write_text(facts, "machine-id=" + std::string(31, 'a') + n + "\nmac=02:00:00:00:00:0" + n
+                        + "\nhostname=lic" + n + "\n");
     nodes[i] = std::make_unique<licd_process>(
       data(i), args, std::vector<std::string>{"LICD_MACHINE_FACTS=" + facts});
+  }
+
+  /// Waits until a node other than `old` leads; returns it.
+  int new_leader(int old) const {
+    int now = -1;
+    REQUIRE(eventually(
+      [&] {
+        now = leader();
+        return now >= 0 && now != old;
+      },
+      30s));
+    return now;
   }
 
   /// The node that answers HELLO (the others say NOT_LEADER), or -1.
@@ -264,13 +277,7 @@ TEST_CASE("cluster: the leader SIGKILLed under contention, again and again, lose
     auto killed_at = clock_type::now();
     f.nodes[old]->kill();
     // The first new leader to greet a client.
-    int now_leader = -1;
-    REQUIRE(eventually(
-      [&] {
-        now_leader = f.leader();
-        return now_leader >= 0;
-      },
-      30s));
+    auto now_leader = f.new_leader(old);
     CHECK(now_leader != old);
     auto ready = clock_type::now();
     failover_ms.push_back(std::chrono::duration<double, std::milli>(ready - killed_at).count());
@@ -321,13 +328,7 @@ TEST_CASE("cluster: a leader frozen past its etcd lease grants nothing once thaw
   ::kill(f.nodes[old]->pid(), SIGSTOP);
   // Its request waits in the socket while it is frozen.
   late.send_raw("CHECKOUT 7 cad\n");
-  int now_leader = -1;
-  REQUIRE(eventually(
-    [&] {
-      now_leader = f.leader();
-      return now_leader >= 0 && now_leader != old;
-    },
-    30s));
+  auto now_leader = f.new_leader(old);
   // The new leader gives both seats away.
   auto a = connect_and_hello(f.endpoints(), "a", "a", "1");
   auto b = connect_and_hello(f.endpoints(), "b", "b", "1");
@@ -415,15 +416,9 @@ TEST_CASE("cluster: stopped and started again whole, it keeps every lease, and a
   CHECK(c["fencing_token"].get<int64_t>() > 0);
   auto table = run({LICADMIN_BINARY, "--data-dir=" + f.data(l), "cluster", "status"});
   CHECK(table.out.find("node" + std::to_string(l) + " leads") != std::string::npos);
-  auto slurp = [](const std::string& path) {
-    std::ifstream in(path);
-    std::string text;
-    std::getline(in, text);
-    return text;
-  };
-  httplib::Client admin(slurp(f.data(l) + "/admin.url"));
+  httplib::Client admin(trim(slurp(f.data(l) + "/admin.url")));
   auto m =
-    admin.Get("/metrics", {{"Authorization", "Bearer " + slurp(f.data(l) + "/admin.token")}});
+    admin.Get("/metrics", {{"Authorization", "Bearer " + trim(slurp(f.data(l) + "/admin.token"))}});
   REQUIRE(m);
   CHECK(m->body.find("licd_cluster_leader{node=\"node" + std::to_string(l) + "\"} 1")
         != std::string::npos);
@@ -473,13 +468,7 @@ TEST_CASE("cluster: a license activated for the cluster counts its seats on whic
 
   // The leader's machine dies: the next leader, another machine, counts the same seats.
   f.nodes[l]->kill();
-  int next = -1;
-  REQUIRE(eventually(
-    [&] {
-      next = f.leader();
-      return next >= 0 && next != l;
-    },
-    30s));
+  auto next = f.new_leader(l);
   // (The admin API starts just after the client port.)
   REQUIRE(eventually([&] { return std::filesystem::exists(f.data(next) + "/admin.url"); }, 10s));
   auto shown = admin(next, {"licenses", "show", id});
@@ -625,7 +614,7 @@ TEST_CASE("cluster: licd signs in to an etcd with authentication on, and says wh
   REQUIRE(etcdctl({"user", "add", "root", "--new-user-password=s3cret-pw"}).status == 0);
   REQUIRE(etcdctl({"auth", "enable"}).status == 0);
   auto password = tmp.path() + "/etcd.password";
-  std::ofstream(password) << "s3cret-pw\n";
+  write_text(password, "s3cret-pw\n");
   auto port = free_port();
   {
     licd_process node(tmp.path() + "/node",
@@ -635,7 +624,7 @@ TEST_CASE("cluster: licd signs in to an etcd with authentication on, and says wh
     // It leads: it read, campaigned and wrote with its token
     CHECK(eventually([&] { return greets(node.port()); }, 20s));
   }
-  std::ofstream(password, std::ios::trunc) << "wrong\n";
+  write_text(password, "wrong\n");
   auto refused = run({LICD_BINARY, "--data-dir=" + tmp.path() + "/other", "--create-data-dir",
                       "--port=0", "--admin-port=0", "--discovery-port=0",
                       "--cluster=etcd:" + etcd.url(), "--node-name=other", "--etcd-user=root",
