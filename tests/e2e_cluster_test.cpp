@@ -401,10 +401,21 @@ TEST_CASE("cluster: stopped and started again whole, it keeps every lease, and a
   // The leader's admin API and licadmin say who leads, the nodes and etcd's health.
   auto l = f.leader();
   REQUIRE(l >= 0);
-  auto st = run({LICADMIN_BINARY, "--data-dir=" + f.data(l), "--json", "cluster", "status"});
+  // Each node registers from its own thread once etcd answers it, which may be a retry after
+  // the leader won: all three are listed soon, not at once.
+  run_result st;
+  nlohmann::json c;
+  CHECK(eventually(
+    [&] {
+      st = run({LICADMIN_BINARY, "--data-dir=" + f.data(l), "--json", "cluster", "status"});
+      if (st.status != 0)
+        return false;
+      c = nlohmann::json::parse(st.out);
+      return c["nodes"].size() == 3;
+    },
+    20s));
   INFO(st.out);
   REQUIRE(st.status == 0);
-  auto c = nlohmann::json::parse(st.out);
   CHECK(c["enabled"] == true);
   CHECK(c["leading"] == true);
   CHECK(c["leader"]["name"] == "node" + std::to_string(l));
