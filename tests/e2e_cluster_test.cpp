@@ -165,7 +165,7 @@ struct cluster_fixture {
     wait_for_etcd();
     for (int i = 0; i < 3; ++i)
       start(i);
-    REQUIRE(eventually([&] { return leader() >= 0; }, 20s));
+    wait_for_registrations();
   }
   ~cluster_fixture() {
     for (auto& n : nodes)
@@ -218,6 +218,24 @@ struct cluster_fixture {
       },
       30s));
     return now;
+  }
+
+  /// Waits until a node leads and lists all three nodes as registered: each registers from its
+  /// own thread once etcd answers it, which may be a retry after another node won the lead.
+  void wait_for_registrations() const {
+    std::string last;
+    bool all = eventually(
+      [&] {
+        auto l = leader();
+        if (l < 0)
+          return false;
+        auto st = run({LICADMIN_BINARY, "--data-dir=" + data(l), "--json", "cluster", "status"});
+        last = st.out;
+        return st.status == 0 && nlohmann::json::parse(st.out)["nodes"].size() == 3;
+      },
+      30s);
+    INFO(last);
+    REQUIRE(all);
   }
 
   /// The node that answers HELLO (the others say NOT_LEADER), or -1.
@@ -391,7 +409,7 @@ TEST_CASE("cluster: stopped and started again whole, it keeps every lease, and a
     discovery[i] = free_port(SOCK_DGRAM);
     f.start(i, {"--discovery-port=" + std::to_string(discovery[i]), "--discovery-bind=127.0.0.1"});
   }
-  REQUIRE(eventually([&] { return f.leader() >= 0; }, 30s));
+  f.wait_for_registrations();
   auto again = connect_and_hello(f.endpoints(), "w1", "u1", "1");
   CHECK(again.conn->renew(l1) > 0);
   CHECK(again.conn->renew(l2) > 0);
@@ -401,21 +419,10 @@ TEST_CASE("cluster: stopped and started again whole, it keeps every lease, and a
   // The leader's admin API and licadmin say who leads, the nodes and etcd's health.
   auto l = f.leader();
   REQUIRE(l >= 0);
-  // Each node registers from its own thread once etcd answers it, which may be a retry after
-  // the leader won: all three are listed soon, not at once.
-  run_result st;
-  nlohmann::json c;
-  CHECK(eventually(
-    [&] {
-      st = run({LICADMIN_BINARY, "--data-dir=" + f.data(l), "--json", "cluster", "status"});
-      if (st.status != 0)
-        return false;
-      c = nlohmann::json::parse(st.out);
-      return c["nodes"].size() == 3;
-    },
-    20s));
+  auto st = run({LICADMIN_BINARY, "--data-dir=" + f.data(l), "--json", "cluster", "status"});
   INFO(st.out);
   REQUIRE(st.status == 0);
+  auto c = nlohmann::json::parse(st.out);
   CHECK(c["enabled"] == true);
   CHECK(c["leading"] == true);
   CHECK(c["leader"]["name"] == "node" + std::to_string(l));
