@@ -2,6 +2,7 @@
 
 #include "actors/ask.hpp"
 #include "actors/clock.hpp"
+#include "admin/http_parts.hpp"
 #include "admin/http_status.hpp"
 #include "admin/prometheus.hpp"
 #include "admin/reports.hpp"
@@ -35,30 +36,6 @@ namespace {
 constexpr size_t max_body_bytes = 64 * 1024; ///< docs/ADMIN-API.md: "at most 64 KiB"
 
 using json = nlohmann::json;
-
-std::string iso_time(int64_t ms) {
-  if (ms <= 0)
-    return "";
-  std::time_t secs = static_cast<std::time_t>(ms / 1000);
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  std::strftime(buf, sizeof(buf), "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
-
-void reply(httplib::Response& res, int status, const json& body) {
-  res.status = status;
-  // Stored text that is not UTF-8 (names a licd before names were checked let in, a damaged
-  // record) is shown with U+FFFD in its place: no stored byte may make the API answer 500.
-  res.set_content(body.dump(-1, ' ', false, json::error_handler_t::replace) + "\n",
-                  "application/json");
-}
-
-/// Answers an error in the API's one error shape, with its HTTP status.
-void fail(httplib::Response& res, engine::errc code, const std::string& msg) {
-  reply(res, http_status(code), engine::error_json(code, msg));
-}
 
 json license_json(const license_info& l) {
   return json{{"id", l.id},
@@ -232,47 +209,11 @@ http_api::http_api(caf::actor_system& sys, server& srv, options opts)
     sessions_(opts_.session_idle, opts_.session_max, defaults::admin_sessions_max) {
   if (opts_.token.empty())
     throw std::runtime_error("the admin API needs a token");
-  if (opts_.tls_cert.empty() != opts_.tls_key.empty())
-    throw std::runtime_error("--admin-tls-cert and --admin-tls-key go together");
-  if (tls()) {
-    for (const auto* file : {&opts_.tls_cert, &opts_.tls_key})
-      if (::access(file->c_str(), R_OK) != 0)
-        throw std::runtime_error("cannot read " + *file
-                                 + " for the admin API's TLS: " + std::strerror(errno));
-    auto https =
-      std::make_unique<httplib::SSLServer>(opts_.tls_cert.c_str(), opts_.tls_key.c_str());
-    if (!https->is_valid())
-      throw std::runtime_error("the admin API cannot serve TLS with " + opts_.tls_cert + " and "
-                               + opts_.tls_key + ": not a PEM certificate and its private key");
-    http_ = std::move(https);
-  } else {
-    http_ = std::make_unique<httplib::Server>();
-  }
+  listener_ = std::make_unique<http_listener>(opts_);
   routes();
-  // cpp-httplib's default sets SO_REUSEPORT, which lets a second licd listen on the same admin
-  // port beside this one (requests then land on either). SO_REUSEADDR alone only allows a quick
-  // restart past TIME_WAIT; a port another process listens on stays an error.
-  http_->set_socket_options([](socket_t sock) {
-    int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof(yes));
-  });
-  if (opts_.port == 0) {
-    int p = http_->bind_to_any_port(opts_.bind);
-    if (p <= 0)
-      throw std::runtime_error("cannot listen for the admin API on " + opts_.bind);
-    port_ = static_cast<uint16_t>(p);
-  } else {
-    if (!http_->bind_to_port(opts_.bind, opts_.port))
-      throw std::runtime_error("cannot listen for the admin API on " + opts_.bind + ":"
-                               + std::to_string(opts_.port) + " (in use, or a bad address)");
-    port_ = opts_.port;
-  }
-  thread_ = std::thread([this] {
-    http_->listen_after_bind();
-    listen_returned_ = true;
-  });
+  listener_->start();
   spdlog::info("admin API and License Manager listening on {}://{}:{}", tls() ? "https" : "http",
-               opts_.bind, port_);
+               opts_.bind, port());
   if (!tls() && !loopback_address(opts_.bind))
     spdlog::warn("the admin API listens on {} beyond this machine without TLS: admin tokens and "
                  "License Manager sessions cross the network readable by anyone on the way. Give "
@@ -281,12 +222,15 @@ http_api::http_api(caf::actor_system& sys, server& srv, options opts)
 }
 
 std::string http_api::url() const {
-  const auto& b = opts_.bind;
-  auto host = b == "0.0.0.0"                     ? std::string("127.0.0.1")
-              : b == "::"                        ? std::string("[::1]")
-              : b.find(':') != std::string::npos ? "[" + b + "]"
-                                                 : b;
-  return std::string(tls() ? "https" : "http") + "://" + host + ":" + std::to_string(port_);
+  return listener_->url();
+}
+
+uint16_t http_api::port() const {
+  return listener_->port();
+}
+
+std::string http_api::url_for_others(const std::string& host) const {
+  return listener_->url_for_others(host);
 }
 
 http_api::~http_api() {
@@ -294,19 +238,11 @@ http_api::~http_api() {
 }
 
 void http_api::stop() {
-  if (!thread_.joinable())
-    return;
-  // httplib's stop() does nothing until its accept loop has started: a stop right after start-up
-  // (a SIGTERM as soon as licd is ready) would otherwise leave the loop running and the join
-  // waiting for ever.
-  while (!http_->is_running() && !listen_returned_)
-    std::this_thread::sleep_for(std::chrono::milliseconds(1));
-  http_->stop();
-  thread_.join();
+  listener_->stop();
 }
 
 void http_api::routes() {
-  auto& http = *http_;
+  auto& http = listener_->server();
   http.set_payload_max_length(max_body_bytes);
   http.set_read_timeout(std::chrono::seconds(10));
   http.set_pre_routing_handler([this](const httplib::Request& req, httplib::Response& res) {
@@ -359,18 +295,8 @@ void http_api::routes() {
       return readonly_refusal();
     return httplib::Server::HandlerResponse::Unhandled;
   });
-  http.set_post_routing_handler([](const httplib::Request&, httplib::Response& res) {
-    // The License Manager runs only its own files: no inline script or style, nothing from
-    // elsewhere, never inside another site's frame.
-    res.set_header("Content-Security-Policy",
-                   "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' "
-                   "data:; connect-src 'self'; base-uri 'none'; form-action 'self'; "
-                   "frame-ancestors 'none'");
-    res.set_header("X-Content-Type-Options", "nosniff");
-    res.set_header("X-Frame-Options", "DENY");
-    res.set_header("Referrer-Policy", "no-referrer");
-    res.set_header("Cache-Control", "no-store");
-  });
+  http.set_post_routing_handler(
+    [](const httplib::Request&, httplib::Response& res) { set_security_headers(res); });
   // httplib answers a body over the limit with 413 before any route runs; count it, and say
   // what happened in the API's JSON error shape.
   http.set_error_handler(httplib::Server::HandlerWithResponse(
@@ -433,7 +359,7 @@ void http_api::routes() {
                {"data_dir", opts_.data_dir},
                {"ports",
                 {{"client_tcp", opts_.client_port},
-                 {"admin_http", port_},
+                 {"admin_http", port()},
                  {"discovery_udp", opts_.discovery_port}}},
                {"connected_computers", computers.size()},
                {"sessions", sessions.size()},
@@ -703,33 +629,7 @@ void http_api::routes() {
       reply(res, 200, json{{"enabled", false}});
       return;
     }
-    auto s = opts_.cluster->status();
-    auto node = [](const cluster::node_info& n) {
-      return json{{"name", n.name},
-                  {"client", n.client},
-                  {"admin", n.admin},
-                  {"started", iso_time(n.started_ms)}};
-    };
-    auto nodes = json::array();
-    for (const auto& n : s.nodes) {
-      auto j = node(n);
-      j["leads"] = s.leader && s.leader->name == n.name;
-      nodes.push_back(j);
-    }
-    auto members = json::array();
-    for (const auto& [endpoint, health] : s.members)
-      members.push_back(json{{"endpoint", endpoint}, {"health", health}});
-    reply(res, 200,
-          json{{"enabled", true},
-               {"cluster", s.cluster},
-               {"self", s.self},
-               {"leading", s.leading},
-               {"leader", s.leader ? node(*s.leader) : json(nullptr)},
-               {"nodes", nodes},
-               {"etcd", members},
-               {"applied_revision", s.applied_revision},
-               {"fencing_token", s.token},
-               {"elections", s.leader_changes}});
+    reply(res, 200, cluster_json(opts_.cluster->status()));
   });
 
   http.Get("/api/v1/policy", [this](const httplib::Request&, httplib::Response& res) {
@@ -749,7 +649,7 @@ void http_api::routes() {
 }
 
 void http_api::session_routes() {
-  auto& http = *http_;
+  auto& http = listener_->server();
   // Logging in to the License Manager: the token in a JSON body (never in a URL), a session
   // cookie back. JSON only: a form on another site cannot send it without the browser asking
   // this server first (CORS), which it never allows.
@@ -804,7 +704,7 @@ void http_api::session_routes() {
 }
 
 void http_api::ui_routes() {
-  http_->Get(R"(/|/ui/.*)", [](const httplib::Request& req, httplib::Response& res) {
+  listener_->server().Get(R"(/|/ui/.*)", [](const httplib::Request& req, httplib::Response& res) {
     auto asset = find_ui_asset(req.path);
     if (!asset) {
       res.status = 404;

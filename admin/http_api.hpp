@@ -25,6 +25,8 @@ class node;
 
 namespace licd::admin {
 
+class http_listener;
+
 struct options {
   std::string bind = defaults::admin_bind;
   uint16_t port = defaults::admin_port;   ///< 0: pick a free one
@@ -58,10 +60,12 @@ public:
   http_api(const http_api&) = delete;
   http_api& operator=(const http_api&) = delete;
 
-  uint16_t port() const { return port_; }
+  uint16_t port() const;
   bool tls() const { return !opts_.tls_cert.empty(); }
   /// The URL tools reach it at: "http(s)://HOST:PORT" (a wildcard bind as loopback).
   std::string url() const;
+  /// The URL other machines reach it at: a wildcard bind as `host`.
+  std::string url_for_others(const std::string& host) const;
   /// Stops serving and waits for the server thread. Idempotent.
   void stop();
 
@@ -73,10 +77,7 @@ private:
   caf::actor_system& sys_;
   server& srv_;
   options opts_;
-  std::unique_ptr<httplib::Server> http_;
-  std::thread thread_;
-  std::atomic<bool> listen_returned_{false}; ///< httplib's accept loop has ended
-  uint16_t port_ = 0;
+  std::unique_ptr<http_listener> listener_;
   std::chrono::steady_clock::time_point started_;
   std::atomic<uint64_t> too_large_{0}; ///< 413s sent (httplib's threads count, /metrics reads)
   session_table sessions_;

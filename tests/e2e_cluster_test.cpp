@@ -457,6 +457,73 @@ TEST_CASE("cluster: stopped and started again whole, it keeps every lease, and a
   CHECK(r.out.find("3 of 3 seats in use") != std::string::npos);
 }
 
+TEST_CASE("cluster: a standby's admin port answers for the cluster, sends the License Manager to "
+          "the leader's, and is the admin API once its node leads",
+          "[e2e][cluster][slow]") {
+  cluster_fixture f;
+  auto l = f.leader();
+  REQUIRE(l >= 0);
+  auto standby = (l + 1) % 3;
+  auto admin_url = [&](int node) { return trim(slurp(f.data(node) + "/admin.url")); };
+  auto token = [&](int node) { return trim(slurp(f.data(node) + "/admin.token")); };
+  auto leader_admin = admin_url(l);
+  auto standby_admin = admin_url(standby);
+  CHECK(standby_admin != leader_admin);
+  // licadmin on the standby's machine: the cluster as this node sees it...
+  auto st = run({LICADMIN_BINARY, "--data-dir=" + f.data(standby), "--json", "cluster", "status"});
+  INFO(st.out);
+  REQUIRE(st.status == 0);
+  auto c = nlohmann::json::parse(st.out);
+  CHECK(c["leading"] == false);
+  CHECK(c["self"] == "node" + std::to_string(standby));
+  CHECK(c["leader"]["name"] == "node" + std::to_string(l));
+  CHECK(c["leader"]["admin"] == leader_admin);
+  // ...and for anything else NOT_LEADER (exit 4), naming the leader's admin API.
+  auto ls = run({LICADMIN_BINARY, "--data-dir=" + f.data(standby), "--json", "licenses", "list"});
+  INFO(ls.out);
+  CHECK(ls.status == 4);
+  auto e = nlohmann::json::parse(ls.out);
+  CHECK(e["error"]["code"] == "NOT_LEADER");
+  CHECK(e["error"]["message"].get<std::string>().find(leader_admin) != std::string::npos);
+  // A browser is sent on to the leader's License Manager, path and query kept; the API wants
+  // the node's token.
+  httplib::Client browser(standby_admin);
+  auto page = browser.Get("/ui/app.js?v=1");
+  REQUIRE(page);
+  CHECK(page->status == 307);
+  CHECK(page->get_header_value("Location") == leader_admin + "/ui/app.js?v=1");
+  CHECK(page->get_header_value("X-Frame-Options") == "DENY");
+  auto anonymous = browser.Get("/api/v1/cluster");
+  REQUIRE(anonymous);
+  CHECK(anonymous->status == 401);
+  auto change = browser.Post("/api/v1/licenses", {{"Authorization", "Bearer " + token(standby)}},
+                             "{}", "application/json");
+  REQUIRE(change);
+  CHECK(change->status == 503);
+
+  // The leader dies: the node that takes over serves the admin API where it answered as a
+  // standby, and the other standby sends browsers there.
+  f.nodes[l]->kill();
+  auto now = f.new_leader(l);
+  if (now == standby)
+    CHECK(admin_url(now) == standby_admin);
+  CHECK(eventually(
+    [&] {
+      httplib::Client api(admin_url(now));
+      auto r = api.Get("/api/v1/server", {{"Authorization", "Bearer " + token(now)}});
+      return r && r->status == 200;
+    },
+    20s));
+  auto other = 3 - l - now;
+  CHECK(eventually(
+    [&] {
+      httplib::Client b(admin_url(other));
+      auto r = b.Get("/");
+      return r && r->status == 307 && r->get_header_value("Location") == admin_url(now) + "/";
+    },
+    20s));
+}
+
 TEST_CASE("cluster: a license activated for the cluster counts its seats on whichever node leads",
           "[e2e][cluster][slow]") {
   cluster_fixture f;

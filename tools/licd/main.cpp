@@ -4,6 +4,7 @@
 #include "actors/ask.hpp"
 #include "actors/server.hpp"
 #include "admin/http_api.hpp"
+#include "admin/standby_api.hpp"
 #include "cluster/node.hpp"
 #include "engine/ed25519.hpp"
 #include "engine/license_code.hpp"
@@ -167,11 +168,8 @@ void exit_unless_done_within(std::chrono::seconds patience, int code) {
   }).detach();
 }
 
-/// Serves until a stop signal: the engine, discovery and the admin API, then the files that tell
-/// tools where licd listens. Throws when any of them cannot start.
-void serve(caf::actor_system& sys, const licd::data_dir& dir, const licd::licd_config& cfg,
-           stop_signal_thread& signals, licd::cluster::node* node) {
-  licd::server srv{sys, cfg.server};
+/// The admin API's options as configured, with its tokens (made when missing).
+licd::admin::options admin_options(const licd::licd_config& cfg, const licd::data_dir& dir) {
   auto admin = cfg.admin;
   admin.token = load_or_make_token(cfg.admin_token_file, dir.path());
   if (!cfg.admin_readonly_token_file.empty()) {
@@ -181,6 +179,23 @@ void serve(caf::actor_system& sys, const licd::data_dir& dir, const licd::licd_c
                                + " is the admin token: give it a token of its own");
   }
   admin.data_dir = dir.path();
+  return admin;
+}
+
+/// The host other machines reach this cluster node at: --advertise's, else the host name.
+std::string advertised_host(const licd::licd_config& cfg) {
+  const auto& a = cfg.cluster.advertise;
+  if (auto colon = a.rfind(':'); colon != std::string::npos && colon > 0)
+    return a.substr(0, colon);
+  return licd::platform::host_name("localhost");
+}
+
+/// Serves until a stop signal: the engine, discovery and the admin API, then the files that tell
+/// tools where licd listens. Throws when any of them cannot start.
+void serve(caf::actor_system& sys, const licd::data_dir& dir, const licd::licd_config& cfg,
+           stop_signal_thread& signals, licd::cluster::node* node) {
+  licd::server srv{sys, cfg.server};
+  auto admin = admin_options(cfg, dir);
   const auto& discovery_bind = cfg.discovery_bind;
   const auto& server_name = cfg.server_name;
   auto discovery_port = cfg.discovery_port;
@@ -217,7 +232,7 @@ void serve(caf::actor_system& sys, const licd::data_dir& dir, const licd::licd_c
   admin.cluster = node;
   licd::admin::http_api api{sys, srv, admin};
   if (node != nullptr)
-    node->set_admin_url(api.url());
+    node->set_admin_url(api.url_for_others(advertised_host(cfg)));
   // In place: the file keeps its disk block, so a restart on a full disk still writes it.
   licd::files::rewrite_file(dir.files().admin_url_file(), api.url() + "\n", 0644);
   dir.write_port_file(srv.port());
@@ -253,12 +268,15 @@ std::vector<char*> started_as;
 }
 
 /// A cluster node until it leads: catches its data dir up with etcd and keeps applying the
-/// leader's changes, answers clients with the leader's address, and campaigns. Returns the node
-/// once it leads (its commits then go to etcd first), or null after a stop signal.
+/// leader's changes, answers clients with the leader's address (its admin port sends the License
+/// Manager to the leader's), and campaigns. Returns the node once it leads (its commits then go
+/// to etcd first), with the ports it answered on in `port` and `admin_port`, or null after a
+/// stop signal.
 std::unique_ptr<licd::cluster::node> stand_by(const licd::licd_config& cfg,
                                               const licd::data_dir& dir,
                                               std::shared_ptr<licd::storage::database> db,
-                                              stop_signal_thread& signals, uint16_t& port) {
+                                              stop_signal_thread& signals, uint16_t& port,
+                                              uint16_t& admin_port) {
   const auto& c = cfg.cluster;
   licd::cluster::node_options no;
   no.etcd.endpoints = licd::cluster::etcd::parse_cluster_url(c.url);
@@ -281,10 +299,17 @@ std::unique_ptr<licd::cluster::node> stand_by(const licd::licd_config& cfg,
   no.self.client = c.advertise.empty()
                      ? licd::platform::host_name("localhost") + ":" + std::to_string(listener.port)
                      : c.advertise;
+  // The admin port next: it sends the License Manager to the leader's, and tells licadmin
+  // where the admin API is.
+  auto admin_api = std::make_unique<licd::admin::standby_api>(admin_options(cfg, dir));
+  no.self.admin = admin_api->url_for_others(advertised_host(cfg));
   auto node = std::make_unique<licd::cluster::node>(no, db);
+  auto admin = std::move(admin_api); // it answers for the node: stopped before the node goes
   node->on_lost(start_over);
   spdlog::info("cluster {}: node {} joins through etcd {}", c.name, c.node_name, c.url);
   node->start();
+  admin->start(*node);
+  licd::files::rewrite_file(dir.files().admin_url_file(), admin->url() + "\n", 0644);
 
   // The client port answers with the leader's address meanwhile.
   std::shared_ptr<licd::net::tls_context> tls;
@@ -332,6 +357,7 @@ std::unique_ptr<licd::cluster::node> stand_by(const licd::licd_config& cfg,
   });
   if (auto sig = signals.wait_for_stop(); sig != nullptr) {
     spdlog::info("received {}, shutting down", sig);
+    admin->stop();
     node->stop();
     campaign.join();
     return nullptr;
@@ -341,6 +367,8 @@ std::unique_ptr<licd::cluster::node> stand_by(const licd::licd_config& cfg,
   dir.reset_port_file();
   discovery.reset(); // the discovery port too
   responder.reset(); // the client port is the leader's server's now
+  admin_port = admin->port(); // and the admin port its admin API's
+  admin.reset();
   return node;
 }
 
@@ -408,7 +436,8 @@ int run_daemon(const licd::licd_config& cfg) {
       dbo.map_size = opts.map_size;
       dbo.max_map_size = opts.max_map_size;
       serving_cfg.server.database = std::make_shared<licd::storage::database>(dbo);
-      node = stand_by(cfg, dir, serving_cfg.server.database, signals, serving_cfg.server.port);
+      node = stand_by(cfg, dir, serving_cfg.server.database, signals, serving_cfg.server.port,
+                      serving_cfg.admin.port);
       if (!node)
         return 0;
       auto* n = node.get();
