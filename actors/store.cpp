@@ -157,17 +157,25 @@ void flush(self_ptr self) {
     commit_part(self, std::move(part));
 }
 
-/// Deletes a batch of activity-log events older than `log_age_ms` and one of usage roll-ups
-/// older than `usage_age_ms` (0: none); schedules the next batches at once when one was full
+/// Prunes a batch of each (prune_history); schedules the next batches at once when one was full
 /// (after what is already waiting), else in an hour.
 void prune(store_actor::stateful_pointer<store_state> self, int64_t log_age_ms,
            int64_t usage_age_ms) {
+  if (prune_history(*self->state.db, log_age_ms, usage_age_ms))
+    self->send(self, prune_atom::value, log_age_ms, usage_age_ms);
+  else
+    self->delayed_send(self, prune_interval, prune_atom::value, log_age_ms, usage_age_ms);
+}
+
+} // namespace
+
+bool prune_history(storage::database& db, int64_t log_age_ms, int64_t usage_age_ms) {
   size_t removed = 0, usage_removed = 0;
   try {
     if (log_age_ms > 0)
-      removed = self->state.db->prune_events(wall_now_ms() - log_age_ms, prune_batch);
+      removed = db.prune_events(wall_now_ms() - log_age_ms, prune_batch);
     if (usage_age_ms > 0)
-      usage_removed = self->state.db->prune_usage(wall_now_ms() - usage_age_ms, prune_batch);
+      usage_removed = db.prune_usage(wall_now_ms() - usage_age_ms, prune_batch);
   } catch (const std::exception& e) {
     spdlog::warn("activity log: old entries not removed (retried in an hour): {}", e.what());
   }
@@ -177,13 +185,8 @@ void prune(store_actor::stateful_pointer<store_state> self, int64_t log_age_ms,
   if (usage_removed > 0)
     spdlog::info("usage roll-ups: removed {} records older than {} days", usage_removed,
                  usage_age_ms / 86'400'000);
-  if (removed == prune_batch || usage_removed == prune_batch)
-    self->send(self, prune_atom::value, log_age_ms, usage_age_ms);
-  else
-    self->delayed_send(self, prune_interval, prune_atom::value, log_age_ms, usage_age_ms);
+  return removed == prune_batch || usage_removed == prune_batch;
 }
-
-} // namespace
 
 store_actor::behavior_type store(store_actor::stateful_pointer<store_state> self,
                                  std::shared_ptr<storage::database> db) {

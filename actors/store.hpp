@@ -43,6 +43,12 @@ constexpr size_t prune_batch = 10'000;
 /// How often the activity log is pruned after the first time.
 constexpr std::chrono::hours prune_interval{1};
 
+/// Deletes a batch (prune_batch) of activity-log events older than `log_age_ms` and one of usage
+/// roll-ups older than `usage_age_ms` (0: none), and logs what went; true when a batch was full
+/// (more is left). A failure is logged (retried at the next prune_interval). Blocks: the store's
+/// own pruning, and a cluster standby's (from a thread of its own).
+bool prune_history(storage::database& db, int64_t log_age_ms, int64_t usage_age_ms);
+
 /// Spawn detached (its own thread): every commit blocks on fsync.
 store_actor::behavior_type store(store_actor::stateful_pointer<store_state> self,
                                  std::shared_ptr<storage::database> db);

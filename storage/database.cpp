@@ -567,6 +567,7 @@ database::event_search database::find_events(const engine::event_filter& f, uint
 }
 
 size_t database::prune_events(int64_t before_ms, size_t max) {
+  std::lock_guard writer(commit_mutex_);
   lmdb::txn t(env_, false);
   auto last = t.last_key(events_);
   if (!last)
@@ -600,6 +601,7 @@ engine::usage::snapshot database::usage(const usage_table::query& q) const {
 }
 
 size_t database::prune_usage(int64_t before_ms, size_t max) {
+  std::lock_guard writer(commit_mutex_); // the roll-ups' state in memory too
   size_t removed = 0;
   {
     lmdb::txn t(env_, false);

@@ -210,7 +210,7 @@ private:
   /// Held shared by readers on other threads, exclusively while the map grows (LMDB may not
   /// resize while any transaction of the process is open).
   mutable std::shared_mutex resizing_;
-  std::mutex commit_mutex_; ///< held through a commit (and the roll-ups' update in it)
+  std::mutex commit_mutex_; ///< held through a commit or a pruning (and the roll-ups' update)
   uint64_t next_event_ = 1;
   uint32_t migrated_from_ = 0;
   std::shared_ptr<replicator> replicator_;

@@ -22,6 +22,7 @@
 #include <filesystem>
 #include <fstream>
 #include <limits>
+#include <map>
 #include <optional>
 #include <sstream>
 
@@ -522,6 +523,56 @@ TEST_CASE("cluster: a standby's admin port answers for the cluster, sends the Li
       return r && r->status == 307 && r->get_header_value("Location") == admin_url(now) + "/";
     },
     20s));
+}
+
+TEST_CASE("cluster: a standby deletes activity-log entries older than --activity-log-days, as a "
+          "leader does",
+          "[e2e][cluster][slow]") {
+  cluster_fixture f;
+  auto l = f.leader();
+  REQUIRE(l >= 0);
+  auto s = (l + 1) % 3;
+  REQUIRE(f.nodes[s]->terminate() == 0);
+  // The standby comes back on a data dir whose log began 40 days ago (the log is in logging
+  // order: what it applies from etcd comes after).
+  std::filesystem::remove_all(f.data(s));
+  std::filesystem::create_directories(f.data(s));
+  auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+  {
+    licd::storage::database db({f.data(s)});
+    licd::storage::change_set cs;
+    for (int i = 0; i < 3; ++i) {
+      licd::engine::event e;
+      e.at_ms = now_ms - int64_t{40} * 86'400'000 + i;
+      e.kind = licd::engine::event_kind::admin;
+      e.detail = "old-" + std::to_string(i);
+      cs.events.push_back(e);
+    }
+    licd::engine::event recent;
+    recent.at_ms = now_ms - int64_t{2} * 86'400'000;
+    recent.kind = licd::engine::event_kind::admin;
+    recent.detail = "recent";
+    cs.events.push_back(recent);
+    db.commit(cs);
+  }
+  f.start(s, {"--activity-log-days=30"});
+  CHECK(eventually(
+    [&] {
+      return f.nodes[s]->log().find("activity log: removed 3 entries older than 30 days")
+             != std::string::npos;
+    },
+    20s));
+  CHECK(f.leader() == l); // it stood by all the while
+  REQUIRE(f.nodes[s]->terminate() == 0);
+  licd::storage::database db({f.data(s)});
+  auto found = db.find_events({}, 0, std::nullopt, 10'000, 1'000'000);
+  std::map<std::string, int> details;
+  for (const auto& [seq, e] : found.events)
+    details[e.detail.substr(0, 4)]++;
+  CHECK(details["old-"] == 0);
+  CHECK(details["rece"] == 1);
 }
 
 TEST_CASE("cluster: a license activated for the cluster counts its seats on whichever node leads",

@@ -3,6 +3,7 @@
 
 #include "actors/ask.hpp"
 #include "actors/server.hpp"
+#include "actors/store.hpp"
 #include "admin/http_api.hpp"
 #include "admin/standby_api.hpp"
 #include "cluster/node.hpp"
@@ -267,6 +268,49 @@ std::vector<char*> started_as;
   std::_Exit(1);
 }
 
+/// A standby's data dir keeps no more history than the leader's: the store's pruning
+/// (prune_history) every prune_interval, from a thread of its own, until this node leads or
+/// licd stops.
+class standby_pruning {
+public:
+  standby_pruning(std::shared_ptr<licd::storage::database> db, const licd::server_options& o)
+    : db_(std::move(db)), log_age_ms_(std::chrono::milliseconds(o.activity_log_retention).count()),
+      usage_age_ms_(std::chrono::milliseconds(o.usage_retention).count()) {
+    if (log_age_ms_ > 0 || usage_age_ms_ > 0)
+      thread_ = std::thread([this] { run(); });
+  }
+  ~standby_pruning() {
+    {
+      std::lock_guard lock(mutex_);
+      stop_ = true;
+    }
+    stopped_.notify_all();
+    if (thread_.joinable())
+      thread_.join();
+  }
+  standby_pruning(const standby_pruning&) = delete;
+  standby_pruning& operator=(const standby_pruning&) = delete;
+
+private:
+  void run() {
+    std::unique_lock lock(mutex_);
+    while (!stop_) {
+      lock.unlock();
+      bool more = licd::prune_history(*db_, log_age_ms_, usage_age_ms_);
+      lock.lock();
+      if (!more)
+        stopped_.wait_for(lock, licd::prune_interval, [this] { return stop_; });
+    }
+  }
+
+  std::shared_ptr<licd::storage::database> db_;
+  int64_t log_age_ms_, usage_age_ms_;
+  std::mutex mutex_;
+  std::condition_variable stopped_;
+  bool stop_ = false;
+  std::thread thread_;
+};
+
 /// A cluster node until it leads: catches its data dir up with etcd and keeps applying the
 /// leader's changes, answers clients with the leader's address (its admin port sends the License
 /// Manager to the leader's), and campaigns. Returns the node once it leads (its commits then go
@@ -308,6 +352,7 @@ std::unique_ptr<licd::cluster::node> stand_by(const licd::licd_config& cfg,
   node->on_lost(start_over);
   spdlog::info("cluster {}: node {} joins through etcd {}", c.name, c.node_name, c.url);
   node->start();
+  standby_pruning pruning(db, cfg.server);
   admin->start(*node);
   licd::files::rewrite_file(dir.files().admin_url_file(), admin->url() + "\n", 0644);
 
