@@ -4,6 +4,7 @@
 // licadmin and raw HTTP helpers.
 
 #include "e2e_support.hpp"
+#include "storage/database.hpp"
 
 #include <httplib.h>
 #include <nlohmann/json.hpp>
@@ -25,6 +26,29 @@ inline std::string trim(std::string s) {
 inline void write_text(const std::string& path, const std::string& text) {
   std::ofstream out(path, std::ios::trunc);
   out << text;
+}
+
+/// Logs in the data dir three admin events 40 days old ("old-0".."old-2") and one 2 days old
+/// ("recent"), for the pruning tests: written before licd first runs there, they are the oldest.
+inline void write_old_log(const std::string& data) {
+  auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                  std::chrono::system_clock::now().time_since_epoch())
+                  .count();
+  licd::storage::database db({data});
+  licd::storage::change_set cs;
+  for (int i = 0; i < 3; ++i) {
+    licd::engine::event e;
+    e.at_ms = now_ms - int64_t{40} * 86'400'000 + i;
+    e.kind = licd::engine::event_kind::admin;
+    e.detail = "old-" + std::to_string(i);
+    cs.events.push_back(e);
+  }
+  licd::engine::event recent;
+  recent.at_ms = now_ms - int64_t{2} * 86'400'000;
+  recent.kind = licd::engine::event_kind::admin;
+  recent.detail = "recent";
+  cs.events.push_back(recent);
+  db.commit(cs);
 }
 
 inline std::string slurp(const std::string& path) {

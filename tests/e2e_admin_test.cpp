@@ -317,26 +317,7 @@ TEST_CASE("activity-log entries older than --activity-log-days are deleted at st
   temp_dir tmp;
   std::string data = tmp.path() + "/data";
   std::filesystem::create_directories(data);
-  auto now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                  std::chrono::system_clock::now().time_since_epoch())
-                  .count();
-  {
-    licd::storage::database db({data});
-    licd::storage::change_set cs;
-    for (int i = 0; i < 3; ++i) {
-      licd::engine::event e;
-      e.at_ms = now_ms - int64_t{40} * 86'400'000 + i;
-      e.kind = licd::engine::event_kind::admin;
-      e.detail = "old-" + std::to_string(i);
-      cs.events.push_back(e);
-    }
-    licd::engine::event recent;
-    recent.at_ms = now_ms - int64_t{2} * 86'400'000;
-    recent.kind = licd::engine::event_kind::admin;
-    recent.detail = "recent";
-    cs.events.push_back(recent);
-    db.commit(cs);
-  }
+  write_old_log(data);
   auto details = [&] {
     std::vector<std::string> out;
     auto r = run({LICADMIN_BINARY, "--data-dir=" + data, "--json", "log", "--lines=100"});
