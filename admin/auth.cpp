@@ -37,6 +37,24 @@ bool token_matches(const std::string& header, const std::string& token) {
   return same_secret(h.substr(prefix.size()), token);
 }
 
+std::optional<role> token_role(std::string_view secret, const std::string& token,
+                               const std::string& readonly_token) {
+  if (same_secret(secret, token))
+    return role::admin;
+  if (!readonly_token.empty() && same_secret(secret, readonly_token))
+    return role::readonly;
+  return std::nullopt;
+}
+
+std::optional<role> bearer_role(const std::string& header, const std::string& token,
+                                const std::string& readonly_token) {
+  if (token_matches(header, token))
+    return role::admin;
+  if (!readonly_token.empty() && token_matches(header, readonly_token))
+    return role::readonly;
+  return std::nullopt;
+}
+
 std::string cookie_value(std::string_view header, std::string_view name) {
   while (!header.empty()) {
     auto end = header.find(';');

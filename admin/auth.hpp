@@ -26,6 +26,15 @@ bool same_secret(std::string_view a, std::string_view b);
 /// True when `header` is "Bearer <token>" for exactly this token (constant-time compare).
 bool token_matches(const std::string& header, const std::string& token);
 
+/// Which token `secret` is: the admin token or the read-only one (none when empty), compared in
+/// constant time; nullopt for anything else.
+std::optional<role> token_role(std::string_view secret, const std::string& token,
+                               const std::string& readonly_token);
+
+/// The same for an Authorization header: "Bearer <secret>".
+std::optional<role> bearer_role(const std::string& header, const std::string& token,
+                                const std::string& readonly_token);
+
 /// The value of cookie `name` in a Cookie header ("a=1; b=2"), or "" when absent.
 std::string cookie_value(std::string_view header, std::string_view name);
 

@@ -263,10 +263,9 @@ void http_api::routes() {
     // licadmin and scripts: a bearer token. A browser never adds one by itself, so a request
     // that carries one was not forged by another site.
     if (auto header = req.get_header_value("Authorization"); !header.empty()) {
-      if (token_matches(header, opts_.token))
-        return httplib::Server::HandlerResponse::Unhandled;
-      if (!opts_.readonly_token.empty() && token_matches(header, opts_.readonly_token))
-        return reads ? httplib::Server::HandlerResponse::Unhandled : readonly_refusal();
+      if (auto who = bearer_role(header, opts_.token, opts_.readonly_token))
+        return (*who == role::admin || reads) ? httplib::Server::HandlerResponse::Unhandled
+                                              : readonly_refusal();
       return refuse(engine::errc::unauthorized,
                     "a valid admin token is needed: Authorization: Bearer TOKEN");
     }
@@ -660,11 +659,7 @@ void http_api::session_routes() {
       throw request_failed(engine::errc::bad_request,
                            "send {\"token\": \"...\"} as application/json");
     auto token = body["token"].get<std::string>();
-    std::optional<role> who;
-    if (same_secret(token, opts_.token))
-      who = role::admin;
-    else if (!opts_.readonly_token.empty() && same_secret(token, opts_.readonly_token))
-      who = role::readonly;
+    auto who = token_role(token, opts_.token, opts_.readonly_token);
     if (!who) {
       spdlog::warn("License Manager: a login from {} with a wrong token was refused",
                    req.remote_addr);
@@ -685,7 +680,8 @@ void http_api::session_routes() {
   http.Get("/api/v1/session", [this](const httplib::Request& req, httplib::Response& res) {
     auto header = req.get_header_value("Authorization");
     if (!header.empty()) {
-      auto who = token_matches(header, opts_.token) ? role::admin : role::readonly;
+      // (The pre-routing handler let only the two tokens through.)
+      auto who = bearer_role(header, opts_.token, opts_.readonly_token).value_or(role::readonly);
       reply(res, 200, json{{"role", to_string(who)}, {"csrf", nullptr}});
       return;
     }

@@ -65,8 +65,7 @@ void standby_api::start(cluster::node& node) {
     }
     if (path == "/api/v1/cluster" && reads) {
       auto header = req.get_header_value("Authorization");
-      if (!token_matches(header, opts_.token)
-          && (opts_.readonly_token.empty() || !token_matches(header, opts_.readonly_token))) {
+      if (!bearer_role(header, opts_.token, opts_.readonly_token)) {
         res.set_header("WWW-Authenticate", "Bearer");
         fail(res, engine::errc::unauthorized,
              "a valid admin token is needed: Authorization: Bearer TOKEN");

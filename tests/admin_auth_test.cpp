@@ -24,6 +24,21 @@ TEST_CASE("a bearer header matches exactly its token", "[admin][auth]") {
   CHECK_FALSE(same_secret("abc", "abd"));
 }
 
+TEST_CASE("a token or a bearer header is the admin token, the read-only one, or neither",
+          "[admin][auth]") {
+  auto admin = make_token(), readonly = make_token();
+  CHECK(token_role(admin, admin, readonly) == role::admin);
+  CHECK(token_role(readonly, admin, readonly) == role::readonly);
+  CHECK_FALSE(token_role(admin + "x", admin, readonly));
+  CHECK_FALSE(token_role("", admin, "")); // no read-only token: an empty one is not it
+  CHECK(token_role(admin, admin, "") == role::admin);
+  CHECK(bearer_role("Bearer " + admin, admin, readonly) == role::admin);
+  CHECK(bearer_role("Bearer " + readonly, admin, readonly) == role::readonly);
+  CHECK_FALSE(bearer_role("Bearer " + readonly, admin, ""));
+  CHECK_FALSE(bearer_role("Bearer ", admin, ""));
+  CHECK_FALSE(bearer_role(readonly, admin, readonly));
+}
+
 TEST_CASE("the session cookie is read from a Cookie header among others", "[admin][auth]") {
   CHECK(cookie_value("licd_session=abc", "licd_session") == "abc");
   CHECK(cookie_value("a=1; licd_session=abc; b=2", "licd_session") == "abc");
