@@ -99,15 +99,21 @@ engine::license_set load_licenses(const storage::database& db, const engine::key
 
 /// This installation's own key, made at first start and kept in LMDB's meta table: its public
 /// part identifies the server in activation requests, and it signs release receipts.
+constexpr const char* server_key_meta = "server_key";
+
+std::string id_of(const engine::ed25519::private_key& key) {
+  return engine::hex64(key.public_part().key_id());
+}
+
 engine::ed25519::private_key server_key(storage::database& db) {
-  auto pem = db.meta("server_key");
+  auto pem = db.meta(server_key_meta);
   if (!pem.empty())
     return engine::ed25519::private_key::from_pem(pem);
   auto key = engine::ed25519::private_key::generate();
   storage::change_set cs;
-  cs.put_meta.emplace_back("server_key", key.to_pem());
+  cs.put_meta.emplace_back(server_key_meta, key.to_pem());
   db.commit(cs);
-  spdlog::info("made this server's key {}", engine::hex64(key.public_part().key_id()));
+  spdlog::info("made this server's key {}", id_of(key));
   return key;
 }
 
@@ -179,6 +185,11 @@ void install_demo_license(storage::database& db, engine::license_set& installed,
 }
 
 } // namespace
+
+std::string stored_server_id(const storage::database& db) {
+  auto pem = db.meta(server_key_meta);
+  return pem.empty() ? std::string{} : id_of(engine::ed25519::private_key::from_pem(pem));
+}
 
 server::server(caf::actor_system& sys, const server_options& opts)
   : sys_(sys), metrics_(std::make_shared<request_metrics>()) {
@@ -314,7 +325,7 @@ server::loaded server::load(const server_options& opts) {
   l.bind.tolerance = opts.fingerprint_tolerance;
   l.bind.cluster_machines = opts.cluster_machines;
   l.bind.server_key = server_key(db);
-  server_id_ = engine::hex64(l.bind.server_key->public_part().key_id());
+  server_id_ = id_of(*l.bind.server_key);
   for (const auto& path : opts.vendor_keys) {
     auto pub = engine::ed25519::public_key::from_pem(files::read_file(path));
     l.keys.emplace(pub.key_id(), pub);

@@ -68,6 +68,11 @@ struct policy_status {
 std::pair<site_policy, std::vector<engine::policy::problem>>
 read_policy_file(const std::string& path);
 
+/// The id of an installation (discovery's answers, the admin API's status): the key id of its
+/// server key (16 hex digits), or "" when its data dir has none yet (made at its first start as
+/// a single machine or a cluster's leader; a standby has the one etcd brought).
+std::string stored_server_id(const storage::database& db);
+
 /// "line 3: ...; line 7: ..." for messages.
 std::string describe_problems(const std::vector<engine::policy::problem>& problems);
 

@@ -451,6 +451,12 @@ TEST_CASE("cluster: stopped and started again whole, it keeps every lease, and a
   auto found = licd::client::discover({"cad"}, o);
   REQUIRE(found.size() == 1);
   CHECK(found[0].endpoint() == f.endpoint(l));
+  // ...as the same installation as the leader (the server key came through etcd).
+  o.port = discovery[l];
+  auto from_leader = licd::client::discover({"cad"}, o);
+  REQUIRE(from_leader.size() == 1);
+  CHECK(found[0].id.size() == 16);
+  CHECK(found[0].id == from_leader[0].id);
   auto r = run({LICCLIENT_BINARY, "--server=" + f.endpoint(standby), "checkout", "cad",
                 "--computer=w3", "--user=u3"});
   INFO(r.out);

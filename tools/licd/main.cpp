@@ -7,7 +7,6 @@
 #include "admin/http_api.hpp"
 #include "admin/standby_api.hpp"
 #include "cluster/node.hpp"
-#include "engine/ed25519.hpp"
 #include "engine/license_code.hpp"
 #include "licd/version.hpp"
 #include "net/discovery_responder.hpp"
@@ -373,10 +372,7 @@ std::unique_ptr<licd::cluster::node> stand_by(const licd::licd_config& cfg,
   // replicated like everything else (none yet in a cluster that never had a leader).
   std::unique_ptr<licd::net::discovery_responder> discovery;
   if (cfg.discovery_port != 0) {
-    std::string id;
-    if (auto pem = db->meta("server_key"); !pem.empty())
-      id = licd::engine::hex64(
-        licd::engine::ed25519::private_key::from_pem(pem).public_part().key_id());
+    auto id = licd::stored_server_id(*db);
     auto port = responder->port();
     bool tls_on = tls != nullptr;
     auto server_name = cfg.server_name;
