@@ -184,10 +184,9 @@ std::string client::call_member(size_t member, const std::string& path, const st
       headers.emplace("Authorization", t);
     return post(*c, path, headers, body);
   };
-  auto r = send_once();
+  reply r;
   for (int attempt = 0; attempt < 2; ++attempt) {
-    if (attempt > 0)
-      r = send_once();
+    r = send_once();
     if (r.status == 0)
       throw unavailable(why_unanswered(opts_.endpoints[member], r.error));
     bool expired = !opts_.user.empty()

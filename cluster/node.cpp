@@ -489,11 +489,12 @@ void node::set_admin_url(const std::string& url) {
   }
   try {
     std::vector<etcd::op> ops{etcd::op::put(keys_.node(self.name), encode(self), lease)};
-    if (leading_.load())
-      ops.push_back(etcd::op::put(keys_.leader(), encode(self), lease));
     std::vector<etcd::created_at> fence;
-    if (leading_.load())
+    // Read once: the election key is only ever written fenced by the token that won it.
+    if (leading_.load()) {
+      ops.push_back(etcd::op::put(keys_.leader(), encode(self), lease));
       fence.push_back({keys_.leader(), token_.load()});
+    }
     etcd_.txn(fence, ops);
   } catch (const std::exception& e) {
     spdlog::warn("cluster: could not publish the admin API's address: {}", e.what());

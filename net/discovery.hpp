@@ -27,9 +27,8 @@ struct product_seats {
   uint32_t free = 0;
 };
 
-/// "LICD-SERVER 1 id=ID name=NAME port=PORT tls=0|1 [leader=HOST:PORT] [product=NAME,SEATS,FREE
-/// ...]". The server's
-/// address is where the datagram came from.
+/// "LICD-SERVER 1 id=ID name=NAME port=PORT tls=0|1 [leader=HOST:PORT]
+/// [product=NAME,SEATS,FREE ...]". The server's address is where the datagram came from.
 struct answer {
   std::string id; ///< the server installation's key id (16 hex digits): one server, many routes
   std::string name;
