@@ -22,9 +22,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cerrno>
-#include <cstring>
-#include <ctime>
 #include <map>
 #include <optional>
 #include <set>

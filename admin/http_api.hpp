@@ -11,13 +11,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <thread>
 #include <utility>
 #include <vector>
-
-namespace httplib {
-class Server;
-}
 
 namespace licd::cluster {
 class node;
